@@ -1,0 +1,87 @@
+/**
+ * `npm run dev [-- <wrangler dev flags>]`: the control plane on this machine, with local D1,
+ * Durable Objects and Workflows, no account and no network.
+ *
+ * 1. makes sure .dev.vars holds an ADMIN_TOKEN (a random one when missing),
+ * 2. applies the D1 migrations locally,
+ * 3. starts `wrangler dev` with every flag given here, and prints how to call it once ready.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { parse } from "smol-toml";
+
+const DEV_VARS = ".dev.vars";
+const args = process.argv.slice(2);
+const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+
+function flag(name: string): string | undefined {
+  const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`));
+  if (index === -1) return undefined;
+  const arg = args[index] ?? "";
+  return arg.includes("=") ? arg.slice(arg.indexOf("=") + 1) : args[index + 1];
+}
+
+/** Returns the ADMIN_TOKEN in .dev.vars, adding a random one (and keeping other lines) if absent. */
+function ensureAdminToken(): string {
+  const text = existsSync(DEV_VARS) ? readFileSync(DEV_VARS, "utf8") : "";
+  const existing = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?\s*$/m.exec(text)?.[1];
+  if (existing) return existing;
+  const token = randomBytes(32).toString("base64url");
+  const separator = text === "" || text.endsWith("\n") ? "" : "\n";
+  writeFileSync(DEV_VARS, `${text}${separator}ADMIN_TOKEN="${token}"\n`, { mode: 0o600 });
+  console.log(`Wrote a new random ADMIN_TOKEN to ${DEV_VARS}`);
+  return token;
+}
+
+function run(command: string, commandArgs: string[]): void {
+  const result = spawnSync(command, commandArgs, { stdio: "inherit", env: childEnv });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const token = ensureAdminToken();
+const config = parse(readFileSync(flag("--config") ?? flag("-c") ?? "wrangler.toml", "utf8")) as {
+  vars?: { ACCOUNT_ID?: string };
+};
+
+// Keep the binding table in step with wrangler.toml, then bring the local database up to date.
+run(process.execPath, ["scripts/workflow-bindings.ts"]);
+const persist = flag("--persist-to");
+const environment = flag("--env") ?? flag("-e");
+run("wrangler", [
+  "d1",
+  "migrations",
+  "apply",
+  "DB",
+  "--local",
+  ...(persist ? ["--persist-to", persist] : []),
+  ...(environment ? ["--env", environment] : []),
+]);
+
+const host = flag("--ip") ?? "127.0.0.1";
+const port = flag("--port") ?? "8787";
+const banner = [
+  "",
+  "Workflow control plane is ready:",
+  `  base URL    http://${host}:${port}/client/v4`,
+  `  account id  ${config.vars?.ACCOUNT_ID ?? "(set ACCOUNT_ID in wrangler.toml)"}`,
+  `  API token   ${token}   (from ${DEV_VARS})`,
+  "",
+  `  curl -H "Authorization: Bearer ${token}" http://${host}:${port}/client/v4/accounts/${config.vars?.ACCOUNT_ID}/workflows`,
+  "",
+].join("\n");
+
+const wranglerArgs = ["dev", ...(flag("--ip") ? [] : ["--ip", host]), ...args];
+const child = spawn("wrangler", wranglerArgs, { stdio: ["inherit", "pipe", "inherit"], env: childEnv });
+let announced = false;
+child.stdout.on("data", (chunk: Buffer) => {
+  process.stdout.write(chunk);
+  if (!announced && chunk.toString().includes("Ready on")) {
+    announced = true;
+    console.log(banner);
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,0 +1,60 @@
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { failure } from "./lib/envelope";
+import { ApiError, ERRORS } from "./lib/errors";
+import { handleError } from "./lib/handle-error";
+import { createRouter } from "./lib/router";
+import { requireServedAccount } from "./middleware/account";
+import { requireAdminToken } from "./middleware/auth";
+import { provideDeps } from "./middleware/deps";
+import { instanceRoutes } from "./routes/instances";
+import { userRoutes } from "./routes/user";
+import { versionRoutes } from "./routes/versions";
+import { workflowRoutes } from "./routes/workflows";
+
+/** Room for 100 instances with sizeable params in one batch create. */
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** The Worker's HTTP app: the Cloudflare-compatible REST API under /client/v4. */
+export function createApp() {
+  const app = createRouter();
+
+  app.use(requestId());
+  app.onError(handleError);
+  app.notFound((c) =>
+    c.json(
+      failure([{ code: ERRORS.routeNotFound.code, message: `No route for ${c.req.method} ${c.req.path}` }]),
+      ERRORS.routeNotFound.status,
+    ),
+  );
+
+  // The API description is public: it holds no data, and tools fetch it before they have a token.
+  app.doc31("/client/v4/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Workflow control plane",
+      version: "1.0.0",
+      description: "Cloudflare's v4 Workflows API, served by a Worker next to your Workflows.",
+    },
+    security: [{ bearerAuth: [] }],
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
+
+  app.use(
+    "/client/v4/*",
+    requireAdminToken(),
+    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }),
+    provideDeps(),
+  );
+  app.use("/client/v4/accounts/:account_id/*", requireServedAccount());
+
+  return app
+    .route("/client/v4", userRoutes)
+    .route("/client/v4", workflowRoutes)
+    .route("/client/v4", versionRoutes)
+    .route("/client/v4", instanceRoutes);
+}
+
+function tooLarge(): never {
+  throw new ApiError("payloadTooLarge", `body: requests are limited to ${MAX_BODY_BYTES / 1024 / 1024} MiB`);
+}

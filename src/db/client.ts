@@ -1,0 +1,25 @@
+import { drizzle } from "drizzle-orm/d1";
+import * as schema from "./schema";
+
+export function createDb(database: D1Database) {
+  return drizzle(database, { schema });
+}
+
+export type Db = ReturnType<typeof createDb>;
+
+/**
+ * D1 binds at most 100 parameters per statement: the number of rows of `columns` columns
+ * that fit in one multi-row INSERT.
+ * @see https://developers.cloudflare.com/d1/platform/limits/
+ */
+export function rowsPerInsert(columns: number): number {
+  return Math.floor(100 / columns);
+}
+
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) {
+    chunks.push(items.slice(start, start + size));
+  }
+  return chunks;
+}

@@ -1,0 +1,90 @@
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
+
+/** Step limits of a version, as in Cloudflare's `limits` object. */
+export type WorkflowLimits = { steps?: number };
+
+/** Retention of finished instances, in milliseconds. */
+export type Retention = { error_retention?: number; success_retention?: number };
+
+/**
+ * Workflow definitions. One row per workflow name; `version_id` points at the current version.
+ * Deleting a workflow deletes its versions and its instance index (cascade).
+ */
+export const workflows = sqliteTable("workflows", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  className: text("class_name").notNull(),
+  scriptName: text("script_name").notNull(),
+  versionId: text("version_id").notNull(),
+  createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+  modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** Immutable versions: a PUT that changes the class, script, limits or retention adds one. */
+export const workflowVersions = sqliteTable(
+  "workflow_versions",
+  {
+    id: text("id").primaryKey(),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    className: text("class_name").notNull(),
+    scriptName: text("script_name").notNull(),
+    limits: text("limits", { mode: "json" }).$type<WorkflowLimits>(),
+    defaultRetention: text("default_retention", { mode: "json" }).$type<Retention>(),
+    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("workflow_versions_by_workflow").on(table.workflowId, table.createdOn)],
+);
+
+/**
+ * The instance index: what this control plane knows about each instance. The engine (the
+ * Workflow binding) stays the source of truth for live state; reads refresh these rows.
+ */
+export const instances = sqliteTable(
+  "instances",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    id: text("id").notNull(),
+    versionId: text("version_id").notNull(),
+    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
+    triggerSource: text("trigger_source", { enum: TRIGGER_SOURCES }).$type<TriggerSource>().notNull(),
+    /** The params given at creation, as JSON (null when none were given). */
+    params: text("params", { mode: "json" }).$type<unknown>(),
+    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+    startedOn: integer("started_on", { mode: "timestamp_ms" }),
+    endedOn: integer("ended_on", { mode: "timestamp_ms" }),
+    modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.id] }),
+    // Newest-first listing and date ranges; `id` breaks ties so cursors are stable.
+    index("instances_by_created").on(table.workflowId, table.createdOn, table.id),
+    index("instances_by_status").on(table.workflowId, table.status, table.createdOn, table.id),
+  ],
+);
+
+/**
+ * Per-status instance counts of each workflow. Maintained by triggers on `instances`
+ * (migration 0001), so every write that changes a status updates its count atomically.
+ */
+export const instanceStatusCounts = sqliteTable(
+  "instance_status_counts",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
+    count: integer("count").notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.status] })],
+);
+
+/** Small key-value facts about this deployment (e.g. which binding config was last synced). */
+export const controlPlaneState = sqliteTable("control_plane_state", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+});

@@ -1,0 +1,17 @@
+// Generated from wrangler.toml by `npm run cf-typegen` (scripts/workflow-bindings.ts). Do not edit.
+import type { DeployedWorkflow } from "../domain/deployed-workflow";
+
+export const deployedWorkflows = [
+  {
+    "name": "hello-world",
+    "binding": "HELLO_WORLD",
+    "className": "HelloWorldWorkflow",
+    "scriptName": "workflow-control-plane"
+  },
+  {
+    "name": "order-approval",
+    "binding": "ORDER_APPROVAL",
+    "className": "OrderApprovalWorkflow",
+    "scriptName": "workflow-control-plane"
+  }
+] as const satisfies readonly DeployedWorkflow[];

@@ -1,0 +1,49 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * The one registry of error codes. Codes Cloudflare is known to use keep their number
+ * (10000, 10001, 10002, 10200, 10400, 10405; 7003 for unknown routes); the others are this
+ * control plane's own, in the same ranges. See docs/api.md for the table.
+ */
+export const ERRORS = {
+  unauthenticated: { code: 10000, status: 401 },
+  forbidden: { code: 10000, status: 403 },
+  internal: { code: 10001, status: 500 },
+  invalidRequest: { code: 10002, status: 400 },
+  payloadTooLarge: { code: 10002, status: 413 },
+  unsupportedMediaType: { code: 10002, status: 415 },
+  routeNotFound: { code: 7003, status: 404 },
+  workflowNotFound: { code: 10200, status: 404 },
+  workflowNotBound: { code: 10201, status: 400 },
+  versionNotFound: { code: 10300, status: 404 },
+  instanceNotFound: { code: 10400, status: 404 },
+  instanceAlreadyExists: { code: 10405, status: 400 },
+  instanceStateConflict: { code: 10409, status: 409 },
+} as const satisfies Record<string, { code: number; status: ContentfulStatusCode }>;
+
+export type ErrorKind = keyof typeof ERRORS;
+
+/**
+ * An error meant for the caller: its message is public and names what is at fault.
+ * Anything else thrown is an internal error, logged and answered with a generic message.
+ */
+export class ApiError extends Error {
+  override readonly name = "ApiError";
+  readonly code: number;
+  readonly status: ContentfulStatusCode;
+
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.code = ERRORS[kind].code;
+    this.status = ERRORS[kind].status;
+  }
+}
+
+export const workflowNotFound = (name: string) => new ApiError("workflowNotFound", `Workflow '${name}' not found`);
+
+export const instanceNotFound = (workflowName: string, id: string) =>
+  new ApiError("instanceNotFound", `Instance '${id}' of workflow '${workflowName}' not found`);

@@ -1,0 +1,32 @@
+export function toIso(date: Date): string;
+export function toIso(date: Date | null): string | null;
+export function toIso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
+}
+
+const DURATION = /^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/;
+
+const UNIT_MS = {
+  second: 1_000,
+  minute: 60_000,
+  hour: 3_600_000,
+  day: 86_400_000,
+  week: 604_800_000,
+  month: 2_592_000_000,
+  year: 31_536_000_000,
+} as const;
+
+/** `"5 minutes"` or a number of milliseconds, as Cloudflare accepts durations. */
+export type Duration = number | string;
+
+export function isDurationString(value: string): boolean {
+  return DURATION.test(value);
+}
+
+/** Milliseconds of a duration; months count 30 days and years 365, as the engine does. */
+export function durationToMs(duration: Duration): number {
+  if (typeof duration === "number") return duration;
+  const match = DURATION.exec(duration);
+  if (!match?.[1] || !match[2]) throw new RangeError(`Not a duration: ${duration}`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}

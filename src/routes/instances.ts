@@ -1,0 +1,380 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
+import { ApiError } from "../lib/errors";
+import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
+import { createRouter } from "../lib/router";
+import { listInstances } from "../services/instance-list";
+import {
+  changeInstanceStatus,
+  createInstance,
+  createInstances,
+  deleteInstance,
+  deleteInstances,
+  getInstance,
+  sendInstanceEvent,
+} from "../services/instances";
+import {
+  EventType,
+  InstanceId,
+  InstanceParams,
+  JsonPayload,
+  NewInstanceId,
+  RetentionInput,
+  WorkflowParams,
+} from "./params";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+// ---------------------------------------------------------------------------------------------
+
+const Timestamp = z.string().openapi({ format: "date-time" });
+const Status = z.enum(INSTANCE_STATUSES).openapi("InstanceStatus");
+const ErrorDetail = z.object({ name: z.string(), message: z.string() }).openapi("InstanceError");
+
+const LOCATION_HINTS = [
+  "wnam",
+  "enam",
+  "sam",
+  "weur",
+  "eeur",
+  "apac",
+  "apac-ne",
+  "apac-se",
+  "oc",
+  "afr",
+  "me",
+] as const;
+
+const CreateInstanceBody = z
+  .object({
+    instance_id: NewInstanceId.optional().openapi({ description: "Defaults to a random UUID." }),
+    params: JsonPayload.optional().openapi({
+      description: "Any JSON value (at most 1 MiB), passed to run() as event.payload.",
+    }),
+    instance_retention: RetentionInput.optional(),
+    location_hint: z.enum(LOCATION_HINTS).optional(),
+  })
+  .openapi("CreateInstance");
+
+const InstanceCreated = z
+  .object({
+    id: z.string(),
+    status: Status,
+    version_id: z.string().uuid(),
+    workflow_id: z.string().uuid(),
+    trigger_source: z.enum(TRIGGER_SOURCES),
+  })
+  .openapi("InstanceCreated");
+
+const InstanceSummary = z
+  .object({
+    id: z.string(),
+    status: Status,
+    created_on: Timestamp,
+    modified_on: Timestamp,
+    started_on: Timestamp.nullable(),
+    ended_on: Timestamp.nullable(),
+    version_id: z.string().uuid(),
+    workflow_id: z.string().uuid(),
+    trigger_source: z.enum(TRIGGER_SOURCES),
+  })
+  .openapi("InstanceSummary");
+
+const Step = z
+  .looseObject({
+    type: z.enum(["step", "sleep", "waitForEvent", "termination", "rollback"]),
+    name: z.string().optional(),
+  })
+  .openapi("Step", { description: "An entry of the instance's step log, in Cloudflare's shape." });
+
+const InstanceDetails = z
+  .object({
+    status: Status,
+    params: z.unknown(),
+    trigger: z.object({ source: z.enum(TRIGGER_SOURCES) }),
+    versionId: z.string().uuid(),
+    queued: Timestamp,
+    start: Timestamp.nullable(),
+    end: Timestamp.nullable(),
+    success: z.boolean().nullable(),
+    error: ErrorDetail.nullable(),
+    output: z.unknown(),
+    rollback: z.null(),
+    step_count: z.number().int(),
+    steps: z.array(Step),
+  })
+  .openapi("InstanceDetails");
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?)?$/;
+
+/** ISO 8601 in UTC, as Cloudflare takes it: a trailing Z is optional, a date alone is midnight. */
+const UtcDateTime = z
+  .string()
+  .regex(ISO_DATE_TIME, "must be an ISO 8601 date-time in UTC, like 2026-11-25T10:00:00Z")
+  .transform((text) => new Date(text.includes("T") && !text.endsWith("Z") ? `${text}Z` : text))
+  .refine((date) => !Number.isNaN(date.getTime()), "is not a valid date");
+
+const InstanceListQuery = z.object({
+  status: Status.optional().openapi({ param: { name: "status", in: "query" } }),
+  date_start: UtcDateTime.optional().openapi({
+    param: { name: "date_start", in: "query" },
+    description: "Instances created at or after this time.",
+  }),
+  date_end: UtcDateTime.optional().openapi({
+    param: { name: "date_end", in: "query" },
+    description: "Instances created at or before this time.",
+  }),
+  direction: z
+    .enum(["asc", "desc"])
+    .optional()
+    .openapi({
+      param: { name: "direction", in: "query" },
+      description: "Creation order; desc (newest first) by default.",
+    }),
+  page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .openapi({
+      param: { name: "page", in: "query" },
+      description: "Deprecated by Cloudflare in favour of cursor; not combinable with it.",
+    }),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
+  per_page: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(50)
+    .openapi({ param: { name: "per_page", in: "query" } }),
+});
+
+const StatusChangeBody = z
+  .discriminatedUnion("status", [
+    z.object({ status: z.literal("pause") }),
+    z.object({ status: z.literal("resume") }),
+    z.object({
+      status: z.literal("terminate"),
+      rollback: z.boolean().optional().openapi({ description: "Run rollback handlers first." }),
+    }),
+    z.object({
+      status: z.literal("restart"),
+      from: z
+        .object({
+          name: z.string().min(1).max(256),
+          count: z.number().int().min(1).optional(),
+          type: z.enum(["do", "sleep", "waitForEvent"]).optional(),
+        })
+        .optional()
+        .openapi({ description: "Restart from this step, keeping the results of the steps before it." }),
+    }),
+  ])
+  .openapi("StatusChange");
+
+const StatusChangeResult = z.object({ status: Status, timestamp: Timestamp }).openapi("StatusChangeResult");
+
+const BatchDeleteBody = z.object({ instances: z.array(InstanceId).min(1).max(100) }).openapi("BatchDelete");
+
+const BatchDeleteResult = z
+  .object({
+    deleted: z.array(z.object({ id: z.string() })),
+    errors: z.array(z.object({ id: z.string(), code: z.number().int(), message: z.string() })),
+  })
+  .openapi("BatchDeleteResult");
+
+const EventParams = InstanceParams.extend({
+  event_type: EventType.openapi({ param: { name: "event_type", in: "path" }, example: "approval" }),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Routes (literal segments such as /batch are registered before /{instance_id})
+// ---------------------------------------------------------------------------------------------
+
+const INSTANCES = "/accounts/{account_id}/workflows/{workflow_name}/instances";
+const INSTANCE = `${INSTANCES}/{instance_id}`;
+
+export const instanceRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: INSTANCES,
+      tags: ["Instances"],
+      summary: "List instances",
+      request: { params: WorkflowParams, query: InstanceListQuery },
+      responses: { 200: jsonResponse(listEnvelopeOf(InstanceSummary), "Instances"), ...failureResponses(400, 404) },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const { items, resultInfo } = await listInstances(c.var.deps, c.req.valid("param").workflow_name, {
+        status: query.status,
+        dateStart: query.date_start,
+        dateEnd: query.date_end,
+        direction: query.direction,
+        page: query.page,
+        cursor: query.cursor,
+        perPage: query.per_page,
+      });
+      return c.json(okList(items, resultInfo), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: INSTANCES,
+      tags: ["Instances"],
+      summary: "Create an instance",
+      request: {
+        params: WorkflowParams,
+        body: { content: { "application/json": { schema: CreateInstanceBody } } },
+      },
+      responses: { 200: jsonResponse(envelopeOf(InstanceCreated), "Created"), ...failureResponses(400, 404, 413) },
+    }),
+    async (c) => {
+      const created = await createInstance(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
+      return c.json(ok(created), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: `${INSTANCES}/batch`,
+      tags: ["Instances"],
+      summary: "Create up to 100 instances; ids that already exist are skipped",
+      request: {
+        params: WorkflowParams,
+        body: {
+          required: true,
+          content: { "application/json": { schema: z.array(CreateInstanceBody).min(1).max(100) } },
+        },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(z.array(InstanceCreated)), "Created"),
+        ...failureResponses(400, 404, 413),
+      },
+    }),
+    async (c) => {
+      const created = await createInstances(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
+      return c.json(ok(created), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: `${INSTANCES}/batch/delete`,
+      tags: ["Instances"],
+      summary: "Delete up to 100 instances",
+      request: {
+        params: WorkflowParams,
+        body: { required: true, content: { "application/json": { schema: BatchDeleteBody } } },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(BatchDeleteResult), "One outcome per id"),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { instances } = c.req.valid("json");
+      const result = await deleteInstances(c.var.deps, c.req.valid("param").workflow_name, instances);
+      return c.json(ok(result), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: INSTANCE,
+      tags: ["Instances"],
+      summary: "Get an instance's live status",
+      request: { params: InstanceParams },
+      responses: { 200: jsonResponse(envelopeOf(InstanceDetails), "The instance"), ...failureResponses(400, 404) },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id } = c.req.valid("param");
+      return c.json(ok(await getInstance(c.var.deps, workflow_name, instance_id)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: `${INSTANCE}/status`,
+      tags: ["Instances"],
+      summary: "Pause, resume, terminate or restart an instance",
+      request: {
+        params: InstanceParams,
+        body: { required: true, content: { "application/json": { schema: StatusChangeBody } } },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(StatusChangeResult), "The status after the change"),
+        ...failureResponses(400, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id } = c.req.valid("param");
+      const result = await changeInstanceStatus(c.var.deps, workflow_name, instance_id, c.req.valid("json"));
+      return c.json(ok(result), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: `${INSTANCE}/events/{event_type}`,
+      tags: ["Instances"],
+      summary: "Send an event to an instance",
+      request: {
+        params: EventParams,
+        body: {
+          description: "The event payload: any JSON value of at most 1 MiB, or nothing.",
+          // Parsed by the handler rather than a validator, because an empty body is allowed.
+          content: { "application/json": { schema: {} } },
+        },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(z.object({})), "Delivered"),
+        ...failureResponses(400, 404, 409),
+      },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id, event_type } = c.req.valid("param");
+      const payload = parsePayload(await c.req.text());
+      await sendInstanceEvent(c.var.deps, workflow_name, instance_id, { type: event_type, payload });
+      return c.json(ok({}), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: INSTANCE,
+      tags: ["Instances"],
+      summary: "Delete an instance and its state",
+      request: { params: InstanceParams },
+      responses: {
+        200: jsonResponse(envelopeOf(z.object({ instanceId: z.string(), timestamp: Timestamp })), "Deleted"),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id } = c.req.valid("param");
+      return c.json(ok(await deleteInstance(c.var.deps, workflow_name, instance_id)), 200);
+    },
+  );
+
+/** An event body: empty means no payload; otherwise JSON of at most 1 MiB. */
+function parsePayload(body: string): unknown {
+  if (body.trim() === "") return undefined;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    throw new ApiError("invalidRequest", "body: not valid JSON");
+  }
+  if (jsonByteLength(payload) > MAX_PAYLOAD_BYTES) {
+    throw new ApiError("invalidRequest", "body: the event payload must be at most 1 MiB as JSON");
+  }
+  return payload;
+}

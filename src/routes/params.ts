@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
+
+const NAME_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9-_]*$/;
+const NAME_RULE = "must start with a letter, digit or underscore and contain only letters, digits, '-' and '_'";
+
+/** Workflow names: 1–64 characters. */
+export const WorkflowName = z.string().min(1).max(64).regex(NAME_PATTERN, NAME_RULE);
+
+/** Ids reserved by Cloudflare for instances it generates, and names of routes under /instances. */
+const RESERVED_INSTANCE_ID = /^(cf_[0-9a-f]{64}|batch|terminate|terminateAll)$/;
+
+/** Ids a caller may give a new instance: 1–100 characters. */
+export const NewInstanceId = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(NAME_PATTERN, NAME_RULE)
+  .refine((id) => !RESERVED_INSTANCE_ID.test(id), "is reserved (cf_<64 hex>, batch, terminate and terminateAll are)");
+
+/** Ids that address an existing instance: up to 271 characters, since cron-made ids are longer. */
+export const InstanceId = z
+  .string()
+  .min(1)
+  .max(271)
+  .regex(/^[a-zA-Z0-9, */#_-]+$/, "must contain only letters, digits, spaces and , * / # - _");
+
+/** Event types: 1–100 characters. */
+export const EventType = z.string().min(1).max(100).regex(NAME_PATTERN, NAME_RULE);
+
+/** Any JSON value of at most 1 MiB once serialized (params and event payloads). */
+export const JsonPayload = z
+  .unknown()
+  .refine((value) => jsonByteLength(value) <= MAX_PAYLOAD_BYTES, "must be at most 1 MiB as JSON");
+
+export const AccountParams = z.object({
+  account_id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "account_id", in: "path" }, example: "00000000000000000000000000000000" }),
+});
+
+export const WorkflowParams = AccountParams.extend({
+  workflow_name: WorkflowName.openapi({ param: { name: "workflow_name", in: "path" }, example: "order-approval" }),
+});
+
+export const InstanceParams = WorkflowParams.extend({
+  instance_id: InstanceId.openapi({ param: { name: "instance_id", in: "path" } }),
+});
+
+/** `page` and `per_page` as Cloudflare's page-style lists take them. */
+export function pageQuery(defaultPerPage: number) {
+  return z.object({
+    page: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .default(1)
+      .openapi({ param: { name: "page", in: "query" } }),
+    per_page: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(defaultPerPage)
+      .openapi({ param: { name: "per_page", in: "query" } }),
+  });
+}
+
+/** Milliseconds, or a duration such as "30 days". */
+export const DurationInput = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/, 'must be milliseconds or like "30 days"'),
+]);
+
+export const RetentionInput = z.object({
+  error_retention: DurationInput.optional(),
+  success_retention: DurationInput.optional(),
+});

@@ -1,0 +1,156 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { INSTANCE_STATUSES } from "../domain/instance-status";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
+import { ApiError } from "../lib/errors";
+import { createRouter } from "../lib/router";
+import { durationToMs } from "../lib/time";
+import { deleteWorkflow, getWorkflow, listWorkflows, putWorkflow } from "../services/workflows";
+import { AccountParams, pageQuery, RetentionInput, WorkflowName, WorkflowParams } from "./params";
+
+const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });
+
+const InstanceCounts = z
+  .object(
+    Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, z.number().int()])) as Record<
+      (typeof INSTANCE_STATUSES)[number],
+      z.ZodNumber
+    >,
+  )
+  .openapi("InstanceCounts", { description: "Number of instances in each status, exact." });
+
+const WorkflowFields = {
+  id: z.string().uuid(),
+  name: WorkflowName,
+  class_name: z.string(),
+  script_name: z.string(),
+  created_on: Timestamp,
+  modified_on: Timestamp,
+  triggered_on: Timestamp.nullable().openapi({ description: "When the newest instance was created." }),
+};
+
+const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
+
+const WorkflowUpdate = z
+  .object({
+    ...WorkflowFields,
+    version_id: z.string().uuid(),
+    is_deleted: z.literal(0),
+    terminator_running: z.literal(0),
+  })
+  .openapi("WorkflowUpdate");
+
+const WorkflowDefinitionBody = z
+  .object({
+    class_name: z.string().min(1).max(255),
+    script_name: z.string().min(1).max(255),
+    limits: z.object({ steps: z.number().int().min(1).max(25_000).optional() }).optional(),
+    default_retention: RetentionInput.optional(),
+    schedules: z
+      .array(z.object({ cron: z.string().min(1).max(256) }))
+      .max(200)
+      .optional()
+      .openapi({ description: "Not supported here: declare `schedules` on the Workflow's binding instead." }),
+  })
+  .openapi("WorkflowDefinition");
+
+const WorkflowQuery = pageQuery(10).extend({
+  search: WorkflowName.optional().openapi({
+    param: { name: "search", in: "query" },
+    description: "Only workflows whose name contains this text.",
+  }),
+});
+
+export const workflowRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/accounts/{account_id}/workflows",
+      tags: ["Workflows"],
+      summary: "List workflows",
+      request: { params: AccountParams, query: WorkflowQuery },
+      responses: { 200: jsonResponse(listEnvelopeOf(Workflow), "Workflows by name"), ...failureResponses(400) },
+    }),
+    async (c) => {
+      const { page, per_page, search } = c.req.valid("query");
+      const { items, total } = await listWorkflows(c.var.deps, { page, perPage: per_page, search });
+      return c.json(
+        okList(items, {
+          page,
+          per_page,
+          count: items.length,
+          total_count: total,
+          total_pages: Math.ceil(total / per_page),
+        }),
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/accounts/{account_id}/workflows/{workflow_name}",
+      tags: ["Workflows"],
+      summary: "Get a workflow with its instance counts",
+      request: { params: WorkflowParams },
+      responses: { 200: jsonResponse(envelopeOf(Workflow), "The workflow"), ...failureResponses(400, 404) },
+    }),
+    async (c) => c.json(ok(await getWorkflow(c.var.deps, c.req.valid("param").workflow_name)), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "put",
+      path: "/accounts/{account_id}/workflows/{workflow_name}",
+      tags: ["Workflows"],
+      summary: "Create or update a workflow",
+      description:
+        "A change of class_name, script_name, limits or default_retention records a new version; an identical PUT changes nothing.",
+      request: {
+        params: WorkflowParams,
+        body: { required: true, content: { "application/json": { schema: WorkflowDefinitionBody } } },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(WorkflowUpdate), "The workflow and its current version"),
+        ...failureResponses(400),
+      },
+    }),
+    async (c) => {
+      const { workflow_name } = c.req.valid("param");
+      const { schedules, default_retention, ...definition } = c.req.valid("json");
+      if (schedules !== undefined && schedules.length > 0) {
+        throw new ApiError(
+          "invalidRequest",
+          "body.schedules: cron schedules run on Cloudflare's side; declare `schedules` on the [[workflows]] binding of the Worker that defines the workflow",
+        );
+      }
+      const retention = default_retention && {
+        ...(default_retention.error_retention === undefined
+          ? {}
+          : { error_retention: durationToMs(default_retention.error_retention) }),
+        ...(default_retention.success_retention === undefined
+          ? {}
+          : { success_retention: durationToMs(default_retention.success_retention) }),
+      };
+      const result = await putWorkflow(c.var.deps, workflow_name, { ...definition, default_retention: retention });
+      return c.json(ok(result), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/accounts/{account_id}/workflows/{workflow_name}",
+      tags: ["Workflows"],
+      summary: "Delete a workflow, its versions and its instance index",
+      request: { params: WorkflowParams },
+      responses: {
+        200: jsonResponse(
+          envelopeOf(z.object({ status: z.literal("ok"), success: z.boolean().nullable() })),
+          "Deleted",
+        ),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      await deleteWorkflow(c.var.deps, c.req.valid("param").workflow_name);
+      return c.json(ok({ status: "ok" as const, success: true }), 200);
+    },
+  );

@@ -1,0 +1,61 @@
+import { ApiError, instanceNotFound } from "../lib/errors";
+
+/**
+ * What a Workflow binding's error means. The binding throws plain Errors whose message carries
+ * a key such as `(instance.not_found)`; production and the local engine word the rest differently.
+ */
+export type EngineErrorKind =
+  | "notFound"
+  | "alreadyExists"
+  | "invalidId"
+  | "cannotTerminate"
+  | "cannotRestart"
+  | "invalidRequest";
+
+const PATTERNS: [EngineErrorKind, RegExp][] = [
+  ["notFound", /instance\.not_found|instance does not exist/i],
+  ["alreadyExists", /instance\.already_exists|already exists/i],
+  ["invalidId", /instance\.invalid_id|invalid id/i],
+  ["cannotTerminate", /instance\.cannot_terminate|cannot terminate/i],
+  ["cannotRestart", /instance\.cannot_restart|not found in execution history/i],
+  ["invalidRequest", /^\(body\)|workflows\.api\.error\.body/i],
+];
+
+export function engineErrorKind(error: unknown): EngineErrorKind | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  return PATTERNS.find(([, pattern]) => pattern.test(message))?.[0];
+}
+
+/** The engine's wording without its `(key)` prefix or RPC decoration. */
+function engineMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/^(WorkflowError: )?\([a-z_.]+\)\s*/i, "");
+}
+
+/** Turns an error from the binding into the API error it stands for; unknown ones pass through. */
+export function toApiError(error: unknown, context: { workflowName: string; instanceId: string }): unknown {
+  switch (engineErrorKind(error)) {
+    case "notFound":
+      return instanceNotFound(context.workflowName, context.instanceId);
+    case "alreadyExists":
+      return new ApiError(
+        "instanceAlreadyExists",
+        `Instance '${context.instanceId}' of workflow '${context.workflowName}' already exists`,
+        { cause: error },
+      );
+    case "invalidId":
+      return new ApiError("invalidRequest", `Instance id '${context.instanceId}' is not valid`, { cause: error });
+    case "cannotTerminate":
+      return new ApiError(
+        "instanceStateConflict",
+        `Instance '${context.instanceId}' has already finished and cannot be terminated`,
+        { cause: error },
+      );
+    case "cannotRestart":
+      return new ApiError("invalidRequest", `body.from: ${engineMessage(error)}`, { cause: error });
+    case "invalidRequest":
+      return new ApiError("invalidRequest", engineMessage(error), { cause: error });
+    case undefined:
+      return error;
+  }
+}

@@ -1,0 +1,254 @@
+import { and, count, eq, getTableColumns, like, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
+import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
+import { ApiError, workflowNotFound } from "../lib/errors";
+import { toIso } from "../lib/time";
+import type { Deps } from "./deps";
+
+export type InstanceCounts = Record<InstanceStatus, number>;
+
+/** A workflow as Cloudflare's `GET /workflows` and `GET /workflows/:name` return it. */
+export type WorkflowSummary = {
+  id: string;
+  name: string;
+  class_name: string;
+  script_name: string;
+  created_on: string;
+  modified_on: string;
+  triggered_on: string | null;
+  instances: InstanceCounts;
+};
+
+/** What `PUT /workflows/:name` returns. */
+export type WorkflowUpdateResult = Omit<WorkflowSummary, "instances"> & {
+  version_id: string;
+  is_deleted: 0;
+  terminator_running: 0;
+};
+
+/** A workflow definition as PUT sets it; absent limits or retention mean none. */
+export type WorkflowDefinitionInput = {
+  class_name: string;
+  script_name: string;
+  limits?: WorkflowLimits | undefined;
+  default_retention?: Retention | undefined;
+};
+
+export type Page = { page: number; perPage: number };
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Columns of a workflow plus its last trigger time and counts, read through indexes only. The
+ * subqueries spell out table names because Drizzle leaves columns of a one-table select bare.
+ */
+const summaryColumns = {
+  ...getTableColumns(workflows),
+  triggeredOn: sql<number | null>`(
+    select max("instances"."created_on") from "instances" where "instances"."workflow_id" = "workflows"."id"
+  )`,
+  counts: sql<string | null>`(
+    select json_group_object("instance_status_counts"."status", "instance_status_counts"."count")
+    from "instance_status_counts" where "instance_status_counts"."workflow_id" = "workflows"."id"
+  )`,
+};
+
+type SummaryRow = typeof workflows.$inferSelect & { triggeredOn: number | null; counts: string | null };
+
+function toSummary(row: SummaryRow): WorkflowSummary {
+  const stored = JSON.parse(row.counts ?? "{}") as Partial<InstanceCounts>;
+  const counts = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, stored[status] ?? 0])) as InstanceCounts;
+  return {
+    id: row.id,
+    name: row.name,
+    class_name: row.className,
+    script_name: row.scriptName,
+    created_on: toIso(row.createdOn),
+    modified_on: toIso(row.modifiedOn),
+    triggered_on: row.triggeredOn === null ? null : new Date(row.triggeredOn).toISOString(),
+    instances: counts,
+  };
+}
+
+/** Lists workflows by name; `search` matches any part of the name. */
+export async function listWorkflows(
+  { db }: Deps,
+  { page, perPage, search }: Page & { search?: string | undefined },
+): Promise<{ items: WorkflowSummary[]; total: number }> {
+  const filter = search === undefined ? undefined : like(workflows.name, containing(search));
+  const [rows, [total]] = await db.batch([
+    db
+      .select(summaryColumns)
+      .from(workflows)
+      .where(filter)
+      .orderBy(workflows.name)
+      .limit(perPage)
+      .offset((page - 1) * perPage),
+    db.select({ value: count() }).from(workflows).where(filter),
+  ]);
+  return { items: rows.map(toSummary), total: total?.value ?? 0 };
+}
+
+export async function getWorkflow({ db }: Deps, name: string): Promise<WorkflowSummary> {
+  return toSummary(await readSummaryRow(db, name));
+}
+
+async function readSummaryRow(db: Db, name: string): Promise<SummaryRow> {
+  const [row] = await db.select(summaryColumns).from(workflows).where(eq(workflows.name, name));
+  if (!row) throw workflowNotFound(name);
+  return row;
+}
+
+/** The stored definition row of a workflow, or a 404. */
+export async function findWorkflow(db: Db, name: string): Promise<typeof workflows.$inferSelect> {
+  const [row] = await db.select().from(workflows).where(eq(workflows.name, name));
+  if (!row) throw workflowNotFound(name);
+  return row;
+}
+
+/** A LIKE pattern matching `text` anywhere, with LIKE's wildcards taken literally. */
+function containing(text: string): SQL {
+  const escaped = text.replace(/[\\%_]/g, (char) => `\\${char}`);
+  return sql`${`%${escaped}%`} escape '\\'`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Creates or updates a workflow definition. A change of class, script, limits or retention
+ * records a new immutable version; an identical PUT changes nothing and returns the current one.
+ */
+export async function putWorkflow(
+  deps: Deps,
+  name: string,
+  input: WorkflowDefinitionInput,
+): Promise<WorkflowUpdateResult> {
+  if (input.limits?.steps !== undefined && input.limits.steps < 1) {
+    throw new ApiError("invalidRequest", "body.limits.steps: must be at least 1");
+  }
+  const { db } = deps;
+  // Two PUTs of one name can race; each write below is conditional, so the loser re-reads.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [current] = await db
+      .select({ workflow: workflows, version: workflowVersions })
+      .from(workflows)
+      .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))
+      .where(eq(workflows.name, name));
+    const now = new Date();
+    if (!current) {
+      if (await insertWorkflow(db, name, input, now)) break;
+      continue;
+    }
+    if (sameDefinition(current.version, input)) break;
+    if (await addVersion(db, current.workflow, input, now)) break;
+  }
+  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
+  const { versionId } = await findWorkflow(db, name);
+  return { ...summary, version_id: versionId, is_deleted: 0, terminator_running: 0 };
+}
+
+type NewVersion = typeof workflowVersions.$inferInsert & { id: string; createdOn: Date };
+
+function newVersion(workflowId: string, input: WorkflowDefinitionInput, now: Date): NewVersion {
+  return {
+    id: crypto.randomUUID(),
+    workflowId,
+    className: input.class_name,
+    scriptName: input.script_name,
+    limits: input.limits ?? null,
+    defaultRetention: input.default_retention ?? null,
+    createdOn: now,
+  };
+}
+
+/**
+ * Inserts `version` for the workflow selected by `condition`, if any: versions are written in
+ * the same batch as the workflow change they belong to, and only when that change happened.
+ */
+function insertVersionWhere(db: Db, version: NewVersion, condition: SQL | undefined) {
+  return db.insert(workflowVersions).select(
+    db
+      .select({
+        id: sql`${version.id}`.as("id"),
+        workflowId: workflows.id,
+        className: sql`${version.className}`.as("class_name"),
+        scriptName: sql`${version.scriptName}`.as("script_name"),
+        limits: sql`${toJson(version.limits ?? null)}`.as("limits"),
+        defaultRetention: sql`${toJson(version.defaultRetention ?? null)}`.as("default_retention"),
+        createdOn: sql`${version.createdOn.getTime()}`.as("created_on"),
+      })
+      .from(workflows)
+      .where(condition),
+  );
+}
+
+/** Inserts a new workflow with its first version; false when the name was taken meanwhile. */
+async function insertWorkflow(db: Db, name: string, input: WorkflowDefinitionInput, now: Date) {
+  const version = newVersion(crypto.randomUUID(), input, now);
+  const [inserted] = await db.batch([
+    db
+      .insert(workflows)
+      .values({
+        id: version.workflowId,
+        name,
+        className: input.class_name,
+        scriptName: input.script_name,
+        versionId: version.id,
+        createdOn: now,
+        modifiedOn: now,
+      })
+      .onConflictDoNothing({ target: workflows.name })
+      .returning({ id: workflows.id }),
+    insertVersionWhere(db, version, eq(workflows.id, version.workflowId)),
+  ]);
+  return inserted.length > 0;
+}
+
+/** Points the workflow at a new version, unless another writer moved it first. */
+async function addVersion(db: Db, workflow: typeof workflows.$inferSelect, input: WorkflowDefinitionInput, now: Date) {
+  const version = newVersion(workflow.id, input, now);
+  const [updated] = await db.batch([
+    db
+      .update(workflows)
+      .set({
+        versionId: version.id,
+        className: input.class_name,
+        scriptName: input.script_name,
+        modifiedOn: now,
+      })
+      .where(and(eq(workflows.id, workflow.id), eq(workflows.versionId, workflow.versionId)))
+      .returning({ id: workflows.id }),
+    insertVersionWhere(db, version, and(eq(workflows.id, workflow.id), eq(workflows.versionId, version.id))),
+  ]);
+  return updated.length > 0;
+}
+
+function toJson(value: object | null): string | null {
+  return value === null ? null : JSON.stringify(value);
+}
+
+function sameDefinition(version: typeof workflowVersions.$inferSelect, input: WorkflowDefinitionInput) {
+  return (
+    version.className === input.class_name &&
+    version.scriptName === input.script_name &&
+    canonical(version.limits) === canonical(input.limits ?? null) &&
+    canonical(version.defaultRetention) === canonical(input.default_retention ?? null)
+  );
+}
+
+/** JSON with sorted keys, so `{a, b}` and `{b, a}` compare equal. */
+function canonical(value: object | null): string {
+  if (value === null) return "null";
+  return JSON.stringify(Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+/** Deletes a workflow with its versions and instance index. */
+export async function deleteWorkflow({ db }: Deps, name: string): Promise<void> {
+  const deleted = await db.delete(workflows).where(eq(workflows.name, name)).returning({ id: workflows.id });
+  if (deleted.length === 0) throw workflowNotFound(name);
+}

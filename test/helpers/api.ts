@@ -1,0 +1,74 @@
+import { env, exports } from "cloudflare:workers";
+import type { Message, ResultInfo } from "../../src/lib/envelope";
+
+export const ACCOUNT = env.ACCOUNT_ID;
+export const BASE = `https://control-plane.test/client/v4/accounts/${ACCOUNT}`;
+export const TOKEN = "test-admin-token";
+
+export type Envelope<T> = {
+  success: boolean;
+  errors: Message[];
+  messages: Message[];
+  result: T;
+  result_info?: ResultInfo;
+};
+
+export type ApiResponse<T> = { status: number; body: Envelope<T>; headers: Headers };
+
+/** Calls the Worker as a client would, with the admin token unless told otherwise. */
+export async function api<T = unknown>(
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; token?: string | null } = {},
+): Promise<ApiResponse<T>> {
+  const headers = new Headers(options.headers);
+  if (options.token !== null) headers.set("Authorization", `Bearer ${options.token ?? TOKEN}`);
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+  }
+  if (body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
+  const url = path.startsWith("http") ? path : `${BASE}${path}`;
+  const response = await exports.default.fetch(url, { method, headers, body });
+  const text = await response.text();
+  let parsed: Envelope<T>;
+  try {
+    parsed = JSON.parse(text) as Envelope<T>;
+  } catch {
+    throw new Error(
+      `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+    );
+  }
+  return { status: response.status, body: parsed, headers: response.headers };
+}
+
+/** A unique, valid id for this test run. */
+export function uniqueId(prefix = "t"): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+export type InstanceCreated = { id: string; status: string; version_id: string; workflow_id: string };
+
+export async function createInstance(workflow: string, body: Record<string, unknown> = {}) {
+  const response = await api<InstanceCreated>("POST", `/workflows/${workflow}/instances`, { body });
+  if (response.status !== 200) throw new Error(`create failed: ${JSON.stringify(response.body)}`);
+  return response.body.result;
+}
+
+/** Defines a workflow through the API; it has no binding unless its name is a deployed one. */
+export async function putWorkflow(name: string, body: Record<string, unknown> = {}) {
+  const response = await api<{ id: string; version_id: string }>("PUT", `/workflows/${name}`, {
+    body: { class_name: "SomeWorkflow", script_name: "some-worker", ...body },
+  });
+  if (response.status !== 200) throw new Error(`put failed: ${JSON.stringify(response.body)}`);
+  return response.body.result;
+}
+
+/** Asserts an error envelope and returns its first error. */
+export function errorOf(response: ApiResponse<unknown>) {
+  if (response.body.success !== false || response.body.result !== null || response.body.errors.length === 0) {
+    throw new Error(`expected an error envelope, got ${response.status} ${JSON.stringify(response.body)}`);
+  }
+  const [first] = response.body.errors;
+  return { status: response.status, code: first?.code, message: first?.message ?? "" };
+}
