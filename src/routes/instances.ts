@@ -18,7 +18,7 @@ import {
   EventType,
   InstanceId,
   InstanceParams,
-  JsonPayload,
+  InstanceParamsInput,
   NewInstanceId,
   RetentionInput,
   WorkflowParams,
@@ -49,8 +49,9 @@ const LOCATION_HINTS = [
 const CreateInstanceBody = z
   .object({
     instance_id: NewInstanceId.optional().openapi({ description: "Defaults to a random UUID." }),
-    params: JsonPayload.optional().openapi({
-      description: "Any JSON value (at most 1 MiB), passed to run() as event.payload.",
+    params: InstanceParamsInput.optional().openapi({
+      description:
+        "The payload run() gets as event.payload, at most 1 MiB: a JSON-encoded string, as Cloudflare's SDK sends, or any JSON value, as wrangler sends.",
     }),
     instance_retention: RetentionInput.optional(),
     location_hint: z.enum(LOCATION_HINTS).optional(),

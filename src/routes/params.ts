@@ -28,10 +28,28 @@ export const InstanceId = z
 /** Event types: 1–100 characters. */
 export const EventType = z.string().min(1).max(100).regex(NAME_PATTERN, NAME_RULE);
 
-/** Any JSON value of at most 1 MiB once serialized (params and event payloads). */
+/** Any JSON value of at most 1 MiB once serialized (event payloads). */
 export const JsonPayload = z
   .unknown()
   .refine((value) => jsonByteLength(value) <= MAX_PAYLOAD_BYTES, "must be at most 1 MiB as JSON");
+
+/**
+ * Instance params. Cloudflare's current spec and SDK type them as a JSON-encoded string, while
+ * wrangler and older clients send the value itself: a string that holds JSON is decoded, any
+ * other value (a plain string included) is the payload as given.
+ */
+export const InstanceParamsInput = z
+  .unknown()
+  .transform((value) => (typeof value === "string" ? decodeJson(value) : value))
+  .pipe(JsonPayload);
+
+function decodeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 export const AccountParams = z.object({
   account_id: z

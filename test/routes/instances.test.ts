@@ -91,13 +91,18 @@ describe("POST /workflows/:workflow_name/instances", () => {
     expect(await counts("hello-world")).toEqual(before);
   });
 
-  it("accepts params of any JSON type, strings included", async ({ expect }) => {
-    const id = uniqueId("str");
+  it.for([
+    ["a JSON-encoded string, as the SDK sends", JSON.stringify({ name: "Encoded" }), { name: "Encoded" }],
+    ["an object, as wrangler sends", { name: "Object" }, { name: "Object" }],
+    ["a plain string", "just a string", "just a string"],
+    ["a number", 7, 7],
+  ] as const)("takes params given as %s", async ([, params, payload], { expect }) => {
+    const id = uniqueId("params");
     await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
-    await createInstance("hello-world", { instance_id: id, params: "just a string" });
+    await createInstance("hello-world", { instance_id: id, params });
     await instance.waitForStatus("complete");
     const details = await api<Details>("GET", `/workflows/hello-world/instances/${id}`);
-    expect(details.body.result.params).toBe("just a string");
+    expect(details.body.result.params).toEqual(payload);
   });
 
   it("answers 404 for an unknown workflow", async ({ expect }) => {
