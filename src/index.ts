@@ -3,6 +3,7 @@
  * to the Workflows it manages.
  */
 import { createApp } from "./app";
+import { BARE_CREATE_PATH, bareCreate } from "./bench/bare-create";
 
 export { HelloWorldWorkflow } from "./workflows/hello-world";
 export { OrderApprovalWorkflow } from "./workflows/order-approval";
@@ -10,5 +11,10 @@ export { OrderApprovalWorkflow } from "./workflows/order-approval";
 const app = createApp();
 
 export default {
-  fetch: app.fetch,
+  fetch(request, env, ctx) {
+    if (env.BENCH_BARE_ROUTE === "true" && new URL(request.url).pathname === BARE_CREATE_PATH) {
+      return bareCreate(request, env);
+    }
+    return app.fetch(request, env, ctx);
+  },
 } satisfies ExportedHandler<Env>;

@@ -4,7 +4,6 @@ import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList 
 import { ApiError } from "../lib/errors";
 import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import { createRouter } from "../lib/router";
-import { listInstances } from "../services/instance-list";
 import {
   changeInstanceStatus,
   createInstance,
@@ -12,6 +11,7 @@ import {
   deleteInstance,
   deleteInstances,
   getInstance,
+  listInstances,
   sendInstanceEvent,
 } from "../services/instances";
 import {

@@ -1,11 +1,11 @@
 import { and, asc, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
-import { instanceStatusCounts, instances } from "../db/schema";
-import type { InstanceStatus, TriggerSource } from "../domain/instance-status";
-import type { ResultInfo } from "../lib/envelope";
-import { ApiError } from "../lib/errors";
-import { toIso } from "../lib/time";
-import type { Deps } from "./deps";
-import { findWorkflow } from "./workflows";
+import { instanceStatusCounts, instances } from "../../db/schema";
+import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import type { ResultInfo } from "../../lib/envelope";
+import { ApiError } from "../../lib/errors";
+import { toIso } from "../../lib/time";
+import type { Deps } from "../deps";
+import { findWorkflow } from "../workflows";
 
 /** An instance as Cloudflare's `GET …/instances` lists it. */
 export type InstanceSummary = {

@@ -1,0 +1,84 @@
+/**
+ * Starts `npm run dev -- --port <free port> --persist-to <temp dir> [flags]` the way the README
+ * does, in a process group of its own, and stops the whole group (wrangler and workerd) after.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+
+export type DevServer = { baseUrl: string; token: string; accountId: string; stop: () => Promise<void> };
+
+const READY = "Workflow control plane is ready";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === "string") throw new Error("could not find a free port");
+  return address.port;
+}
+
+function waitForReady(child: ChildProcess, logPath: string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const timer = setTimeout(
+      () => reject(new Error(`npm run dev not ready after ${timeoutMs} ms; see ${logPath}`)),
+      timeoutMs,
+    );
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(READY)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm run dev exited with ${code}; see ${logPath}`));
+    });
+  });
+}
+
+export async function startDevServer({
+  logPath,
+  flags = [],
+}: {
+  logPath: string;
+  flags?: string[];
+}): Promise<DevServer> {
+  const port = await freePort();
+  const state = mkdtempSync(join(tmpdir(), "control-plane-"));
+  mkdirSync(dirname(logPath), { recursive: true });
+  const log = createWriteStream(logPath);
+  const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--persist-to", state, ...flags], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-child.pid, "SIGTERM");
+      await exited;
+    }
+    rmSync(state, { recursive: true, force: true });
+  };
+  try {
+    await waitForReady(child, logPath, 150_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const token = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(".dev.vars", "utf8"))?.[1];
+  const accountId = /^ACCOUNT_ID\s*=\s*"([^"]+)"/m.exec(readFileSync("wrangler.toml", "utf8"))?.[1];
+  if (!token || !accountId) {
+    await stop();
+    throw new Error("npm run dev left no ADMIN_TOKEN in .dev.vars or no ACCOUNT_ID in wrangler.toml");
+  }
+  return { baseUrl: `http://127.0.0.1:${port}/client/v4`, token, accountId, stop };
+}

@@ -1,0 +1,116 @@
+import type { InstanceStatus } from "../../domain/instance-status";
+import { isFinished } from "../../domain/instance-status";
+import { ApiError } from "../../lib/errors";
+import type { Deps } from "../deps";
+import { toApiError } from "../engine-errors";
+import { release } from "./create";
+import { findIndexed, getHandle, liveStatusOf, recordStatus } from "./read";
+import { resolveRunnable } from "./runnable";
+
+export type StatusChange =
+  | { status: "pause" }
+  | { status: "resume" }
+  | { status: "terminate"; rollback?: boolean | undefined }
+  | {
+      status: "restart";
+      from?:
+        | { name: string; count?: number | undefined; type?: "do" | "sleep" | "waitForEvent" | undefined }
+        | undefined;
+    };
+
+export type StatusChangeResult = { status: InstanceStatus; timestamp: string };
+
+/**
+ * Pauses, resumes, terminates or restarts an instance through the binding. Only a restart
+ * applies to a finished instance; anything else is refused with 409 and changes nothing.
+ */
+export async function changeInstanceStatus(
+  deps: Deps,
+  workflowName: string,
+  id: string,
+  change: StatusChange,
+): Promise<StatusChangeResult> {
+  const { workflow, bound } = await resolveRunnable(deps, workflowName);
+  const handle = await getHandle(bound.engine, workflowName, id);
+  const before = await liveStatusOf(handle);
+  if (change.status !== "restart" && isFinished(before.status)) {
+    throw new ApiError(
+      "instanceStateConflict",
+      `Instance '${id}' is ${before.status}; only a restart applies to a finished instance`,
+    );
+  }
+  try {
+    switch (change.status) {
+      case "pause":
+        await handle.pause();
+        break;
+      case "resume":
+        await handle.resume();
+        break;
+      case "terminate":
+        await handle.terminate({ rollback: change.rollback ?? false });
+        break;
+      case "restart":
+        await handle.restart(change.from ? { from: change.from } : undefined);
+        break;
+    }
+  } catch (error) {
+    throw toApiError(error, { workflowName, instanceId: id });
+  }
+  const after = await liveStatusOf(handle);
+  const row = await findIndexed(deps.db, workflow.id, id);
+  await recordStatus(deps.db, workflow, id, row, after.status, { restarted: change.status === "restart" });
+  return { status: after.status, timestamp: new Date().toISOString() };
+}
+
+/** Delivers an event to an instance; a finished instance accepts none (409). */
+export async function sendInstanceEvent(
+  deps: Deps,
+  workflowName: string,
+  id: string,
+  event: { type: string; payload: unknown },
+): Promise<void> {
+  const { bound } = await resolveRunnable(deps, workflowName);
+  const handle = await getHandle(bound.engine, workflowName, id);
+  const { status } = await liveStatusOf(handle);
+  if (isFinished(status)) {
+    throw new ApiError("instanceStateConflict", `Instance '${id}' is ${status} and no longer accepts events`);
+  }
+  try {
+    await handle.sendEvent(event);
+  } catch (error) {
+    throw toApiError(error, { workflowName, instanceId: id });
+  }
+}
+
+export type InstanceDeleted = { instanceId: string; timestamp: string };
+
+/** Deletes an instance and its state (a running one stops without rollback). */
+export async function deleteInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceDeleted> {
+  const { workflow, bound } = await resolveRunnable(deps, workflowName);
+  const handle = await getHandle(bound.engine, workflowName, id);
+  try {
+    await handle.delete();
+  } catch (error) {
+    throw toApiError(error, { workflowName, instanceId: id });
+  }
+  await release(deps.db, workflow.id, [id]);
+  return { instanceId: id, timestamp: new Date().toISOString() };
+}
+
+export type BatchDeleteResult = {
+  deleted: { id: string }[];
+  errors: { id: string; code: number; message: string }[];
+};
+
+/** Deletes up to 100 instances; one outcome per input position, as the binding reports. */
+export async function deleteInstances(deps: Deps, workflowName: string, ids: string[]): Promise<BatchDeleteResult> {
+  const { workflow, bound } = await resolveRunnable(deps, workflowName);
+  const result = await bound.engine.deleteBatch(ids);
+  const gone = new Set([
+    ...result.deleted.map((entry) => entry.id),
+    ...result.errors.filter((entry) => entry.code === 10400).map((entry) => entry.id),
+  ]);
+  await release(deps.db, workflow.id, [...gone]);
+  return { deleted: result.deleted, errors: result.errors };
+}

@@ -1,0 +1,210 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { chunk, type Db, rowsPerInsert } from "../../db/client";
+import { instances, type Retention, workflows } from "../../db/schema";
+import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import { ApiError, workflowNotFound } from "../../lib/errors";
+import type { Duration } from "../../lib/time";
+import type { Deps } from "../deps";
+import { toApiError } from "../engine-errors";
+import { bindingOf, resolveRunnable, selectDefinition, type WorkflowRow } from "./runnable";
+
+/** What create and batch create return for each new instance. */
+export type InstanceCreated = {
+  id: string;
+  status: InstanceStatus;
+  version_id: string;
+  workflow_id: string;
+  trigger_source: TriggerSource;
+};
+
+export type InstanceRetention = { error_retention?: Duration; success_retention?: Duration };
+
+export type CreateInstanceInput = {
+  instance_id?: string | undefined;
+  params?: unknown;
+  instance_retention?: InstanceRetention | undefined;
+  location_hint?: WorkflowInstanceLocationHint | undefined;
+};
+
+/**
+ * Creates one instance. Its id is reserved in the index first, in the same round trip as the
+ * workflow lookup, so two concurrent creates of one id cannot both succeed, whatever the
+ * engine does with duplicates.
+ */
+export async function createInstance(
+  deps: Deps,
+  workflowName: string,
+  input: CreateInstanceInput,
+): Promise<InstanceCreated> {
+  const { db } = deps;
+  const id = input.instance_id ?? crypto.randomUUID();
+  const [[definition], reserved] = await db.batch([
+    selectDefinition(db, workflowName),
+    reserveOne(db, workflowName, id, input.params),
+  ]);
+  if (!definition) throw workflowNotFound(workflowName);
+  const { workflow, retention } = definition;
+  if (reserved.length === 0) {
+    throw new ApiError("instanceAlreadyExists", `Instance '${id}' of workflow '${workflowName}' already exists`);
+  }
+  try {
+    await bindingOf(deps.engines, workflow).engine.create(engineOptions(id, input, retention));
+  } catch (error) {
+    await release(db, workflow.id, [id]);
+    throw toApiError(error, { workflowName, instanceId: id });
+  }
+  return created(workflow, id);
+}
+
+/** The RPC limit of one `createBatch` call. */
+const CREATE_BATCH_BYTES = 1024 * 1024;
+
+/**
+ * Creates up to 100 instances. Like the binding's `createBatch`, ids that already exist (or
+ * repeat within the batch) are skipped and left out of the result.
+ */
+export async function createInstances(
+  deps: Deps,
+  workflowName: string,
+  inputs: CreateInstanceInput[],
+): Promise<InstanceCreated[]> {
+  const { workflow, retention, bound } = await resolveRunnable(deps, workflowName);
+  const options = inputs.map((input) => engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention));
+  const reserved = new Set(await reserveMany(deps.db, workflow, options));
+  // A repeated id is reserved once; its first occurrence wins, as with the binding.
+  const toCreate = options.filter((option) => reserved.delete(option.id));
+  const createdIds = new Set<string>();
+  try {
+    for (const batch of chunkBySize(toCreate, CREATE_BATCH_BYTES)) {
+      const result = await bound.engine.createBatch({ instances: batch });
+      for (const instance of result.created) createdIds.add(instance.id);
+    }
+  } catch (error) {
+    await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+    throw toApiError(error, { workflowName, instanceId: toCreate[0]?.id ?? "" });
+  }
+  // Ids the engine refused (it knew them already) are not ours to keep.
+  await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+  return toCreate.filter((option) => createdIds.has(option.id)).map((option) => created(workflow, option.id));
+}
+
+type EngineCreateOptions = WorkflowInstanceCreateOptions<unknown> & { id: string };
+
+/** The binding's create options: the caller's retention, else the version's default. */
+function engineOptions(
+  id: string,
+  input: CreateInstanceInput,
+  defaultRetention: Retention | null,
+): EngineCreateOptions {
+  const retention = input.instance_retention ?? defaultRetention;
+  return {
+    id,
+    ...(input.params === undefined ? {} : { params: input.params }),
+    ...(input.location_hint ? { locationHint: input.location_hint } : {}),
+    ...(retention
+      ? {
+          retention: {
+            ...(retention.error_retention === undefined
+              ? {}
+              : { errorRetention: asDuration(retention.error_retention) }),
+            ...(retention.success_retention === undefined
+              ? {}
+              : { successRetention: asDuration(retention.success_retention) }),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Duration strings were validated at the edge; the binding types them as a template literal. */
+function asDuration(duration: Duration): WorkflowRetentionDuration {
+  return duration as WorkflowRetentionDuration;
+}
+
+function created(workflow: WorkflowRow, id: string): InstanceCreated {
+  return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
+}
+
+function idsNotIn(options: EngineCreateOptions[], ids: ReadonlySet<string>): string[] {
+  return options.map((option) => option.id).filter((id) => !ids.has(id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reservations: queued index rows written before the engine is asked, dropped if it refuses
+// ---------------------------------------------------------------------------------------------
+
+/** Reserves `id` for the workflow named `workflowName`, if both the workflow and the id are free. */
+function reserveOne(db: Db, workflowName: string, id: string, params: unknown) {
+  const now = Date.now();
+  return db
+    .insert(instances)
+    .select(
+      db
+        .select({
+          workflowId: workflows.id,
+          id: sql`${id}`.as("id"),
+          versionId: workflows.versionId,
+          status: sql`'queued'`.as("status"),
+          triggerSource: sql`'api'`.as("trigger_source"),
+          params: sql`${params === undefined ? null : JSON.stringify(params)}`.as("params"),
+          createdOn: sql`${now}`.as("created_on"),
+          startedOn: sql`null`.as("started_on"),
+          endedOn: sql`null`.as("ended_on"),
+          modifiedOn: sql`${now}`.as("modified_on"),
+        })
+        .from(workflows)
+        .where(eq(workflows.name, workflowName)),
+    )
+    .onConflictDoNothing()
+    .returning({ id: instances.id });
+}
+
+/** Reserves many ids (chunked under D1's 100-parameter limit); returns those that were free. */
+async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateOptions[]): Promise<string[]> {
+  const now = new Date();
+  const rows = options.map((option) => ({
+    workflowId: workflow.id,
+    id: option.id,
+    versionId: workflow.versionId,
+    status: "queued" as const,
+    triggerSource: "api" as const,
+    params: option.params ?? null,
+    createdOn: now,
+    startedOn: null,
+    endedOn: null,
+    modifiedOn: now,
+  }));
+  const [first, ...rest] = chunk(rows, rowsPerInsert(10)).map((part) =>
+    db.insert(instances).values(part).onConflictDoNothing().returning({ id: instances.id }),
+  );
+  if (!first) return [];
+  const results = await db.batch([first, ...rest]);
+  return results.flat().map((row) => row.id);
+}
+
+/** Drops index rows, so their ids can be used again. */
+export async function release(db: Db, workflowId: string, ids: string[]): Promise<void> {
+  const [first, ...rest] = chunk(ids, 99).map((part) =>
+    db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
+  );
+  if (first) await db.batch([first, ...rest]);
+}
+
+/** Groups create options so each `createBatch` call stays under the binding's RPC limit. */
+function chunkBySize(options: EngineCreateOptions[], maxBytes: number): EngineCreateOptions[][] {
+  const batches: EngineCreateOptions[][] = [];
+  let current: EngineCreateOptions[] = [];
+  let size = 0;
+  for (const option of options) {
+    const optionSize = JSON.stringify(option).length;
+    if (current.length > 0 && size + optionSize > maxBytes) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(option);
+    size += optionSize;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}

@@ -1,0 +1,6 @@
+/** Instance operations, shared by the REST routes, RPC and tests. */
+
+export { changeInstanceStatus, deleteInstance, deleteInstances, type StatusChange, sendInstanceEvent } from "./control";
+export { type CreateInstanceInput, createInstance, createInstances, type InstanceCreated } from "./create";
+export { type InstanceListQuery, type InstanceSummary, listInstances } from "./list";
+export { getInstance, type InstanceDetails } from "./read";
