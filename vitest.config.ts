@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { LOCAL_ENGINE_FLAGS } from "./scripts/lib/local-engine.ts";
 
 export default defineConfig(async () => {
   // Read on the Node side; test/apply-migrations.ts applies them inside workerd.
@@ -9,7 +10,10 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" } },
+        miniflare: {
+          compatibilityFlags: LOCAL_ENGINE_FLAGS,
+          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
+        },
       }),
     ],
     test: {

@@ -10,10 +10,12 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { parse } from "smol-toml";
+import { LOCAL_ENGINE_FLAGS } from "./lib/local-engine.ts";
 
 const DEV_VARS = ".dev.vars";
 const args = process.argv.slice(2);
-const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// Offline by design: no telemetry, and no fetch of the `Request.cf` placeholder (its fallback serves).
+const childEnv = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 function flag(name: string): string | undefined {
   const index = args.findIndex((arg) => arg === name || arg.startsWith(`${name}=`));
@@ -71,7 +73,12 @@ const banner = [
   "",
 ].join("\n");
 
-const wranglerArgs = ["dev", ...(flag("--ip") ? [] : ["--ip", host]), ...args];
+const wranglerArgs = [
+  "dev",
+  ...(flag("--ip") ? [] : ["--ip", host]),
+  ...LOCAL_ENGINE_FLAGS.flatMap((name) => ["--compatibility-flag", name]),
+  ...args,
+];
 const child = spawn("wrangler", wranglerArgs, { stdio: ["inherit", "pipe", "inherit"], env: childEnv });
 let announced = false;
 child.stdout.on("data", (chunk: Buffer) => {

@@ -25,7 +25,7 @@ export function ensureDeployedWorkflows(deps: Deps, database: D1Database): Promi
   return sync;
 }
 
-async function syncDeployedWorkflows(deps: Deps): Promise<void> {
+export async function syncDeployedWorkflows(deps: Deps): Promise<void> {
   const { db, engines } = deps;
   const fingerprint = JSON.stringify(engines.deployed);
   const [state] = await db.select().from(controlPlaneState).where(eq(controlPlaneState.key, STATE_KEY));
