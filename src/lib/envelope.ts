@@ -25,6 +25,17 @@ export function okList<T>(result: T[], resultInfo: ResultInfo) {
   return { ...ok(result), result_info: resultInfo };
 }
 
+/** A page of a page-style list (`page`, `per_page`), with Cloudflare's `result_info`. */
+export function okPage<T>(items: T[], { page, perPage, total }: { page: number; perPage: number; total: number }) {
+  return okList(items, {
+    page,
+    per_page: perPage,
+    count: items.length,
+    total_count: total,
+    total_pages: Math.ceil(total / perPage),
+  });
+}
+
 export function failure(errors: Message[]) {
   return { success: false as const, errors, messages: [] as Message[], result: null };
 }

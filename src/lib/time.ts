@@ -4,7 +4,8 @@ export function toIso(date: Date | null): string | null {
   return date === null ? null : date.toISOString();
 }
 
-const DURATION = /^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/;
+/** A duration as Cloudflare writes one: "30 days", "1 hour". */
+export const DURATION_PATTERN = /^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/;
 
 const UNIT_MS = {
   second: 1_000,
@@ -19,14 +20,23 @@ const UNIT_MS = {
 /** `"5 minutes"` or a number of milliseconds, as Cloudflare accepts durations. */
 export type Duration = number | string;
 
-export function isDurationString(value: string): boolean {
-  return DURATION.test(value);
-}
-
 /** Milliseconds of a duration; months count 30 days and years 365, as the engine does. */
 export function durationToMs(duration: Duration): number {
   if (typeof duration === "number") return duration;
-  const match = DURATION.exec(duration);
+  const match = DURATION_PATTERN.exec(duration);
   if (!match?.[1] || !match[2]) throw new RangeError(`Not a duration: ${duration}`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+/** Retention with both durations in milliseconds, as responses report it. */
+export function retentionInMs(retention: {
+  error_retention?: Duration | undefined;
+  success_retention?: Duration | undefined;
+}) {
+  return {
+    ...(retention.error_retention === undefined ? {} : { error_retention: durationToMs(retention.error_retention) }),
+    ...(retention.success_retention === undefined
+      ? {}
+      : { success_retention: durationToMs(retention.success_retention) }),
+  };
 }

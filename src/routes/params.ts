@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
+import { DURATION_PATTERN } from "../lib/time";
 
 const NAME_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9-_]*$/;
 const NAME_RULE = "must start with a letter, digit or underscore and contain only letters, digits, '-' and '_'";
@@ -89,7 +90,7 @@ export function pageQuery(defaultPerPage: number) {
 /** Milliseconds, or a duration such as "30 days". */
 export const DurationInput = z.union([
   z.number().int().min(0),
-  z.string().regex(/^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/, 'must be milliseconds or like "30 days"'),
+  z.string().regex(DURATION_PATTERN, 'must be milliseconds or like "30 days"'),
 ]);
 
 export const RetentionInput = z.object({

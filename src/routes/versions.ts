@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { getVersion, getVersionGraph, listVersions } from "../services/versions";
 import { pageQuery, WorkflowParams } from "./params";
@@ -57,16 +57,7 @@ export const versionRoutes = createRouter()
         page,
         perPage: per_page,
       });
-      return c.json(
-        okList(items, {
-          page,
-          per_page,
-          count: items.length,
-          total_count: total,
-          total_pages: Math.ceil(total / per_page),
-        }),
-        200,
-      );
+      return c.json(okPage(items, { page, perPage: per_page, total }), 200);
     },
   )
   .openapi(

@@ -1,9 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
-import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
-import { ApiError } from "../lib/errors";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
-import { durationToMs } from "../lib/time";
+import { retentionInMs } from "../lib/time";
 import { deleteWorkflow, getWorkflow, listWorkflows, putWorkflow } from "../services/workflows";
 import { AccountParams, pageQuery, RetentionInput, WorkflowName, WorkflowParams } from "./params";
 
@@ -44,10 +43,13 @@ const WorkflowDefinitionBody = z
     class_name: z.string().min(1).max(255),
     script_name: z.string().min(1).max(255),
     limits: z.object({ steps: z.number().int().min(1).max(25_000).optional() }).optional(),
-    default_retention: RetentionInput.optional(),
+    default_retention: RetentionInput.transform(retentionInMs).optional(),
     schedules: z
       .array(z.object({ cron: z.string().min(1).max(256) }))
-      .max(200)
+      .max(
+        0,
+        "cron schedules run on Cloudflare's side: declare `schedules` on the [[workflows]] binding of the Worker that defines the workflow",
+      )
       .optional()
       .openapi({ description: "Not supported here: declare `schedules` on the Workflow's binding instead." }),
   })
@@ -73,16 +75,7 @@ export const workflowRoutes = createRouter()
     async (c) => {
       const { page, per_page, search } = c.req.valid("query");
       const { items, total } = await listWorkflows(c.var.deps, { page, perPage: per_page, search });
-      return c.json(
-        okList(items, {
-          page,
-          per_page,
-          count: items.length,
-          total_count: total,
-          total_pages: Math.ceil(total / per_page),
-        }),
-        200,
-      );
+      return c.json(okPage(items, { page, perPage: per_page, total }), 200);
     },
   )
   .openapi(
@@ -114,24 +107,8 @@ export const workflowRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { workflow_name } = c.req.valid("param");
-      const { schedules, default_retention, ...definition } = c.req.valid("json");
-      if (schedules !== undefined && schedules.length > 0) {
-        throw new ApiError(
-          "invalidRequest",
-          "body.schedules: cron schedules run on Cloudflare's side; declare `schedules` on the [[workflows]] binding of the Worker that defines the workflow",
-        );
-      }
-      const retention = default_retention && {
-        ...(default_retention.error_retention === undefined
-          ? {}
-          : { error_retention: durationToMs(default_retention.error_retention) }),
-        ...(default_retention.success_retention === undefined
-          ? {}
-          : { success_retention: durationToMs(default_retention.success_retention) }),
-      };
-      const result = await putWorkflow(c.var.deps, workflow_name, { ...definition, default_retention: retention });
-      return c.json(ok(result), 200);
+      const { schedules: _none, ...definition } = c.req.valid("json");
+      return c.json(ok(await putWorkflow(c.var.deps, c.req.valid("param").workflow_name, definition)), 200);
     },
   )
   .openapi(

@@ -2,7 +2,7 @@ import { and, count, eq, getTableColumns, like, type SQL, sql } from "drizzle-or
 import type { Db } from "../db/client";
 import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
-import { ApiError, workflowNotFound } from "../lib/errors";
+import { workflowNotFound } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
 
@@ -128,9 +128,6 @@ export async function putWorkflow(
   name: string,
   input: WorkflowDefinitionInput,
 ): Promise<WorkflowUpdateResult> {
-  if (input.limits?.steps !== undefined && input.limits.steps < 1) {
-    throw new ApiError("invalidRequest", "body.limits.steps: must be at least 1");
-  }
   const { db } = deps;
   // Two PUTs of one name can race; each write below is conditional, so the loser re-reads.
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -147,9 +144,9 @@ export async function putWorkflow(
     if (sameDefinition(current.version, input)) break;
     if (await addVersion(db, current.workflow, input, now)) break;
   }
-  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
-  const { versionId } = await findWorkflow(db, name);
-  return { ...summary, version_id: versionId, is_deleted: 0, terminator_running: 0 };
+  const row = await readSummaryRow(db, name);
+  const { instances: _counts, ...summary } = toSummary(row);
+  return { ...summary, version_id: row.versionId, is_deleted: 0, terminator_running: 0 };
 }
 
 type NewVersion = typeof workflowVersions.$inferInsert & { id: string; createdOn: Date };
