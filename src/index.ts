@@ -5,6 +5,9 @@
 import { createApp } from "./app";
 import { BARE_CREATE_PATH, bareCreate } from "./bench/bare-create";
 
+export { IndexWriter } from "./durable-objects/index-writer";
+export { InstanceJournal } from "./durable-objects/instance-journal";
+export { ControlPlane } from "./rpc/control-plane";
 export { HelloWorldWorkflow } from "./workflows/hello-world";
 export { OrderApprovalWorkflow } from "./workflows/order-approval";
 

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
 
@@ -58,12 +59,31 @@ export const instances = sqliteTable(
     startedOn: integer("started_on", { mode: "timestamp_ms" }),
     endedOn: integer("ended_on", { mode: "timestamp_ms" }),
     modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
+    /** `name` of the error an errored instance ended with. */
+    errorName: text("error_name"),
+    /** When the engine last confirmed this row's status (reconciliation goes oldest first). */
+    checkedOn: integer("checked_on", { mode: "timestamp_ms" }),
+    /**
+     * Version of the summary written by the instance's journal; a write carrying an older
+     * revision than the row's is ignored, so delayed writes never undo newer ones.
+     */
+    revision: integer("revision").notNull().default(0),
   },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.id] }),
-    // Newest-first listing and date ranges; `id` breaks ties so cursors are stable.
+    // Every list filter has an index that also yields creation order; `id` breaks ties so
+    // cursors are stable. An id prefix is a range on the primary key.
     index("instances_by_created").on(table.workflowId, table.createdOn, table.id),
     index("instances_by_status").on(table.workflowId, table.status, table.createdOn, table.id),
+    index("instances_by_version").on(table.workflowId, table.versionId, table.createdOn, table.id),
+    index("instances_by_trigger").on(table.workflowId, table.triggerSource, table.createdOn, table.id),
+    index("instances_by_error")
+      .on(table.workflowId, table.errorName, table.createdOn, table.id)
+      .where(sql`${table.errorName} is not null`),
+    // Unfinished instances, least recently confirmed first: what reconciliation walks.
+    index("instances_to_reconcile")
+      .on(table.checkedOn)
+      .where(sql`${table.status} not in ('complete', 'errored', 'terminated')`),
   ],
 );
 

@@ -17,6 +17,7 @@ export const ERRORS = {
   workflowNotBound: { code: 10201, status: 400 },
   versionNotFound: { code: 10300, status: 404 },
   instanceNotFound: { code: 10400, status: 404 },
+  stepNotFound: { code: 10402, status: 404 },
   instanceAlreadyExists: { code: 10405, status: 400 },
   instanceStateConflict: { code: 10409, status: 409 },
 } as const satisfies Record<string, { code: number; status: ContentfulStatusCode }>;

@@ -6,3 +6,17 @@ export function jsonByteLength(value: unknown): number {
   const json = JSON.stringify(value);
   return json === undefined ? 0 : new TextEncoder().encode(json).byteLength;
 }
+
+/** A JSON value: what outputs, params and payloads are once they have been through JSON. */
+export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+
+/** JSON text of a value, or null for none; what the journal stores and reports carry. */
+export function jsonText(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  return JSON.stringify(value) ?? null;
+}
+
+/** The value of JSON text stored by this project (so it is known to be valid). */
+export function parseJson(text: string | null): Json {
+  return text === null ? null : (JSON.parse(text) as Json);
+}

@@ -20,10 +20,13 @@ const UNIT_MS = {
 /** `"5 minutes"` or a number of milliseconds, as Cloudflare accepts durations. */
 export type Duration = number | string;
 
+/** The binding's wider form, which also takes fractions ("1.5 hours"). */
+const BINDING_DURATION = /^(\d+(?:\.\d+)?)\s+(second|minute|hour|day|week|month|year)s?$/;
+
 /** Milliseconds of a duration; months count 30 days and years 365, as the engine does. */
 export function durationToMs(duration: Duration): number {
   if (typeof duration === "number") return duration;
-  const match = DURATION_PATTERN.exec(duration);
+  const match = BINDING_DURATION.exec(duration);
   if (!match?.[1] || !match[2]) throw new RangeError(`Not a duration: ${duration}`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }

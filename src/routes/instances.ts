@@ -1,9 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
+import { LOG_OUTPUT_LIMIT } from "../durable-objects/journal-log";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
 import { ApiError } from "../lib/errors";
 import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import { createRouter } from "../lib/router";
+import { streamEnvelope, streamedAs } from "../lib/stream-envelope";
 import {
   changeInstanceStatus,
   createInstance,
@@ -11,6 +13,7 @@ import {
   deleteInstance,
   deleteInstances,
   getInstance,
+  getInstanceStep,
   listInstances,
   sendInstanceEvent,
 } from "../services/instances";
@@ -82,12 +85,102 @@ const InstanceSummary = z
   })
   .openapi("InstanceSummary");
 
+const Attempt = z.object({
+  start: Timestamp.nullable(),
+  end: Timestamp.nullable(),
+  success: z.boolean().nullable(),
+  error: ErrorDetail.nullable(),
+});
+
+const TRUNCATED = z
+  .literal(true)
+  .optional()
+  .openapi({
+    description: `Set when the output was cut to ${LOG_OUTPUT_LIMIT} characters of JSON; GET …/step has it whole.`,
+  });
+
 const Step = z
-  .looseObject({
-    type: z.enum(["step", "sleep", "waitForEvent", "termination", "rollback"]),
-    name: z.string().optional(),
+  .discriminatedUnion("type", [
+    z.object({
+      type: z.literal("step"),
+      name: z.string(),
+      start: Timestamp.nullable(),
+      end: Timestamp.nullable(),
+      success: z.boolean().nullable(),
+      config: z
+        .object({
+          retries: z.object({
+            limit: z.number(),
+            delay: z.union([z.string(), z.number()]),
+            backoff: z.enum(["constant", "linear", "exponential"]).optional(),
+          }),
+          timeout: z.union([z.string(), z.number()]),
+          sensitive: z.literal("output").optional(),
+        })
+        .nullable(),
+      output: z.unknown(),
+      output_truncated: TRUNCATED,
+      attempts: z.array(Attempt),
+    }),
+    z.object({
+      type: z.literal("sleep"),
+      name: z.string(),
+      start: Timestamp.nullable(),
+      end: Timestamp.nullable().openapi({ description: "The planned wake time while the sleep lasts." }),
+      finished: z.boolean(),
+      error: ErrorDetail.nullable(),
+    }),
+    z.object({
+      type: z.literal("waitForEvent"),
+      name: z.string(),
+      start: Timestamp.nullable(),
+      end: Timestamp.nullable().openapi({ description: "The timeout while the wait lasts." }),
+      finished: z.boolean(),
+      error: ErrorDetail.nullable(),
+      event_type: z.string().nullable(),
+      output: z.unknown(),
+      output_truncated: TRUNCATED,
+    }),
+    z.object({ type: z.literal("termination"), trigger: z.object({ source: z.string() }) }),
+  ])
+  .openapi("Step", {
+    description: "An entry of the instance's step log, in Cloudflare's shape; names carry the counter suffix.",
+  });
+
+const InstanceQuery = z.object({
+  order: z
+    .enum(["asc", "desc"])
+    .default("asc")
+    .openapi({ param: { name: "order", in: "query" }, description: "Step order: oldest first by default." }),
+  simple: z
+    .enum(["true", "false"])
+    .default("false")
+    .openapi({ param: { name: "simple", in: "query" }, description: "true: no steps, only step_count." }),
+});
+
+const StepQuery = z.object({
+  name: z
+    .string()
+    .min(1)
+    .max(300)
+    .openapi({ param: { name: "name", in: "query" }, description: "The log name, with its counter suffix." }),
+  type: z.enum(["step", "waitForEvent"]).openapi({ param: { name: "type", in: "query" } }),
+  attempt: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .openapi({ param: { name: "attempt", in: "query" } }),
+});
+
+const StepOutput = z
+  .object({
+    status: z.enum(["running", "waiting", "complete", "errored"]),
+    error: ErrorDetail.nullable(),
+    output: z.unknown(),
+    event_type: z.string().optional(),
   })
-  .openapi("Step", { description: "An entry of the instance's step log, in Cloudflare's shape." });
+  .openapi("StepOutput");
 
 const InstanceDetails = z
   .object({
@@ -291,13 +384,32 @@ export const instanceRoutes = createRouter()
       method: "get",
       path: INSTANCE,
       tags: ["Instances"],
-      summary: "Get an instance's live status",
-      request: { params: InstanceParams },
+      summary: "Get an instance: live status, lifecycle and step log",
+      request: { params: InstanceParams, query: InstanceQuery },
       responses: { 200: jsonResponse(envelopeOf(InstanceDetails), "The instance"), ...failureResponses(400, 404) },
     }),
     async (c) => {
       const { workflow_name, instance_id } = c.req.valid("param");
-      return c.json(ok(await getInstance(c.var.deps, workflow_name, instance_id)), 200);
+      const { order, simple } = c.req.valid("query");
+      const { details, steps } = await getInstance(c.var.deps, workflow_name, instance_id);
+      const pages = simple === "true" ? noPages() : stepPages(steps, order);
+      // Streamed: an instance's 10,000 steps are never in memory at once.
+      const response = streamEnvelope(details, "steps", pages, (task) => c.executionCtx.waitUntil(task));
+      return streamedAs<z.infer<ReturnType<typeof envelopeOf<typeof InstanceDetails>>>>(response);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: `${INSTANCE}/step`,
+      tags: ["Instances"],
+      summary: "Get one step's full, untruncated output",
+      request: { params: InstanceParams, query: StepQuery },
+      responses: { 200: jsonResponse(envelopeOf(StepOutput), "The step"), ...failureResponses(400, 404) },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id } = c.req.valid("param");
+      return c.json(ok(await getInstanceStep(c.var.deps, workflow_name, instance_id, c.req.valid("query"))), 200);
     },
   )
   .openapi(
@@ -364,6 +476,22 @@ export const instanceRoutes = createRouter()
       return c.json(ok(await deleteInstance(c.var.deps, workflow_name, instance_id)), 200);
     },
   );
+
+/** Steps read from the instance's journal, a page at a time. */
+const STEP_PAGE = 500;
+
+async function* stepPages(
+  read: (query: { order: "asc" | "desc"; offset: number; limit: number }) => Promise<string>,
+  order: "asc" | "desc",
+): AsyncIterable<string> {
+  for (let offset = 0; ; offset += STEP_PAGE) {
+    const page = await read({ order, offset, limit: STEP_PAGE });
+    yield page;
+    if (page === "[]" || JSON.parse(page).length < STEP_PAGE) return;
+  }
+}
+
+async function* noPages(): AsyncIterable<string> {}
 
 /** An event body: empty means no payload; otherwise JSON of at most 1 MiB. */
 function parsePayload(body: string): unknown {

@@ -4,7 +4,7 @@ import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
 import { release } from "./create";
-import { findIndexed, getHandle, liveStatusOf, recordStatus } from "./read";
+import { findIndexed, getHandle, liveStatusOf } from "./read";
 import { resolveRunnable } from "./runnable";
 
 export type StatusChange =
@@ -57,10 +57,21 @@ export async function changeInstanceStatus(
   } catch (error) {
     throw toApiError(error, { workflowName, instanceId: id });
   }
-  const after = await liveStatusOf(handle);
-  const row = await findIndexed(deps.db, workflow.id, id);
-  await recordStatus(deps.db, workflow, id, row, after.status, { restarted: change.status === "restart" });
-  return { status: after.status, timestamp: new Date().toISOString() };
+  const [after, row] = await Promise.all([liveStatusOf(handle), findIndexed(deps.db, workflow.id, id)]);
+  const action =
+    change.status === "terminate"
+      ? { kind: "terminate" as const, source: "api" }
+      : change.status === "restart"
+        ? { kind: "restart" as const, from: change.from }
+        : undefined;
+  const snapshot = await deps.journal(workflowName, id).observe({
+    workflowName,
+    instanceId: id,
+    ...after,
+    createdOn: row?.createdOn.getTime() ?? Date.now(),
+    ...(action ? { action } : {}),
+  });
+  return { status: snapshot.status, timestamp: new Date().toISOString() };
 }
 
 /** Delivers an event to an instance; a finished instance accepts none (409). */
@@ -94,7 +105,7 @@ export async function deleteInstance(deps: Deps, workflowName: string, id: strin
   } catch (error) {
     throw toApiError(error, { workflowName, instanceId: id });
   }
-  await release(deps.db, workflow.id, [id]);
+  await Promise.all([release(deps.db, workflow.id, [id]), deps.journal(workflowName, id).clear()]);
   return { instanceId: id, timestamp: new Date().toISOString() };
 }
 
@@ -111,6 +122,9 @@ export async function deleteInstances(deps: Deps, workflowName: string, ids: str
     ...result.deleted.map((entry) => entry.id),
     ...result.errors.filter((entry) => entry.code === 10400).map((entry) => entry.id),
   ]);
-  await release(deps.db, workflow.id, [...gone]);
+  await Promise.all([
+    release(deps.db, workflow.id, [...gone]),
+    ...[...gone].map((gone) => deps.journal(workflowName, gone).clear()),
+  ]);
   return { deleted: result.deleted, errors: result.errors };
 }

@@ -3,4 +3,4 @@
 export { changeInstanceStatus, deleteInstance, deleteInstances, type StatusChange, sendInstanceEvent } from "./control";
 export { type CreateInstanceInput, createInstance, createInstances, type InstanceCreated } from "./create";
 export { type InstanceListQuery, type InstanceSummary, listInstances } from "./list";
-export { getInstance, type InstanceDetails } from "./read";
+export { getInstance, getInstanceStep, type InstanceDetails } from "./read";

@@ -2,8 +2,12 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instances } from "../../db/schema";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
-import { instanceNotFound } from "../../lib/errors";
+import type { JournalSnapshot } from "../../durable-objects/instance-journal";
+import type { StepDetail } from "../../durable-objects/journal-log";
+import { ApiError, instanceNotFound } from "../../lib/errors";
+import { type Json, jsonText, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
+import type { ErrorInfo } from "../../tracking/events";
 import type { Deps } from "../deps";
 import { engineErrorKind, toApiError } from "../engine-errors";
 import type { Engine } from "../engines";
@@ -12,34 +16,44 @@ import { resolveRunnable, type WorkflowRow } from "./runnable";
 
 type InstanceRow = typeof instances.$inferSelect;
 
-export type LiveStatus = { status: InstanceStatus; output: unknown; error: { name: string; message: string } | null };
+/** The binding's view of an instance; the output as JSON text. */
+export type LiveStatus = { status: InstanceStatus; output: string | null; error: ErrorInfo | null };
 
-/** An instance as Cloudflare's `GET …/instances/:id` returns it. */
+/** An instance as Cloudflare's `GET …/instances/:id` returns it, but for its steps. */
 export type InstanceDetails = {
   status: InstanceStatus;
-  params: unknown;
+  params: Json;
   trigger: { source: TriggerSource };
   versionId: string;
   queued: string;
   start: string | null;
   end: string | null;
   success: boolean | null;
-  error: { name: string; message: string } | null;
-  output: unknown;
+  error: ErrorInfo | null;
+  output: Json;
   rollback: null;
   step_count: number;
-  steps: [];
 };
+
+/** An instance's details, and a way to read its step log a page at a time (JSON array text). */
+export type InstanceReadout = {
+  details: InstanceDetails;
+  steps(query: { order: "asc" | "desc"; offset: number; limit: number }): Promise<string>;
+};
+
+/** A step's full output, as `GET …/instances/:id/step` returns it. */
+export type StepOutput = Omit<StepDetail, "output"> & { output: Json };
 
 /** How long a create may take between reserving its id and the engine knowing the instance. */
 const CREATE_GRACE_MS = 60_000;
 
 /**
- * Reads an instance's live state from the binding and brings the index up to date. Instances
- * made straight through the binding are indexed on first sight; index entries the engine no
- * longer knows are dropped.
+ * Reads an instance: live status, output and error from the binding, lifecycle times and steps
+ * from its journal (which learns the live status, and brings the index up to date with it).
+ * An instance made straight through the binding is indexed on first sight; an index entry the
+ * engine no longer knows is dropped.
  */
-export async function getInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceDetails> {
+export async function getInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceReadout> {
   const { workflow, bound } = await resolveRunnable(deps, workflowName);
   const [row, live] = await Promise.all([findIndexed(deps.db, workflow.id, id), readLive(bound.engine, id)]);
   if (!live) {
@@ -48,8 +62,36 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
     }
     throw instanceNotFound(workflowName, id);
   }
-  const indexed = await recordStatus(deps.db, workflow, id, row, live.status);
-  return toDetails(indexed, live);
+  const journal = deps.journal(workflowName, id);
+  const snapshot = await journal.observe({
+    workflowName,
+    instanceId: id,
+    ...live,
+    createdOn: row?.createdOn.getTime() ?? Date.now(),
+  });
+  return {
+    details: toDetails(workflow, row, snapshot),
+    steps: (query) => journal.steps(query),
+  };
+}
+
+/** One step's full output, as `GET …/instances/:id/step` returns it. */
+export async function getInstanceStep(
+  deps: Deps,
+  workflowName: string,
+  id: string,
+  query: { name: string; type: "step" | "waitForEvent"; attempt?: number | undefined },
+): Promise<StepOutput> {
+  await resolveRunnable(deps, workflowName);
+  const detail = await deps.journal(workflowName, id).step(query.name, query.type, query.attempt);
+  if (!detail) {
+    const attempt = query.attempt === undefined ? "" : ` attempt ${query.attempt}`;
+    throw new ApiError(
+      "stepNotFound",
+      `Step '${query.name}' (${query.type})${attempt} not found in the log of instance '${id}' of workflow '${workflowName}'`,
+    );
+  }
+  return { ...detail, output: parseJson(detail.output) };
 }
 
 export async function findIndexed(db: Db, workflowId: string, id: string): Promise<InstanceRow | undefined> {
@@ -68,7 +110,8 @@ export async function getHandle(engine: Engine, workflowName: string, id: string
   }
 }
 
-async function readLive(engine: Engine, id: string): Promise<LiveStatus | undefined> {
+/** The binding's view of an instance, or undefined when the engine does not know it. */
+export async function readLive(engine: Engine, id: string): Promise<LiveStatus | undefined> {
   let handle: WorkflowInstance;
   try {
     handle = await engine.get(id);
@@ -84,65 +127,25 @@ export async function liveStatusOf(handle: WorkflowInstance): Promise<LiveStatus
   return {
     // "unknown" is the binding's word for a state it cannot name; the REST API has none.
     status: status === "unknown" ? "queued" : status,
-    output: output ?? null,
+    output: jsonText(output),
     error: error ?? null,
   };
 }
 
-/**
- * Writes an observed status into the index (inserting the row if the index never saw the
- * instance) and keeps started/ended times consistent with it. Nothing is written when the
- * status is unchanged.
- */
-export async function recordStatus(
-  db: Db,
-  workflow: WorkflowRow,
-  id: string,
-  previous: InstanceRow | undefined,
-  status: InstanceStatus,
-  { restarted = false } = {},
-): Promise<InstanceRow> {
-  if (previous && previous.status === status && !restarted) return previous;
-  const now = new Date();
-  const rerun = restarted || (previous !== undefined && isFinished(previous.status) && !isFinished(status));
-  const startedBefore = rerun ? null : (previous?.startedOn ?? null);
-  const next = {
-    status,
-    startedOn: status === "queued" ? startedBefore : (startedBefore ?? now),
-    endedOn: isFinished(status) ? (previous?.endedOn ?? now) : null,
-    modifiedOn: now,
-  };
-  const [row] = await db
-    .insert(instances)
-    .values({
-      workflowId: workflow.id,
-      id,
-      versionId: workflow.versionId,
-      triggerSource: "unknown",
-      params: null,
-      createdOn: now,
-      ...next,
-    })
-    .onConflictDoUpdate({ target: [instances.workflowId, instances.id], set: next })
-    .returning();
-  if (!row) throw new Error(`Upsert of instance ${id} returned no row`);
-  return row;
-}
-
-function toDetails(row: InstanceRow, live: LiveStatus): InstanceDetails {
+function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot: JournalSnapshot): InstanceDetails {
+  const queued = row?.createdOn.getTime() ?? snapshot.queuedAt ?? Date.now();
   return {
-    status: row.status,
-    params: row.params ?? null,
-    trigger: { source: row.triggerSource },
-    versionId: row.versionId,
-    queued: toIso(row.createdOn),
-    start: toIso(row.startedOn),
-    end: toIso(row.endedOn),
-    success: row.status === "complete" ? true : isFinished(row.status) ? false : null,
-    error: live.error,
-    output: live.output,
+    status: snapshot.status,
+    params: row ? ((row.params ?? null) as Json) : parseJson(snapshot.params),
+    trigger: { source: row?.triggerSource ?? snapshot.triggerSource },
+    versionId: row?.versionId ?? workflow.versionId,
+    queued: toIso(new Date(queued)),
+    start: snapshot.startedAt === null ? null : toIso(new Date(snapshot.startedAt)),
+    end: snapshot.endedAt === null ? null : toIso(new Date(snapshot.endedAt)),
+    success: snapshot.status === "complete" ? true : isFinished(snapshot.status) ? false : null,
+    error: snapshot.error,
+    output: parseJson(snapshot.output),
     rollback: null,
-    step_count: 0,
-    steps: [],
+    step_count: snapshot.stepCount,
   };
 }

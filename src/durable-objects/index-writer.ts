@@ -1,0 +1,91 @@
+import { DurableObject } from "cloudflare:workers";
+import { createDb } from "../db/client";
+import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
+
+/** How many writers share the index's report traffic; each commits in batches. */
+export const INDEX_WRITER_SHARDS = 16;
+
+/** How long a summary may wait to be batched with others: the index lags reports by about this. */
+export const FLUSH_DELAY_MS = 100;
+
+/** Summaries per D1 batch. */
+const FLUSH_BATCH = 100;
+
+/**
+ * Group commit for the D1 index. Journals hand their summary changes to one of
+ * `INDEX_WRITER_SHARDS` writers; each keeps them in SQLite (the latest per instance wins) and
+ * writes them to D1 in batches from an alarm, so D1 sees a few large transactions instead of a
+ * statement per step event. A failed flush throws, and the alarm is retried.
+ */
+export class IndexWriter extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(
+      "CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, summary TEXT NOT NULL)",
+    );
+  }
+
+  async enqueue(updates: SummaryUpdate[]): Promise<void> {
+    for (const update of updates) {
+      this.#sql.exec(
+        `INSERT INTO pending (key, revision, summary) VALUES (?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, summary = excluded.summary
+         WHERE excluded.revision > pending.revision`,
+        `${update.workflowName}/${update.instanceId}`,
+        update.revision,
+        JSON.stringify(update),
+      );
+    }
+    if ((await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
+    }
+  }
+
+  /** Writes one batch of pending summaries to D1; returns how many. */
+  async flush(): Promise<number> {
+    const rows = this.#sql
+      .exec<{ key: string; revision: number; summary: string }>(
+        "SELECT key, revision, summary FROM pending ORDER BY rowid LIMIT ?",
+        FLUSH_BATCH,
+      )
+      .toArray();
+    if (rows.length === 0) return 0;
+    await writeSummaries(
+      createDb(this.env.DB),
+      rows.map((row) => JSON.parse(row.summary) as SummaryUpdate),
+    );
+    // A newer summary that arrived during the write stays for the next batch.
+    for (const row of rows) {
+      this.#sql.exec("DELETE FROM pending WHERE key = ? AND revision = ?", row.key, row.revision);
+    }
+    return rows.length;
+  }
+
+  /** How many summaries wait to be written. */
+  pendingCount(): number {
+    return this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM pending").one().n;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.flush();
+    if (this.pendingCount() > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+}
+
+/** The writer a journal's summaries go through, chosen by a hash of the instance. */
+export function indexWriterFor(env: Env, update: Pick<SummaryUpdate, "workflowName" | "instanceId">) {
+  return env.INDEX_WRITER.getByName(`shard-${shardOf(`${update.workflowName}/${update.instanceId}`)}`);
+}
+
+/** FNV-1a: a stable, even spread of keys over the shards. */
+function shardOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % INDEX_WRITER_SHARDS;
+}

@@ -1,0 +1,74 @@
+import { eq, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { instances, workflows } from "../../db/schema";
+import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+
+/**
+ * An instance's summary as its journal last derived it: what the index row should say. Only the
+ * journal writes these, each with a higher revision than the last, so the index can refuse any
+ * write that arrives after a newer one.
+ */
+export type SummaryUpdate = {
+  workflowName: string;
+  instanceId: string;
+  revision: number;
+  status: InstanceStatus;
+  startedOn: number | null;
+  endedOn: number | null;
+  errorName: string | null;
+  /** Set when the engine itself confirmed the status; reconciliation walks the oldest first. */
+  checkedOn: number | null;
+  at: number;
+  /** For an instance the index has not seen (created straight through the binding). */
+  createdOn: number;
+  triggerSource: TriggerSource;
+  /** The params as JSON text, or null. */
+  params: string | null;
+};
+
+/** Statements that write summaries into the index, to run in one D1 batch. */
+export function summaryWrites(db: Db, updates: SummaryUpdate[]) {
+  return updates.map((update) =>
+    db
+      .insert(instances)
+      .select(
+        db
+          .select({
+            workflowId: workflows.id,
+            id: sql`${update.instanceId}`.as("id"),
+            versionId: workflows.versionId,
+            status: sql`${update.status}`.as("status"),
+            triggerSource: sql`${update.triggerSource}`.as("trigger_source"),
+            params: sql`${update.params}`.as("params"),
+            createdOn: sql`${update.createdOn}`.as("created_on"),
+            startedOn: sql`${update.startedOn}`.as("started_on"),
+            endedOn: sql`${update.endedOn}`.as("ended_on"),
+            modifiedOn: sql`${update.at}`.as("modified_on"),
+            errorName: sql`${update.errorName}`.as("error_name"),
+            checkedOn: sql`${update.checkedOn}`.as("checked_on"),
+            revision: sql`${update.revision}`.as("revision"),
+          })
+          .from(workflows)
+          .where(eq(workflows.name, update.workflowName)),
+      )
+      .onConflictDoUpdate({
+        target: [instances.workflowId, instances.id],
+        set: {
+          status: sql`excluded.status`,
+          startedOn: sql`excluded.started_on`,
+          endedOn: sql`excluded.ended_on`,
+          errorName: sql`excluded.error_name`,
+          modifiedOn: sql`excluded.modified_on`,
+          checkedOn: sql`coalesce(excluded.checked_on, ${instances.checkedOn})`,
+          revision: sql`excluded.revision`,
+        },
+        setWhere: sql`excluded.revision > ${instances.revision}`,
+      }),
+  );
+}
+
+/** Writes summaries into the index in one batch; older revisions than a row's are ignored. */
+export async function writeSummaries(db: Db, updates: SummaryUpdate[]): Promise<void> {
+  const [first, ...rest] = summaryWrites(db, updates);
+  if (first) await db.batch([first, ...rest]);
+}
