@@ -1,16 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { createDb } from "../../src/db/client";
 import type { DeployedWorkflow } from "../../src/domain/deployed-workflow";
 import { syncDeployedWorkflows } from "../../src/services/deployment";
-import type { Deps } from "../../src/services/deps";
+import { createDeps, type Deps } from "../../src/services/deps";
 import { listVersions } from "../../src/services/versions";
 import { deleteWorkflow, getWorkflow, putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 
 /** Services wired to this file's D1, with a binding table of the test's choosing. */
 function depsDeploying(...deployed: DeployedWorkflow[]): Deps {
-  return { db: createDb(env.DB), engines: { deployed, bindingFor: () => undefined } };
+  return { ...createDeps(env), engines: { deployed, bindingFor: () => undefined } };
 }
 
 const page = { page: 1, perPage: 50 };
