@@ -3,24 +3,44 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { LOCAL_ENGINE_FLAGS } from "./scripts/lib/local-engine.ts";
 
+type MiniflareOverrides = Extract<Parameters<typeof cloudflareTest>[0], { miniflare?: unknown }>["miniflare"];
+
 export default defineConfig(async () => {
   // Read on the Node side; test/apply-migrations.ts applies them inside workerd.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+
+  /** The Worker from wrangler.toml, plus the scriptable ProbeWorkflow of test/fixtures/worker.ts. */
+  const worker = (overrides: MiniflareOverrides = {}) =>
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      main: "./test/fixtures/worker.ts",
+      miniflare: {
+        compatibilityFlags: LOCAL_ENGINE_FLAGS,
+        bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
+        workflows: { PROBE: { name: "probe", className: "ProbeWorkflow" } },
+        ...overrides,
+      },
+    });
+  const shared = { setupFiles: ["./test/apply-migrations.ts"], testTimeout: 30_000 };
+
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          compatibilityFlags: LOCAL_ENGINE_FLAGS,
-          bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
-        },
-      }),
-    ],
     test: {
-      include: ["test/**/*.test.ts"],
-      exclude: ["test/e2e/**"],
-      setupFiles: ["./test/apply-migrations.ts"],
-      testTimeout: 30_000,
+      projects: [
+        {
+          plugins: [worker()],
+          test: {
+            ...shared,
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**", "test/recording-failure/**"],
+          },
+        },
+        {
+          // Every report fails here: CONTROL_PLANE is a plain fetch service without the RPC method.
+          plugins: [worker({ serviceBindings: { CONTROL_PLANE: () => new Response("unavailable", { status: 503 }) } })],
+          test: { ...shared, name: "recording-failure", include: ["test/recording-failure/**/*.test.ts"] },
+        },
+      ],
     },
   };
 });

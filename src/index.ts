@@ -4,6 +4,8 @@
  */
 import { createApp } from "./app";
 import { BARE_CREATE_PATH, bareCreate } from "./bench/bare-create";
+import { createDeps } from "./services/deps";
+import { reconcile } from "./services/instances";
 
 export { IndexWriter } from "./durable-objects/index-writer";
 export { InstanceJournal } from "./durable-objects/instance-journal";
@@ -14,6 +16,9 @@ export { OrderApprovalWorkflow } from "./workflows/order-approval";
 const app = createApp();
 
 export default {
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(reconcile(createDeps(env, ctx)));
+  },
   fetch(request, env, ctx) {
     if (env.BENCH_BARE_ROUTE === "true" && new URL(request.url).pathname === BARE_CREATE_PATH) {
       return bareCreate(request, env);

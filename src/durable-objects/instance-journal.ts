@@ -5,15 +5,7 @@ import { jsonText, parseJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 import type { ErrorInfo, InstanceEvent, InstanceReport } from "../tracking/events";
 import { indexWriterFor } from "./index-writer";
-import {
-  JOURNAL_SCHEMA,
-  type LogStep,
-  readStep,
-  readSteps,
-  type StepDetail,
-  type StepQuery,
-  type StepRow,
-} from "./journal-log";
+import { JOURNAL_SCHEMA, readStep, readSteps, type StepDetail, type StepQuery, type StepRow } from "./journal-log";
 
 /** What the journal knows about its instance as a whole; output and params as JSON text. */
 export type JournalSnapshot = {

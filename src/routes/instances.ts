@@ -82,6 +82,7 @@ const InstanceSummary = z
     version_id: z.string().uuid(),
     workflow_id: z.string().uuid(),
     trigger_source: z.enum(TRIGGER_SOURCES),
+    error_name: z.string().nullable().openapi({ description: "The name of the error an errored instance ended with." }),
   })
   .openapi("InstanceSummary");
 
@@ -226,6 +227,28 @@ const InstanceListQuery = z.object({
       param: { name: "direction", in: "query" },
       description: "Creation order; desc (newest first) by default.",
     }),
+  version_id: z
+    .string()
+    .uuid()
+    .optional()
+    .openapi({ param: { name: "version_id", in: "query" }, description: "Only instances of this version." }),
+  trigger_source: z
+    .enum(TRIGGER_SOURCES)
+    .optional()
+    .openapi({ param: { name: "trigger_source", in: "query" }, description: "Only instances created this way." }),
+  error_name: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({
+      param: { name: "error_name", in: "query" },
+      description: "Only instances that errored with this error name.",
+    }),
+  id_prefix: InstanceId.optional().openapi({
+    param: { name: "id_prefix", in: "query" },
+    description: "Only instances whose id starts with this.",
+  }),
   page: z.coerce
     .number()
     .int()
@@ -310,6 +333,10 @@ export const instanceRoutes = createRouter()
         status: query.status,
         dateStart: query.date_start,
         dateEnd: query.date_end,
+        versionId: query.version_id,
+        triggerSource: query.trigger_source,
+        errorName: query.error_name,
+        idPrefix: query.id_prefix,
         direction: query.direction,
         page: query.page,
         cursor: query.cursor,

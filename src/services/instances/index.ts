@@ -4,3 +4,4 @@ export { changeInstanceStatus, deleteInstance, deleteInstances, type StatusChang
 export { type CreateInstanceInput, createInstance, createInstances, type InstanceCreated } from "./create";
 export { type InstanceListQuery, type InstanceSummary, listInstances } from "./list";
 export { getInstance, getInstanceStep, type InstanceDetails } from "./read";
+export { type ReconcileResult, reconcile } from "./reconcile";

@@ -1,11 +1,13 @@
-import { and, asc, desc, eq, gte, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
 import { instanceStatusCounts, instances } from "../../db/schema";
-import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
 import type { ResultInfo } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
 import { findWorkflow } from "../workflows";
+import { refreshInstances, STALE_AFTER_MS } from "./reconcile";
 
 /** An instance as Cloudflare's `GET …/instances` lists it. */
 export type InstanceSummary = {
@@ -18,6 +20,8 @@ export type InstanceSummary = {
   version_id: string;
   workflow_id: string;
   trigger_source: TriggerSource;
+  /** This control plane's addition: the name of the error an errored instance ended with. */
+  error_name: string | null;
 };
 
 export type Direction = "asc" | "desc";
@@ -26,6 +30,10 @@ export type InstanceListQuery = {
   status?: InstanceStatus | undefined;
   dateStart?: Date | undefined;
   dateEnd?: Date | undefined;
+  versionId?: string | undefined;
+  triggerSource?: TriggerSource | undefined;
+  errorName?: string | undefined;
+  idPrefix?: string | undefined;
   /** Order by creation time; newest first unless "asc". With a cursor, the way to walk from it. */
   direction?: Direction | undefined;
   perPage: number;
@@ -33,79 +41,98 @@ export type InstanceListQuery = {
   cursor?: string | undefined;
 };
 
-/** Counting a date range means walking it, so `total_count` stops there (the field is deprecated). */
-export const TOTAL_COUNT_CAP = 10_000;
+/**
+ * Counting a filtered range means walking it, so `total_count` stops here unless the maintained
+ * per-status counts answer it (Cloudflare deprecated the field for cursor paging).
+ */
+export const TOTAL_COUNT_CAP = 1_000;
+
+/** Stale entries a list brings up to date in the background, at most. */
+const REFRESH_PER_LIST = 10;
 
 /**
- * Lists instances from the index: newest first by default, filtered by status and creation
- * date, paged by `page` or by an opaque `cursor`. Every path is served by an index, and
- * `result_info.cursor` is present while more instances remain in the walking direction.
+ * Lists instances from the index: newest first by default, filtered by status, creation date,
+ * version, trigger source, error name and id prefix, paged by `page` or by an opaque `cursor`.
+ * Each filter is served by an index that also yields creation order, so a page costs the same
+ * at any size; `result_info.cursor` is present while more remain in the walking direction.
+ * Unfinished entries on the page that the engine has not confirmed lately are refreshed from
+ * the binding after the response.
  */
 export async function listInstances(
-  { db }: Deps,
+  deps: Deps,
   workflowName: string,
   query: InstanceListQuery,
 ): Promise<{ items: InstanceSummary[]; resultInfo: ResultInfo }> {
   if (query.page !== undefined && query.cursor !== undefined) {
     throw new ApiError("invalidRequest", "query: page and cursor cannot be used together");
   }
-  const workflow = await findWorkflow(db, workflowName);
-  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const direction = query.direction ?? position?.direction ?? "desc";
-  const order = direction === "asc" ? asc : desc;
-
-  const filters = and(
-    eq(instances.workflowId, workflow.id),
-    query.status ? eq(instances.status, query.status) : undefined,
-    query.dateStart ? gte(instances.createdOn, query.dateStart) : undefined,
-    query.dateEnd ? lte(instances.createdOn, query.dateEnd) : undefined,
-  );
-  const after = position ? beyond(position, direction) : undefined;
-  const page = query.page ?? 1;
-
-  const [rows, total] = await Promise.all([
-    db
-      .select()
-      .from(instances)
-      .where(and(filters, after))
-      .orderBy(order(instances.createdOn), order(instances.id))
-      .limit(query.perPage + 1)
-      .offset(position ? 0 : (page - 1) * query.perPage),
-    countMatching({ db, workflowId: workflow.id, filters, query }),
-  ]);
+  const workflow = await findWorkflow(deps.db, workflowName);
+  const plan = listPlan(deps.db, workflow.id, query);
+  const [rows, [total]] = await deps.db.batch([plan.rows, plan.total]);
 
   const items = rows.slice(0, query.perPage);
   const last = items.at(-1);
   const more = rows.length > query.perPage;
+  const page = query.page ?? 1;
+  const totalCount = total?.value ?? 0;
+
+  const stale = items.filter((row) => isStale(row, Date.now())).slice(0, REFRESH_PER_LIST);
+  if (stale.length > 0) deps.defer(refreshInstances(deps, workflowName, stale));
+
   return {
     items: items.map(toSummary),
     resultInfo: {
       count: items.length,
       per_page: query.perPage,
-      total_count: total,
-      ...(position ? {} : { page, total_pages: Math.ceil(total / query.perPage) }),
+      total_count: totalCount,
+      ...(plan.position ? {} : { page, total_pages: Math.ceil(totalCount / query.perPage) }),
       ...(more && last
-        ? { cursor: encodeCursor({ createdOn: last.createdOn.getTime(), id: last.id, direction }) }
+        ? { cursor: encodeCursor({ createdOn: last.createdOn.getTime(), id: last.id, direction: plan.direction }) }
         : {}),
     },
   };
 }
 
-/** Exact from the maintained counts unless a date range applies; then counted up to the cap. */
-async function countMatching({
-  db,
-  workflowId,
-  filters,
-  query,
-}: {
-  db: Deps["db"];
-  workflowId: string;
-  filters: SQL | undefined;
-  query: InstanceListQuery;
-}): Promise<number> {
-  if (query.dateStart === undefined && query.dateEnd === undefined) {
-    const [row] = await db
-      .select({ total: sql<number>`coalesce(sum(${instanceStatusCounts.count}), 0)` })
+/**
+ * The two queries a list runs (a page with one extra row, and the total), built apart so the
+ * benchmark can show their query plans.
+ */
+export function listPlan(db: Db, workflowId: string, query: InstanceListQuery) {
+  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const direction = query.direction ?? position?.direction ?? "desc";
+  const order = direction === "asc" ? asc : desc;
+  const filters = and(
+    eq(instances.workflowId, workflowId),
+    query.status ? eq(instances.status, query.status) : undefined,
+    query.dateStart ? gte(instances.createdOn, query.dateStart) : undefined,
+    query.dateEnd ? lte(instances.createdOn, query.dateEnd) : undefined,
+    query.versionId ? eq(instances.versionId, query.versionId) : undefined,
+    query.triggerSource ? eq(instances.triggerSource, query.triggerSource) : undefined,
+    query.errorName ? eq(instances.errorName, query.errorName) : undefined,
+    query.idPrefix ? idStartsWith(query.idPrefix) : undefined,
+  );
+  const rows = db
+    .select()
+    .from(instances)
+    .where(and(filters, position ? beyond(position, direction) : undefined))
+    .orderBy(order(instances.createdOn), order(instances.id))
+    .limit(query.perPage + 1)
+    .offset(position ? 0 : ((query.page ?? 1) - 1) * query.perPage);
+  return { rows, total: totalQuery(db, workflowId, filters, query), position, direction };
+}
+
+/** Exact from the maintained per-status counts when only a status filters; else counted to the cap. */
+function totalQuery(db: Db, workflowId: string, filters: SQL | undefined, query: InstanceListQuery) {
+  const onlyStatus =
+    query.dateStart === undefined &&
+    query.dateEnd === undefined &&
+    query.versionId === undefined &&
+    query.triggerSource === undefined &&
+    query.errorName === undefined &&
+    query.idPrefix === undefined;
+  if (onlyStatus) {
+    return db
+      .select({ value: sql<number>`coalesce(sum(${instanceStatusCounts.count}), 0)` })
       .from(instanceStatusCounts)
       .where(
         and(
@@ -113,11 +140,23 @@ async function countMatching({
           query.status ? eq(instanceStatusCounts.status, query.status) : undefined,
         ),
       );
-    return row?.total ?? 0;
   }
   const capped = db.select({ one: sql`1` }).from(instances).where(filters).limit(TOTAL_COUNT_CAP).as("capped");
-  const [row] = await db.select({ total: sql<number>`count(*)` }).from(capped);
-  return row?.total ?? 0;
+  return db.select({ value: sql<number>`count(*)` }).from(capped);
+}
+
+/**
+ * Ids are limited to characters below U+007F, so `prefix` + U+007F bounds every id that starts
+ * with `prefix`: a range on the primary key.
+ */
+function idStartsWith(prefix: string): SQL | undefined {
+  return and(gte(instances.id, prefix), lt(instances.id, `${prefix}\u007f`));
+}
+
+function isStale(row: typeof instances.$inferSelect, now: number): boolean {
+  if (isFinished(row.status)) return false;
+  const confirmed = row.checkedOn?.getTime() ?? row.createdOn.getTime();
+  return now - confirmed > STALE_AFTER_MS;
 }
 
 function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
@@ -131,6 +170,7 @@ function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
     version_id: row.versionId,
     workflow_id: row.workflowId,
     trigger_source: row.triggerSource,
+    error_name: row.errorName,
   };
 }
 
