@@ -44,7 +44,7 @@ async function measure(target: Target, count: number): Promise<number> {
 
 const server = await startDevServer({
   logPath: "bench/results/dev-server.log",
-  flags: ["--var", "BENCH_BARE_ROUTE:true"],
+  flags: ["--var", "BENCH_ROUTES:true"],
 });
 try {
   const origin = new URL(server.baseUrl).origin;

@@ -3,7 +3,7 @@
  * to the Workflows it manages.
  */
 import { createApp } from "./app";
-import { BARE_CREATE_PATH, bareCreate } from "./bench/bare-create";
+import { benchRoute } from "./bench/routes";
 import { createDeps } from "./services/deps";
 import { reconcile } from "./services/instances";
 
@@ -19,10 +19,7 @@ export default {
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(reconcile(createDeps(env, ctx)));
   },
-  fetch(request, env, ctx) {
-    if (env.BENCH_BARE_ROUTE === "true" && new URL(request.url).pathname === BARE_CREATE_PATH) {
-      return bareCreate(request, env);
-    }
-    return app.fetch(request, env, ctx);
+  async fetch(request, env, ctx) {
+    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;

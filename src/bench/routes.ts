@@ -1,0 +1,100 @@
+/**
+ * Routes the benchmarks in bench/ need inside the Worker, served only while `BENCH_ROUTES` is
+ * "true" (the bench scripts start `npm run dev -- --var BENCH_ROUTES:true`). Never on in a
+ * deployment: wrangler.toml sets it to "false".
+ */
+import { eq, sql } from "drizzle-orm";
+import { createDb } from "../db/client";
+import { instances, workflows } from "../db/schema";
+import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
+import { journalOf } from "../durable-objects/instance-journal";
+import { listPlan, workflowIdOf } from "../services/instances/list";
+import type { InstanceReport } from "../tracking/events";
+
+export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
+  if (env.BENCH_ROUTES !== "true") return undefined;
+  const url = new URL(request.url);
+  switch (url.pathname) {
+    case "/__bench/bare-create":
+      return bareCreate(request, env);
+    case "/__bench/seed":
+      return seed(request, env);
+    case "/__bench/explain":
+      return explain(url, env);
+    case "/__bench/report": {
+      // Many instances' reports at once, each through the ControlPlane entrypoint as a tracked
+      // workflow sends it, so the benchmark measures the journals rather than HTTP.
+      const reports = await request.json<InstanceReport[]>();
+      await Promise.all(reports.map((report) => env.CONTROL_PLANE.report(report)));
+      return new Response(null, { status: 204 });
+    }
+    case "/__bench/journal":
+      return Response.json(
+        await journalOf(env, url.searchParams.get("workflow") ?? "", url.searchParams.get("id") ?? "").snapshot(),
+      );
+    default:
+      return undefined;
+  }
+}
+
+/** The baseline of the creation benchmark: the bare binding call `POST …/instances` wraps. */
+async function bareCreate(request: Request, env: Env): Promise<Response> {
+  const params = await request.json<{ name: string }>();
+  const instance = await env.HELLO_WORLD.create({ params });
+  return Response.json({ id: instance.id });
+}
+
+type SeedRequest = { workflow: string; from: number; count: number; startMs: number; stepMs: number };
+
+/**
+ * Inserts `count` index rows for a workflow into the same tables (triggers and indexes
+ * included) through one INSERT … SELECT over a generated series: numbered from `from`,
+ * created `stepMs` apart from `startMs`, statuses, versions and trigger sources spread evenly.
+ */
+async function seed(request: Request, env: Env): Promise<Response> {
+  const { workflow, from, count, startMs, stepMs } = await request.json<SeedRequest>();
+  const db = createDb(env.DB);
+  const [row] = await db.select().from(workflows).where(eq(workflows.name, workflow));
+  if (!row) return new Response(`no workflow ${workflow}`, { status: 404 });
+  const statuses = sql.raw(`json('${JSON.stringify(INSTANCE_STATUSES)}')`);
+  const sources = sql.raw(`json('${JSON.stringify(TRIGGER_SOURCES)}')`);
+  await db.run(sql`
+    insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
+      started_on, ended_on, modified_on, error_name, checked_on, revision)
+    with recursive series(n) as (
+      select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
+    )
+    select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
+      json_extract(${statuses}, '$[' || (n % 9) || ']'), json_extract(${sources}, '$[' || (n % 5) || ']'), null,
+      ${startMs} + n * ${stepMs}, ${startMs} + n * ${stepMs}, null, ${startMs} + n * ${stepMs},
+      case when n % 9 = 3 then 'Error' end, null, 0
+    from series
+  `);
+  return Response.json({ inserted: count });
+}
+
+/** The query plans of a list with the query string given, to show they use indexes. */
+async function explain(url: URL, env: Env): Promise<Response> {
+  const db = createDb(env.DB);
+  const workflowName = url.searchParams.get("workflow") ?? "";
+  const [row] = await db.select().from(workflows).where(eq(workflows.name, workflowName));
+  if (!row) return new Response(`no workflow ${workflowName}`, { status: 404 });
+  const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const plan = listPlan(db, workflowIdOf(workflowName), {
+    status: param("status") as (typeof INSTANCE_STATUSES)[number] | undefined,
+    dateStart: param("date_start") ? new Date(param("date_start") ?? "") : undefined,
+    dateEnd: param("date_end") ? new Date(param("date_end") ?? "") : undefined,
+    direction: param("direction") as "asc" | "desc" | undefined,
+    cursor: param("cursor"),
+    perPage: Number(param("per_page") ?? 100),
+  });
+  const explained = await Promise.all(
+    [plan.rows.toSQL(), plan.total.toSQL()].map(async ({ sql: text, params }) => {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
+        .bind(...params)
+        .all<{ detail: string }>();
+      return { sql: text, plan: results.map((step) => step.detail) };
+    }),
+  );
+  return Response.json(explained);
+}
