@@ -7,6 +7,7 @@ import { createRouter } from "./lib/router";
 import { requireServedAccount } from "./middleware/account";
 import { requireAdminToken } from "./middleware/auth";
 import { provideDeps } from "./middleware/deps";
+import { bulkRoutes } from "./routes/bulk";
 import { instanceRoutes } from "./routes/instances";
 import { userRoutes } from "./routes/user";
 import { versionRoutes } from "./routes/versions";
@@ -48,11 +49,15 @@ export function createApp() {
   );
   app.use("/client/v4/accounts/:account_id/*", requireServedAccount());
 
-  return app
-    .route("/client/v4", userRoutes)
-    .route("/client/v4", workflowRoutes)
-    .route("/client/v4", versionRoutes)
-    .route("/client/v4", instanceRoutes);
+  return (
+    app
+      .route("/client/v4", userRoutes)
+      .route("/client/v4", workflowRoutes)
+      .route("/client/v4", versionRoutes)
+      // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.
+      .route("/client/v4", bulkRoutes)
+      .route("/client/v4", instanceRoutes)
+  );
 }
 
 function tooLarge(): never {

@@ -7,6 +7,7 @@ import { benchRoute } from "./bench/routes";
 import { createDeps } from "./services/deps";
 import { reconcile } from "./services/instances";
 
+export { BulkJob } from "./durable-objects/bulk-job";
 export { IndexWriter } from "./durable-objects/index-writer";
 export { InstanceJournal } from "./durable-objects/instance-journal";
 export { ControlPlane } from "./rpc/control-plane";

@@ -8,7 +8,15 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
-export type DevServer = { baseUrl: string; token: string; accountId: string; stop: () => Promise<void> };
+export type DevServer = {
+  baseUrl: string;
+  token: string;
+  accountId: string;
+  /** Stops the whole process group and, unless the state was given, removes it. */
+  stop: () => Promise<void>;
+  /** SIGKILLs the whole process group, as a crash would; the state stays. */
+  crash: () => Promise<void>;
+};
 
 const READY = "Workflow control plane is ready";
 
@@ -45,29 +53,37 @@ function waitForReady(child: ChildProcess, logPath: string, timeoutMs: number): 
 export async function startDevServer({
   logPath,
   flags = [],
+  persistTo,
 }: {
   logPath: string;
   flags?: string[];
+  /** Local state to use (and keep); a fresh temporary one otherwise. */
+  persistTo?: string;
 }): Promise<DevServer> {
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "control-plane-"));
+  const state = persistTo ?? mkdtempSync(join(tmpdir(), "control-plane-"));
   mkdirSync(dirname(logPath), { recursive: true });
-  const log = createWriteStream(logPath);
+  const log = createWriteStream(logPath, { flags: persistTo ? "a" : "w" });
   const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--persist-to", state, ...flags], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  // Two sources into one log: neither may end it for the other.
+  child.stdout.pipe(log, { end: false });
+  child.stderr.pipe(log, { end: false });
 
-  const stop = async () => {
+  const signal = async (name: NodeJS.Signals) => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
-      process.kill(-child.pid, "SIGTERM");
+      process.kill(-child.pid, name);
       await exited;
     }
-    rmSync(state, { recursive: true, force: true });
   };
+  const stop = async () => {
+    await signal("SIGTERM");
+    if (!persistTo) rmSync(state, { recursive: true, force: true });
+  };
+  const crash = () => signal("SIGKILL");
   try {
     await waitForReady(child, logPath, 150_000);
   } catch (error) {
@@ -80,5 +96,5 @@ export async function startDevServer({
     await stop();
     throw new Error("npm run dev left no ADMIN_TOKEN in .dev.vars or no ACCOUNT_ID in wrangler.toml");
   }
-  return { baseUrl: `http://127.0.0.1:${port}/client/v4`, token, accountId, stop };
+  return { baseUrl: `http://127.0.0.1:${port}/client/v4`, token, accountId, stop, crash };
 }

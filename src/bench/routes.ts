@@ -7,6 +7,7 @@ import { eq, sql } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { instances, workflows } from "../db/schema";
 import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
+import { BULK_CONCURRENCY } from "../durable-objects/bulk-job";
 import { journalOf } from "../durable-objects/instance-journal";
 import { listPlan, workflowIdOf } from "../services/instances/list";
 import type { InstanceReport } from "../tracking/events";
@@ -28,6 +29,8 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
       await Promise.all(reports.map((report) => env.CONTROL_PLANE.report(report)));
       return new Response(null, { status: 204 });
     }
+    case "/__bench/bare-terminate":
+      return bareTerminate(request, env);
     case "/__bench/journal":
       return Response.json(
         await journalOf(env, url.searchParams.get("workflow") ?? "", url.searchParams.get("id") ?? "").snapshot(),
@@ -35,6 +38,20 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
     default:
       return undefined;
   }
+}
+
+/**
+ * The ceiling of the bulk benchmark: the bare binding calls a bulk terminate makes per instance
+ * (get, terminate), as many at once as a bulk job has in flight, with nothing recorded.
+ */
+async function bareTerminate(request: Request, env: Env): Promise<Response> {
+  const queue = await request.json<string[]>();
+  const started = Date.now();
+  const worker = async () => {
+    for (let id = queue.shift(); id; id = queue.shift()) await (await env.ORDER_APPROVAL.get(id)).terminate();
+  };
+  await Promise.all(Array.from({ length: BULK_CONCURRENCY }, worker));
+  return Response.json({ ms: Date.now() - started });
 }
 
 /** The baseline of the creation benchmark: the bare binding call `POST …/instances` wraps. */

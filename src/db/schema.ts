@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
 
 /** Step limits of a version, as in Cloudflare's `limits` object. */
@@ -108,3 +108,46 @@ export const controlPlaneState = sqliteTable("control_plane_state", {
   key: text("key").primaryKey(),
   value: text("value").notNull(),
 });
+
+export const BULK_ACTIONS = ["terminate", "pause", "resume"] as const;
+export type BulkAction = (typeof BULK_ACTIONS)[number];
+
+export const BULK_JOB_STATUSES = ["queued", "running", "complete", "cancelled", "failed"] as const;
+export type BulkJobStatus = (typeof BULK_JOB_STATUSES)[number];
+
+/** How a job was asked for: POST …/instances/bulk, Cloudflare's batch terminate, or terminate-all. */
+export const BULK_JOB_KINDS = ["bulk", "batch_terminate", "terminate_all"] as const;
+export type BulkJobKind = (typeof BULK_JOB_KINDS)[number];
+
+/**
+ * Bulk jobs of a workflow: what lists and idempotency need. Each job's targets, ledger and
+ * progress live in its own `BulkJob` Durable Object, which writes its status back here.
+ */
+export const bulkJobs = sqliteTable(
+  "bulk_jobs",
+  {
+    id: text("id").primaryKey(),
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: BULK_JOB_KINDS }).$type<BulkJobKind>().notNull(),
+    action: text("action", { enum: BULK_ACTIONS }).$type<BulkAction>().notNull(),
+    status: text("status", { enum: BULK_JOB_STATUSES }).$type<BulkJobStatus>().notNull(),
+    total: integer("total").notNull(),
+    /** The caller's Idempotency-Key, unique per workflow, and a hash of the request it came with. */
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+    endedOn: integer("ended_on", { mode: "timestamp_ms" }),
+  },
+  (table) => [
+    index("bulk_jobs_by_workflow").on(table.workflowId, table.createdOn),
+    uniqueIndex("bulk_jobs_idempotency")
+      .on(table.workflowId, table.idempotencyKey)
+      .where(sql`${table.idempotencyKey} is not null`),
+    // Cloudflare runs one terminate-all per workflow at a time; so does this, race-free.
+    uniqueIndex("bulk_jobs_one_terminate_all")
+      .on(table.workflowId)
+      .where(sql`${table.kind} = 'terminate_all' and ${table.status} in ('queued', 'running')`),
+  ],
+);

@@ -98,7 +98,22 @@ export class InstanceJournal extends DurableObject<Env> {
 
   /** Applies what the API saw or did, writes the index now, and returns the merged snapshot. */
   async observe(observation: Observation): Promise<JournalSnapshot> {
-    const update = this.ctx.storage.transactionSync(() => {
+    const update = this.#observe(observation);
+    if (update) await writeSummaries(createDb(this.env.DB), [update]);
+    return this.snapshot();
+  }
+
+  /**
+   * Applies an observation and returns the index write it calls for, for a caller that batches
+   * the writes of many instances (a bulk job), with the status the journal knew before.
+   */
+  observeForBatch(observation: Observation): { previous: InstanceStatus | null; update: SummaryUpdate | null } {
+    const previous = this.#instance()?.status ?? null;
+    return { previous, update: this.#observe(observation) };
+  }
+
+  #observe(observation: Observation): SummaryUpdate | null {
+    return this.ctx.storage.transactionSync(() => {
       this.#ensureInstance(observation.workflowName, observation.instanceId, {
         queuedAt: observation.createdOn,
         params: null,
@@ -109,8 +124,24 @@ export class InstanceJournal extends DurableObject<Env> {
       this.#settleWaiting();
       return this.#nextSummary(before, Date.now());
     });
-    if (update) await writeSummaries(createDb(this.env.DB), [update]);
-    return this.snapshot();
+  }
+
+  /**
+   * Claims an action on the instance for `claimant` (a bulk job): true for the first claimant
+   * and for its retries, false for anyone else. Jobs that overlap thus terminate an instance
+   * once between them; a restart releases the claims.
+   */
+  claim(action: "terminate", claimant: string): boolean {
+    this.#sql.exec(
+      "INSERT INTO claims (action, claimant, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+      action,
+      claimant,
+      Date.now(),
+    );
+    return (
+      this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one().claimant ===
+      claimant
+    );
   }
 
   snapshot(): JournalSnapshot {
@@ -393,8 +424,9 @@ export class InstanceJournal extends DurableObject<Env> {
     this.#sql.exec("DELETE FROM steps WHERE seq >= ?", seq);
   }
 
-  /** A restarted instance: a new run, nothing ended yet. */
+  /** A restarted instance: a new run, nothing ended yet, nothing claimed. */
   #resetLifecycle(status: InstanceStatus, at: number): void {
+    this.#sql.exec("DELETE FROM claims");
     this.#sql.exec(
       "UPDATE instance SET status = ?, started_at = ?, ended_at = NULL, output = NULL, error = NULL",
       status,

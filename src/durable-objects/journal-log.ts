@@ -39,6 +39,11 @@ export const JOURNAL_SCHEMA = `
     trigger_source TEXT,
     UNIQUE (type, name)
   );
+  CREATE TABLE IF NOT EXISTS claims (
+    action TEXT PRIMARY KEY,
+    claimant TEXT NOT NULL,
+    claimed_at INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS attempts (
     step_seq INTEGER NOT NULL,
     attempt INTEGER NOT NULL,

@@ -20,6 +20,9 @@ export const ERRORS = {
   stepNotFound: { code: 10402, status: 404 },
   instanceAlreadyExists: { code: 10405, status: 400 },
   instanceStateConflict: { code: 10409, status: 409 },
+  bulkJobNotFound: { code: 10600, status: 404 },
+  bulkJobConflict: { code: 10609, status: 409 },
+  idempotencyConflict: { code: 10610, status: 409 },
 } as const satisfies Record<string, { code: number; status: ContentfulStatusCode }>;
 
 export type ErrorKind = keyof typeof ERRORS;

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
+import { TRIGGER_SOURCES } from "../domain/instance-status";
 import { LOG_OUTPUT_LIMIT } from "../durable-objects/journal-log";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
 import { ApiError } from "../lib/errors";
@@ -24,6 +24,8 @@ import {
   InstanceParamsInput,
   NewInstanceId,
   RetentionInput,
+  Status,
+  UtcDateTime,
   WorkflowParams,
 } from "./params";
 
@@ -32,7 +34,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 
 const Timestamp = z.string().openapi({ format: "date-time" });
-const Status = z.enum(INSTANCE_STATUSES).openapi("InstanceStatus");
 const ErrorDetail = z.object({ name: z.string(), message: z.string() }).openapi("InstanceError");
 
 const LOCATION_HINTS = [
@@ -200,15 +201,6 @@ const InstanceDetails = z
     steps: z.array(Step),
   })
   .openapi("InstanceDetails");
-
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?)?$/;
-
-/** ISO 8601 in UTC, as Cloudflare takes it: a trailing Z is optional, a date alone is midnight. */
-const UtcDateTime = z
-  .string()
-  .regex(ISO_DATE_TIME, "must be an ISO 8601 date-time in UTC, like 2026-11-25T10:00:00Z")
-  .transform((text) => new Date(text.includes("T") && !text.endsWith("Z") ? `${text}Z` : text))
-  .refine((date) => !Number.isNaN(date.getTime()), "is not a valid date");
 
 const InstanceListQuery = z.object({
   status: Status.optional().openapi({ param: { name: "status", in: "query" } }),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { INSTANCE_STATUSES } from "../domain/instance-status";
 import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import { DURATION_PATTERN } from "../lib/time";
 
@@ -9,7 +10,7 @@ const NAME_RULE = "must start with a letter, digit or underscore and contain onl
 export const WorkflowName = z.string().min(1).max(64).regex(NAME_PATTERN, NAME_RULE);
 
 /** Ids reserved by Cloudflare for instances it generates, and names of routes under /instances. */
-const RESERVED_INSTANCE_ID = /^(cf_[0-9a-f]{64}|batch|terminate|terminateAll)$/;
+const RESERVED_INSTANCE_ID = /^(cf_[0-9a-f]{64}|batch|bulk|terminate|terminateAll)$/;
 
 /** Ids a caller may give a new instance: 1–100 characters. */
 export const NewInstanceId = z
@@ -17,7 +18,10 @@ export const NewInstanceId = z
   .min(1)
   .max(100)
   .regex(NAME_PATTERN, NAME_RULE)
-  .refine((id) => !RESERVED_INSTANCE_ID.test(id), "is reserved (cf_<64 hex>, batch, terminate and terminateAll are)");
+  .refine(
+    (id) => !RESERVED_INSTANCE_ID.test(id),
+    "is reserved (cf_<64 hex>, batch, bulk, terminate and terminateAll are)",
+  );
 
 /** Ids that address an existing instance: up to 271 characters, since cron-made ids are longer. */
 export const InstanceId = z
@@ -97,3 +101,14 @@ export const RetentionInput = z.object({
   error_retention: DurationInput.optional(),
   success_retention: DurationInput.optional(),
 });
+
+export const Status = z.enum(INSTANCE_STATUSES).openapi("InstanceStatus");
+
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?)?$/;
+
+/** ISO 8601 in UTC, as Cloudflare takes it: a trailing Z is optional, a date alone is midnight. */
+export const UtcDateTime = z
+  .string()
+  .regex(ISO_DATE_TIME, "must be an ISO 8601 date-time in UTC, like 2026-11-25T10:00:00Z")
+  .transform((text) => new Date(text.includes("T") && !text.endsWith("Z") ? `${text}Z` : text))
+  .refine((date) => !Number.isNaN(date.getTime()), "is not a valid date");

@@ -25,6 +25,9 @@ const WorkflowFields = {
   created_on: Timestamp,
   modified_on: Timestamp,
   triggered_on: Timestamp.nullable().openapi({ description: "When the newest instance was created." }),
+  terminator_running: z
+    .union([z.literal(0), z.literal(1)])
+    .openapi({ description: "1 while a terminate-all job runs." }),
 };
 
 const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
@@ -34,7 +37,6 @@ const WorkflowUpdate = z
     ...WorkflowFields,
     version_id: z.string().uuid(),
     is_deleted: z.literal(0),
-    terminator_running: z.literal(0),
   })
   .openapi("WorkflowUpdate");
 

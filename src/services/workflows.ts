@@ -17,6 +17,8 @@ export type WorkflowSummary = {
   created_on: string;
   modified_on: string;
   triggered_on: string | null;
+  /** 1 while a terminate-all job of the workflow runs. */
+  terminator_running: 0 | 1;
   instances: InstanceCounts;
 };
 
@@ -24,7 +26,6 @@ export type WorkflowSummary = {
 export type WorkflowUpdateResult = Omit<WorkflowSummary, "instances"> & {
   version_id: string;
   is_deleted: 0;
-  terminator_running: 0;
 };
 
 /** A workflow definition as PUT sets it; absent limits or retention mean none. */
@@ -50,13 +51,21 @@ const summaryColumns = {
   triggeredOn: sql<number | null>`(
     select max("instances"."created_on") from "instances" where "instances"."workflow_id" = "workflows"."id"
   )`,
+  terminatorRunning: sql<number>`exists (
+    select 1 from "bulk_jobs" where "bulk_jobs"."workflow_id" = "workflows"."id"
+    and "bulk_jobs"."kind" = 'terminate_all' and "bulk_jobs"."status" in ('queued', 'running')
+  )`,
   counts: sql<string | null>`(
     select json_group_object("instance_status_counts"."status", "instance_status_counts"."count")
     from "instance_status_counts" where "instance_status_counts"."workflow_id" = "workflows"."id"
   )`,
 };
 
-type SummaryRow = typeof workflows.$inferSelect & { triggeredOn: number | null; counts: string | null };
+type SummaryRow = typeof workflows.$inferSelect & {
+  triggeredOn: number | null;
+  terminatorRunning: number;
+  counts: string | null;
+};
 
 function toSummary(row: SummaryRow): WorkflowSummary {
   const stored = JSON.parse(row.counts ?? "{}") as Partial<InstanceCounts>;
@@ -69,6 +78,7 @@ function toSummary(row: SummaryRow): WorkflowSummary {
     created_on: toIso(row.createdOn),
     modified_on: toIso(row.modifiedOn),
     triggered_on: row.triggeredOn === null ? null : new Date(row.triggeredOn).toISOString(),
+    terminator_running: row.terminatorRunning ? 1 : 0,
     instances: counts,
   };
 }
@@ -146,7 +156,7 @@ export async function putWorkflow(
   }
   const row = await readSummaryRow(db, name);
   const { instances: _counts, ...summary } = toSummary(row);
-  return { ...summary, version_id: row.versionId, is_deleted: 0, terminator_running: 0 };
+  return { ...summary, version_id: row.versionId, is_deleted: 0 };
 }
 
 type NewVersion = typeof workflowVersions.$inferInsert & { id: string; createdOn: Date };

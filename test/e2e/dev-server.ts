@@ -11,7 +11,11 @@ declare module "vitest" {
 
 /** One `npm run dev` for all e2e files, started the way the README does. */
 export default async function setup({ provide }: TestProject) {
-  const { stop, ...controlPlane } = await startDevServer({ logPath: "test/e2e/.artifacts/dev-server.log" });
+  const {
+    stop,
+    crash: _crash,
+    ...controlPlane
+  } = await startDevServer({ logPath: "test/e2e/.artifacts/dev-server.log" });
   provide("controlPlane", controlPlane);
   return stop;
 }

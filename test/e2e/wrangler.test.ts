@@ -86,6 +86,14 @@ describe("wrangler workflows", () => {
     await untilStatus(() => instance("order-approval", id), "terminated");
   });
 
+  it("terminates every unfinished instance with terminate-all", async () => {
+    const ids = [`wrangler-all-${Date.now()}-a`, `wrangler-all-${Date.now()}-b`];
+    for (const id of ids)
+      await wrangler("trigger", "order-approval", JSON.stringify({ orderId: id, amount: 1 }), "--id", id);
+    await wrangler("instances", "terminate-all", "order-approval");
+    for (const id of ids) await untilStatus(() => instance("order-approval", id), "terminated");
+  });
+
   it("deletes instances", async () => {
     const id = `wrangler-delete-${Date.now()}`;
     await wrangler("trigger", "hello-world", "{}", "--id", id);

@@ -127,6 +127,14 @@ describe("GET /client/v4/openapi.json", () => {
         `${prefix}/{workflow_name}/instances/{instance_id}`,
         `${prefix}/{workflow_name}/instances/{instance_id}/status`,
         `${prefix}/{workflow_name}/instances/{instance_id}/events/{event_type}`,
+        `${prefix}/{workflow_name}/instances/{instance_id}/step`,
+        `${prefix}/{workflow_name}/instances/bulk`,
+        `${prefix}/{workflow_name}/instances/batch/terminate`,
+        `${prefix}/{workflow_name}/instances/terminate`,
+        `${prefix}/{workflow_name}/bulk`,
+        `${prefix}/{workflow_name}/bulk/{job_id}`,
+        `${prefix}/{workflow_name}/bulk/{job_id}/results`,
+        `${prefix}/{workflow_name}/bulk/{job_id}/cancel`,
       ]),
     );
     expect(Object.keys(document.paths[`${prefix}/{workflow_name}`] ?? {})).toEqual(["get", "put", "delete"]);

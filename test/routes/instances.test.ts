@@ -145,6 +145,19 @@ describe("POST /workflows/:workflow_name/instances/batch", () => {
     expect(first.body.result.output).toEqual({ greeting: "Hello, one!" });
   });
 
+  it("creates the maximum of 100 in one call", async ({ expect }) => {
+    await using workflow = await introspectWorkflow(env.HELLO_WORLD);
+    const prefix = uniqueId("hundred");
+    const body = Array.from({ length: 100 }, (_, index) => ({
+      instance_id: `${prefix}-${index}`,
+      params: { name: `${index}` },
+    }));
+    const response = await api<Summary[]>("POST", "/workflows/hello-world/instances/batch", { body });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.result).toHaveLength(100);
+    for (const instance of await workflow.get()) await instance.waitForStatus("complete");
+  });
+
   it.for([
     ["an empty array", []],
     ["101 entries", Array.from({ length: 101 }, () => ({}))],

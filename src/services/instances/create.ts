@@ -177,7 +177,7 @@ async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateO
     endedOn: null,
     modifiedOn: now,
   }));
-  const [first, ...rest] = chunk(rows, rowsPerInsert(10)).map((part) =>
+  const [first, ...rest] = chunk(rows, rowsPerInsert(instances)).map((part) =>
     db.insert(instances).values(part).onConflictDoNothing().returning({ id: instances.id }),
   );
   if (!first) return [];

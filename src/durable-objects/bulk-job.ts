@@ -1,0 +1,392 @@
+import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import { createDb } from "../db/client";
+import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
+import type { InstanceStatus } from "../domain/instance-status";
+import { applyToInstance, type ItemResult } from "../services/bulk/apply";
+import { createDeps } from "../services/deps";
+import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
+import type { ErrorInfo } from "../tracking/events";
+
+/**
+ * Items acted on per alarm. Between chunks a cancel takes effect, progress is durable, and the
+ * object answers reads (it answers none while an alarm runs).
+ */
+export const CHUNK = 100;
+/** Instances acted on at once within a chunk. */
+export const BULK_CONCURRENCY = 25;
+/** Attempts of an item before a transient failure becomes its outcome. */
+const MAX_ATTEMPTS = 5;
+/** A job never sealed by its creator (the request died) fails after this long. */
+const ACCEPT_TIMEOUT_MS = 5 * 60_000;
+
+export type BulkFilter = {
+  status?: InstanceStatus[] | undefined;
+  date_start?: string | undefined;
+  date_end?: string | undefined;
+};
+
+export type BulkJobSpec = {
+  id: string;
+  workflowName: string;
+  kind: BulkJobKind;
+  action: BulkAction;
+  filter: BulkFilter | null;
+  createdOn: number;
+};
+
+/** A job as the API returns it. */
+export type BulkJobView = {
+  id: string;
+  workflow_name: string;
+  kind: BulkJobKind;
+  action: BulkAction;
+  status: BulkJobStatus;
+  total: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  created_on: string;
+  started_on: string | null;
+  ended_on: string | null;
+  filter: BulkFilter | null;
+  ids_count: number | null;
+};
+
+export type ItemOutcome = "succeeded" | "skipped" | "failed" | "pending";
+
+/** One row of a job's ledger. */
+export type BulkResult = {
+  instance_id: string;
+  outcome: ItemOutcome;
+  reason: string | null;
+  error: ErrorInfo | null;
+  status_before: InstanceStatus | null;
+  status_after: InstanceStatus | null;
+  attempts: number;
+};
+
+type JobRow = {
+  id: string;
+  workflow_name: string;
+  kind: BulkJobKind;
+  action: BulkAction;
+  status: BulkJobStatus;
+  filter: string | null;
+  sealed: number;
+  cancel_requested: number;
+  created_on: number;
+  started_on: number | null;
+  ended_on: number | null;
+};
+
+type ItemRow = {
+  seq: number;
+  instance_id: string;
+  outcome: Exclude<ItemOutcome, "pending"> | null;
+  reason: string | null;
+  error: string | null;
+  status_before: InstanceStatus | null;
+  status_after: InstanceStatus | null;
+  attempts: number;
+  in_flight: number;
+};
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS job (
+    id TEXT PRIMARY KEY,
+    workflow_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    action TEXT NOT NULL,
+    status TEXT NOT NULL,
+    filter TEXT,
+    sealed INTEGER NOT NULL DEFAULT 0,
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    created_on INTEGER NOT NULL,
+    started_on INTEGER,
+    ended_on INTEGER
+  );
+  CREATE TABLE IF NOT EXISTS items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    instance_id TEXT NOT NULL UNIQUE,
+    outcome TEXT,
+    reason TEXT,
+    error TEXT,
+    status_before TEXT,
+    status_after TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    in_flight INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX IF NOT EXISTS items_by_outcome ON items (outcome, seq);
+`;
+
+/**
+ * One bulk job: its frozen target list and its ledger, in SQLite, worked through from alarms a
+ * chunk at a time. Each item ends in exactly one outcome; an item interrupted mid-action (an
+ * eviction, a killed process) is retried, and the retry recognises an action already taken.
+ * Only one chunk of ids is ever in memory, whatever the job's size.
+ */
+export class BulkJob extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(SCHEMA);
+  }
+
+  /** Creates the job, not yet sealed: targets are appended next. */
+  init(spec: BulkJobSpec): void {
+    this.#sql.exec(
+      `INSERT INTO job (id, workflow_name, kind, action, status, filter, created_on)
+       VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`,
+      spec.id,
+      spec.workflowName,
+      spec.kind,
+      spec.action,
+      spec.filter ? JSON.stringify(spec.filter) : null,
+      spec.createdOn,
+    );
+  }
+
+  /** Adds targets (a repeated id counts once); returns how many the job has. */
+  append(instanceIds: string[]): number {
+    this.ctx.storage.transactionSync(() => {
+      for (const id of instanceIds)
+        this.#sql.exec("INSERT INTO items (instance_id) VALUES (?) ON CONFLICT DO NOTHING", id);
+    });
+    return this.#count("1 = 1");
+  }
+
+  /** Freezes the targets and starts working; returns the job. */
+  async start(): Promise<BulkJobView> {
+    this.#sql.exec("UPDATE job SET sealed = 1");
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.view();
+  }
+
+  /** The job's progress. Re-arms the alarm of an active job, should it ever have been lost. */
+  async view(): Promise<BulkJobView> {
+    const job = this.#job();
+    if (
+      job.sealed &&
+      (job.status === "queued" || job.status === "running") &&
+      (await this.ctx.storage.getAlarm()) === null
+    ) {
+      await this.ctx.storage.setAlarm(Date.now());
+    }
+    return this.#view(job);
+  }
+
+  /** A page of the ledger, in target order, optionally of one outcome. */
+  results({ outcome, after, limit }: { outcome?: ItemOutcome | undefined; after: number; limit: number }) {
+    const where = outcome === undefined ? "1 = 1" : outcome === "pending" ? "outcome IS NULL" : "outcome = ?";
+    const bindings = outcome === undefined || outcome === "pending" ? [] : [outcome];
+    const rows = this.#sql
+      .exec<ItemRow>(
+        `SELECT * FROM items WHERE ${where} AND seq > ? ORDER BY seq LIMIT ?`,
+        ...bindings,
+        after,
+        limit + 1,
+      )
+      .toArray();
+    const page = rows.slice(0, limit);
+    const results: BulkResult[] = page.map((row) => ({
+      instance_id: row.instance_id,
+      outcome: row.outcome ?? "pending",
+      reason: row.reason,
+      error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
+      status_before: row.status_before,
+      status_after: row.status_after,
+      attempts: row.attempts,
+    }));
+    return {
+      results,
+      next: rows.length > limit ? (page.at(-1)?.seq ?? null) : null,
+      total: this.#count(where, ...bindings),
+    };
+  }
+
+  /** Stops the job before its next chunk; what is left is skipped as cancelled. */
+  async cancel(): Promise<BulkJobView> {
+    this.#sql.exec("UPDATE job SET cancel_requested = 1 WHERE status IN ('queued', 'running')");
+    await this.ctx.storage.setAlarm(Date.now());
+    return this.view();
+  }
+
+  override async alarm(): Promise<void> {
+    const job = this.#job();
+    if (job.status !== "queued" && job.status !== "running") return;
+    if (!job.sealed) {
+      if (Date.now() - job.created_on > ACCEPT_TIMEOUT_MS) await this.#finish("failed");
+      else await this.ctx.storage.setAlarm(Date.now() + ACCEPT_TIMEOUT_MS);
+      return;
+    }
+    if (job.cancel_requested) {
+      this.#sql.exec("UPDATE items SET outcome = 'skipped', reason = 'job cancelled' WHERE outcome IS NULL");
+      await this.#finish("cancelled");
+      return;
+    }
+    if (job.status === "queued") {
+      this.#sql.exec("UPDATE job SET status = 'running', started_on = ?", Date.now());
+      await this.#syncIndexRow("running", null);
+    }
+    const worked = await this.#workChunk(job);
+    const next = this.#sql
+      .exec<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM items WHERE outcome IS NULL")
+      .one().at;
+    if (next === null) await this.#finish("complete");
+    else await this.ctx.storage.setAlarm(worked > 0 ? Date.now() : Math.max(next, Date.now()));
+  }
+
+  /** Acts on the next due chunk; returns how many items were worked. */
+  async #workChunk(job: JobRow): Promise<number> {
+    const now = Date.now();
+    const due = this.#sql
+      .exec<ItemRow>(
+        "SELECT * FROM items WHERE outcome IS NULL AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
+        now,
+        CHUNK,
+      )
+      .toArray();
+    if (due.length === 0) return 0;
+    // Marked before acting: after a crash, these are the items whose action may have been taken.
+    this.#sql.exec(
+      `UPDATE items SET in_flight = 1, attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND outcome IS NULL AND next_attempt_at <= ?`,
+      due[0]?.seq ?? 0,
+      due.at(-1)?.seq ?? 0,
+      now,
+    );
+    const deps = createDeps(this.env);
+    const bound = deps.engines.bindingFor(job.workflow_name);
+    const results = new Map<number, ItemResult>();
+    const queue = [...due];
+    const worker = async () => {
+      for (let item = queue.shift(); item; item = queue.shift()) {
+        results.set(
+          item.seq,
+          bound
+            ? await applyToInstance(deps, bound.engine, {
+                jobId: job.id,
+                workflowName: job.workflow_name,
+                action: job.action,
+                instanceId: item.instance_id,
+                interrupted: item.in_flight === 1,
+                createdOn: now,
+              })
+            : {
+                outcome: "failed",
+                error: { name: "Error", message: "the workflow has no binding in this deployment" },
+                before: null,
+              },
+        );
+      }
+    };
+    await Promise.all(Array.from({ length: BULK_CONCURRENCY }, worker));
+
+    const summaries = [...results.values()].flatMap((result) =>
+      "summary" in result && result.summary ? [result.summary] : [],
+    );
+    await this.#writeIndex(summaries);
+    this.ctx.storage.transactionSync(() => {
+      for (const item of due) {
+        const result = results.get(item.seq);
+        if (result) this.#record(item, result);
+      }
+    });
+    return due.length;
+  }
+
+  #record(item: ItemRow, result: ItemResult): void {
+    const attempts = item.attempts + 1;
+    if (result.outcome === "retry" && attempts < MAX_ATTEMPTS) {
+      this.#sql.exec(
+        "UPDATE items SET in_flight = 0, next_attempt_at = ?, error = ?, status_before = ? WHERE seq = ?",
+        Date.now() + 1000 * 2 ** (attempts - 1),
+        JSON.stringify(result.error),
+        result.before,
+        item.seq,
+      );
+      return;
+    }
+    if (result.outcome === "retry" || result.outcome === "failed") {
+      this.#sql.exec(
+        "UPDATE items SET outcome = 'failed', in_flight = 0, error = ?, status_before = ? WHERE seq = ?",
+        JSON.stringify(result.error),
+        result.before,
+        item.seq,
+      );
+      return;
+    }
+    this.#sql.exec(
+      "UPDATE items SET outcome = ?, in_flight = 0, reason = ?, error = NULL, status_before = ?, status_after = ? WHERE seq = ?",
+      result.outcome,
+      result.reason,
+      result.before,
+      result.after,
+      item.seq,
+    );
+  }
+
+  /** The index rows of a chunk, in D1 batches (at most 100 statements each). */
+  async #writeIndex(summaries: SummaryUpdate[]): Promise<void> {
+    const db = createDb(this.env.DB);
+    for (let start = 0; start < summaries.length; start += 100) {
+      await writeSummaries(db, summaries.slice(start, start + 100));
+    }
+  }
+
+  async #finish(status: Extract<BulkJobStatus, "complete" | "cancelled" | "failed">): Promise<void> {
+    const endedOn = Date.now();
+    this.#sql.exec("UPDATE job SET status = ?, ended_on = ?", status, endedOn);
+    await this.#syncIndexRow(status, endedOn);
+  }
+
+  /** The job's row in D1, which lists and the one-terminate-all rule read. */
+  async #syncIndexRow(status: BulkJobStatus, endedOn: number | null): Promise<void> {
+    const job = this.#job();
+    await createDb(this.env.DB)
+      .update(bulkJobs)
+      .set({ status, total: this.#count("1 = 1"), endedOn: endedOn === null ? null : new Date(endedOn) })
+      .where(eq(bulkJobs.id, job.id));
+  }
+
+  #job(): JobRow {
+    return this.#sql.exec<JobRow>("SELECT * FROM job").one();
+  }
+
+  #count(where: string, ...bindings: string[]): number {
+    return this.#sql.exec<{ n: number }>(`SELECT count(*) AS n FROM items WHERE ${where}`, ...bindings).one().n;
+  }
+
+  #view(job: JobRow): BulkJobView {
+    const counts = Object.fromEntries(
+      this.#sql
+        .exec<{ outcome: string | null; n: number }>("SELECT outcome, count(*) AS n FROM items GROUP BY outcome")
+        .toArray()
+        .map((row) => [row.outcome ?? "pending", row.n]),
+    );
+    const filter = job.filter === null ? null : (JSON.parse(job.filter) as BulkFilter);
+    const total = (counts.succeeded ?? 0) + (counts.skipped ?? 0) + (counts.failed ?? 0) + (counts.pending ?? 0);
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      id: job.id,
+      workflow_name: job.workflow_name,
+      kind: job.kind,
+      action: job.action,
+      status: job.status,
+      total,
+      succeeded: counts.succeeded ?? 0,
+      skipped: counts.skipped ?? 0,
+      failed: counts.failed ?? 0,
+      pending: counts.pending ?? 0,
+      created_on: new Date(job.created_on).toISOString(),
+      started_on: iso(job.started_on),
+      ended_on: iso(job.ended_on),
+      filter,
+      ids_count: filter === null ? total : null,
+    };
+  }
+}
