@@ -2,12 +2,14 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { LOCAL_ENGINE_FLAGS } from "./scripts/lib/local-engine.ts";
+import { buildConsumer, CONSUMER_BUILD } from "./test/build-consumer.ts";
 
 type MiniflareOverrides = Extract<Parameters<typeof cloudflareTest>[0], { miniflare?: unknown }>["miniflare"];
 
 export default defineConfig(async () => {
   // Read on the Node side; test/apply-migrations.ts applies them inside workerd.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  buildConsumer();
 
   /** The Worker from wrangler.toml, plus the scriptable ProbeWorkflow of test/fixtures/worker.ts. */
   const worker = (overrides: MiniflareOverrides = {}) =>
@@ -27,7 +29,28 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          plugins: [worker()],
+          plugins: [
+            worker({
+              // The consumer example as an auxiliary worker, bound to this Worker as another
+              // Worker would be (built above).
+              workers: [
+                {
+                  name: "order-service",
+                  modules: true,
+                  scriptPath: `${CONSUMER_BUILD}/index.js`,
+                  compatibilityDate: "2026-11-01",
+                  serviceBindings: {
+                    CONTROL_PLANE: {
+                      name: "vitest-plugin-runner-workers",
+                      entrypoint: "ControlPlane",
+                      props: { caller: "order-service" },
+                    },
+                  },
+                },
+              ],
+              serviceBindings: { ORDER_SERVICE: "order-service" },
+            }),
+          ],
           test: {
             ...shared,
             name: "workers",

@@ -42,9 +42,12 @@ function run(command: string, commandArgs: string[]): void {
 }
 
 const token = ensureAdminToken();
-const config = parse(readFileSync(flag("--config") ?? flag("-c") ?? "wrangler.toml", "utf8")) as {
-  vars?: { ACCOUNT_ID?: string };
-};
+const CONTROL_PLANE_CONFIG = "wrangler.toml";
+const config = parse(readFileSync(CONTROL_PLANE_CONFIG, "utf8")) as { vars?: { ACCOUNT_ID?: string } };
+const accountId = config.vars?.ACCOUNT_ID ?? "(set ACCOUNT_ID in wrangler.toml)";
+/** With several `-c` configs (the control plane and a consumer), wrangler serves the first. */
+const served = flag("--config") ?? flag("-c") ?? CONTROL_PLANE_CONFIG;
+const servedName = (parse(readFileSync(served, "utf8")) as { name?: string }).name;
 
 // Keep the binding table in step with wrangler.toml, then bring the local database up to date.
 run(process.execPath, ["scripts/workflow-bindings.ts"]);
@@ -56,22 +59,32 @@ run("wrangler", [
   "apply",
   "DB",
   "--local",
+  "-c",
+  CONTROL_PLANE_CONFIG,
   ...(persist ? ["--persist-to", persist] : []),
   ...(environment ? ["--env", environment] : []),
 ]);
 
 const host = flag("--ip") ?? "127.0.0.1";
 const port = flag("--port") ?? "8787";
-const banner = [
-  "",
-  "Workflow control plane is ready:",
-  `  base URL    http://${host}:${port}/client/v4`,
-  `  account id  ${config.vars?.ACCOUNT_ID ?? "(set ACCOUNT_ID in wrangler.toml)"}`,
-  `  API token   ${token}   (from ${DEV_VARS})`,
-  "",
-  `  curl -H "Authorization: Bearer ${token}" http://${host}:${port}/client/v4/accounts/${config.vars?.ACCOUNT_ID}/workflows`,
-  "",
-].join("\n");
+const banner =
+  served === CONTROL_PLANE_CONFIG
+    ? [
+        "",
+        "Workflow control plane is ready:",
+        `  base URL    http://${host}:${port}/client/v4`,
+        `  account id  ${accountId}`,
+        `  API token   ${token}   (from ${DEV_VARS})`,
+        "",
+        `  curl -H "Authorization: Bearer ${token}" http://${host}:${port}/client/v4/accounts/${accountId}/workflows`,
+        "",
+      ].join("\n")
+    : [
+        "",
+        `${servedName} is ready at http://${host}:${port}, with the workflow control plane running beside it`,
+        "(reachable over its service binding; `npm run dev` serves the control plane itself).",
+        "",
+      ].join("\n");
 
 const wranglerArgs = [
   "dev",

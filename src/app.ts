@@ -5,11 +5,13 @@ import { ApiError, ERRORS } from "./lib/errors";
 import { handleError } from "./lib/handle-error";
 import { createRouter } from "./lib/router";
 import { requireServedAccount } from "./middleware/account";
-import { requireAdminToken } from "./middleware/auth";
+import { auditTrail } from "./middleware/audit";
+import { authenticate, authorize } from "./middleware/auth";
 import { provideDeps } from "./middleware/deps";
+import { auditRoutes } from "./routes/audit";
 import { bulkRoutes } from "./routes/bulk";
 import { instanceRoutes } from "./routes/instances";
-import { userRoutes } from "./routes/user";
+import { tokenRoutes } from "./routes/tokens";
 import { versionRoutes } from "./routes/versions";
 import { workflowRoutes } from "./routes/workflows";
 
@@ -41,17 +43,16 @@ export function createApp() {
   });
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", { type: "http", scheme: "bearer" });
 
-  app.use(
-    "/client/v4/*",
-    requireAdminToken(),
-    bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }),
-    provideDeps(),
-  );
+  // Who is calling, whether the path names the served account, whether the caller may do this;
+  // then the services, and the audit trail of what changed.
+  app.use("/client/v4/*", authenticate(), bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }));
   app.use("/client/v4/accounts/:account_id/*", requireServedAccount());
+  app.use("/client/v4/*", authorize(), provideDeps(), auditTrail());
 
   return (
     app
-      .route("/client/v4", userRoutes)
+      .route("/client/v4", tokenRoutes)
+      .route("/client/v4", auditRoutes)
       .route("/client/v4", workflowRoutes)
       .route("/client/v4", versionRoutes)
       // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     /** The scriptable workflow of test/fixtures/worker.ts, bound in vitest.config.ts. */
     PROBE: Workflow<import("./fixtures/worker").ProbeParams>;
+    /** The consumer example (examples/consumer), an auxiliary worker in vitest.config.ts. */
+    ORDER_SERVICE: Fetcher;
   }
 }

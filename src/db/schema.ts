@@ -151,3 +151,55 @@ export const bulkJobs = sqliteTable(
       .where(sql`${table.kind} = 'terminate_all' and ${table.status} in ('queued', 'running')`),
   ],
 );
+
+/** What a scoped token may do: read (GETs), edit (everything but token admin), events (send events). */
+export const TOKEN_PERMISSIONS = ["read", "edit", "events"] as const;
+export type TokenPermission = (typeof TOKEN_PERMISSIONS)[number];
+
+/**
+ * Scoped API tokens minted by the admin token. Only a SHA-256 hash of each secret is stored;
+ * a revoked token keeps its row, so the audit trail can still name it.
+ */
+export const apiTokens = sqliteTable("api_tokens", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  secretHash: text("secret_hash").notNull().unique(),
+  permissions: text("permissions", { mode: "json" }).$type<TokenPermission[]>().notNull(),
+  /** The workflows the token may act on; null for all. */
+  workflows: text("workflows", { mode: "json" }).$type<string[]>(),
+  /** The event types an events token may send; null for all. */
+  eventTypes: text("event_types", { mode: "json" }).$type<string[]>(),
+  createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+  expiresOn: integer("expires_on", { mode: "timestamp_ms" }),
+  revokedOn: integer("revoked_on", { mode: "timestamp_ms" }),
+});
+
+export const ACTOR_TYPES = ["admin", "token", "rpc"] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+/** Every mutating call, over REST or RPC: who, what, on what, when, and how it ended. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at", { mode: "timestamp_ms" }).notNull(),
+    actorType: text("actor_type", { enum: ACTOR_TYPES }).$type<ActorType>().notNull(),
+    actorId: text("actor_id").notNull(),
+    actorName: text("actor_name").notNull(),
+    /** "PATCH /workflows/:workflow_name/instances/:instance_id/status", or an RPC method's name. */
+    action: text("action").notNull(),
+    workflowName: text("workflow_name"),
+    instanceId: text("instance_id"),
+    requestId: text("request_id").notNull(),
+    outcome: text("outcome", { enum: ["success", "failure"] }).notNull(),
+    status: integer("status").notNull(),
+    errorCode: integer("error_code"),
+    reason: text("reason"),
+    /** Facts of the call worth keeping: a status change's target, a job's id and size. */
+    detail: text("detail", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("audit_by_workflow").on(table.workflowName, table.id),
+    index("audit_by_actor").on(table.actorId, table.id),
+  ],
+);

@@ -11,7 +11,8 @@ export type Message = { code: number; message: string };
 export type ResultInfo = {
   count: number;
   per_page: number;
-  total_count: number;
+  /** Left out where counting would mean walking everything (the audit trail). */
+  total_count?: number;
   page?: number;
   total_pages?: number;
   cursor?: string;
@@ -54,7 +55,7 @@ const ResultInfoSchema = z
   .object({
     count: z.number().int(),
     per_page: z.number().int(),
-    total_count: z.number().int(),
+    total_count: z.number().int().optional(),
     page: z.number().int().optional(),
     total_pages: z.number().int().optional(),
     cursor: z.string().optional().openapi({ description: "Present while more results remain in this direction." }),

@@ -7,8 +7,15 @@ export function jsonByteLength(value: unknown): number {
   return json === undefined ? 0 : new TextEncoder().encode(json).byteLength;
 }
 
-/** A JSON value: what outputs, params and payloads are once they have been through JSON. */
-export type Json = string | number | boolean | null | Json[] | { [key: string]: Json };
+/**
+ * A JSON value: what outputs, params and payloads are once they have been through JSON. Declared
+ * with interfaces, so that the Workers RPC types can check it without recursing forever.
+ */
+export type Json = string | number | boolean | null | JsonArray | JsonObject;
+export interface JsonArray extends Array<Json> {}
+export interface JsonObject {
+  [key: string]: Json;
+}
 
 /** JSON text of a value, or null for none; what the journal stores and reports carry. */
 export function jsonText(value: unknown): string | null {

@@ -1,20 +1,34 @@
-import type { Hook } from "@hono/zod-openapi";
+import type { Hook, z } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
 import { failure } from "./envelope";
-import { ERRORS } from "./errors";
+import { ApiError, ERRORS } from "./errors";
 
-const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path" };
+const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", param: "path", header: "header" };
+
+/** One message per problem, naming the field at fault: "body.instance_id: …". */
+function messagesOf(issues: z.core.$ZodIssue[], target: string): string[] {
+  return issues.map((issue) => `${[target, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+}
 
 /**
  * The validation hook every route shares: a 400 in the envelope with one error per issue,
- * each naming the field at fault ("body.instance_id: …").
+ * each naming the field at fault.
  */
 export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
   if (result.success) return;
-  const prefix = TARGET_NAMES[result.target] ?? result.target;
-  const errors = result.error.issues.map((issue) => ({
+  const errors = messagesOf(result.error.issues, TARGET_NAMES[result.target] ?? result.target).map((message) => ({
     code: ERRORS.invalidRequest.code,
-    message: `${[prefix, ...issue.path.map(String)].join(".")}: ${issue.message}`,
+    message,
   }));
   return c.json(failure(errors), ERRORS.invalidRequest.status);
 };
+
+/**
+ * Validates input outside a route (RPC) with the route's own schema, failing as the route
+ * would: code 10002, the same messages (joined), nothing changed.
+ */
+export function parseInput<T extends z.ZodType>(schema: T, value: unknown, target: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ApiError("invalidRequest", messagesOf(result.error.issues, target).join("; "));
+}

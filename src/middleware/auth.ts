@@ -1,15 +1,20 @@
 import type { MiddlewareHandler } from "hono";
+import { ADMIN, refusal } from "../access/principal";
+import { targetOf } from "../access/requests";
+import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
+import { authenticateToken } from "../services/tokens";
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Requires `Authorization: Bearer <ADMIN_TOKEN>`. Fails closed: with no ADMIN_TOKEN
- * configured, every request is refused with a message saying how to set one.
+ * Works out who is calling from `Authorization: Bearer <token>`: the ADMIN_TOKEN secret
+ * (compared in constant time) or a scoped token (looked up by its hash). Fails closed: with no
+ * ADMIN_TOKEN configured, every request is refused with a message saying how to set one.
  */
-export function requireAdminToken(): MiddlewareHandler<AppEnv> {
-  return async function requireAdminToken(c, next) {
+export function authenticate(): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
     const configured = c.env.ADMIN_TOKEN;
     if (!configured) {
       throw new ApiError(
@@ -21,9 +26,21 @@ export function requireAdminToken(): MiddlewareHandler<AppEnv> {
     if (!presented) {
       throw new ApiError("unauthenticated", "Missing API token: send `Authorization: Bearer <token>`");
     }
-    if (!(await tokensMatch(presented, configured))) {
-      throw new ApiError("unauthenticated", "Invalid API token");
-    }
+    const principal = (await tokensMatch(presented, configured))
+      ? ADMIN
+      : await authenticateToken({ db: createDb(c.env.DB) }, presented);
+    c.set("principal", principal);
+    await next();
+  };
+}
+
+/** Refuses (403) a call the principal's token does not allow; see `targetOf` for the rules. */
+export function authorize(): MiddlewareHandler<AppEnv> {
+  return async function authorize(c, next) {
+    const target = targetOf(c.req.method, c.req.path);
+    const why = refusal(c.get("principal"), target);
+    if (why) throw new ApiError("forbidden", why);
+    c.set("target", target);
     await next();
   };
 }

@@ -3,6 +3,7 @@ import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import {
+  type BulkRequest,
   bulkJobResults,
   cancelBulkJob,
   createBulkJob,
@@ -12,13 +13,11 @@ import {
   UNFINISHED,
 } from "../services/bulk/jobs";
 import { findWorkflow } from "../services/workflows";
-import { InstanceId, pageQuery, Status, UtcDateTime, WorkflowParams } from "./params";
+import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, UtcDateTime, WorkflowParams } from "./params";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
 // ---------------------------------------------------------------------------------------------
-
-const Timestamp = z.string().openapi({ format: "date-time" });
 
 const Filter = z
   .object({
@@ -28,10 +27,14 @@ const Filter = z
   })
   .openapi("BulkFilter");
 
-const BulkBody = z
+export const BulkBody = z
   .union([
-    z.strictObject({ action: z.enum(BULK_ACTIONS), instance_ids: z.array(InstanceId).min(1).max(10_000) }),
-    z.strictObject({ action: z.enum(BULK_ACTIONS), filter: Filter }),
+    z.strictObject({
+      action: z.enum(BULK_ACTIONS),
+      instance_ids: z.array(InstanceId).min(1).max(10_000),
+      reason: Reason,
+    }),
+    z.strictObject({ action: z.enum(BULK_ACTIONS), filter: Filter, reason: Reason }),
   ])
   .openapi("BulkRequest", {
     description: "Either instance_ids (1 to 10,000) or a filter, resolved to ids when the job is accepted.",
@@ -95,24 +98,25 @@ const IdempotencyHeader = z.object({
     }),
 });
 
-const ResultsQuery = z.object({
+export const ResultsQuery = cursorQuery({ cursorLength: 32, maxPerPage: 1000, defaultPerPage: 100 }).extend({
   outcome: Outcome.optional().openapi({ param: { name: "outcome", in: "query" } }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(32)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-  per_page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .default(100)
-    .openapi({ param: { name: "per_page", in: "query" } }),
 });
 
 const WORKFLOW = "/accounts/{account_id}/workflows/{workflow_name}";
+
+/** The job a validated bulk body asks for (the filter's dates as ISO text, one status as a list). */
+export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
+  if ("instance_ids" in body) return { action: body.action, instance_ids: body.instance_ids };
+  const { status, date_start, date_end } = body.filter;
+  return {
+    action: body.action,
+    filter: {
+      ...(status ? { status: [status] } : {}),
+      ...(date_start ? { date_start: date_start.toISOString() } : {}),
+      ...(date_end ? { date_end: date_end.toISOString() } : {}),
+    },
+  };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Routes (registered before the instance routes, so /instances/terminate is not an instance id)
@@ -134,20 +138,17 @@ export const bulkRoutes = createRouter()
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const request =
-        "instance_ids" in body
-          ? { action: body.action, instance_ids: body.instance_ids }
-          : {
-              action: body.action,
-              filter: {
-                ...(body.filter.status ? { status: [body.filter.status] } : {}),
-                ...(body.filter.date_start ? { date_start: body.filter.date_start.toISOString() } : {}),
-                ...(body.filter.date_end ? { date_end: body.filter.date_end.toISOString() } : {}),
-              },
-            };
+      const request = bulkRequestOf(body);
       const created = await createBulkJob(c.var.deps, c.req.valid("param").workflow_name, request, {
         kind: "bulk",
         idempotencyKey: c.req.valid("header")["idempotency-key"],
+      });
+      c.set("auditReason", body.reason);
+      c.set("auditDetail", {
+        job_id: created.job.id,
+        action: body.action,
+        total: created.job.total,
+        outcome: created.outcome,
       });
       return c.json(ok(created.job), 202);
     },

@@ -18,13 +18,16 @@ import {
   sendInstanceEvent,
 } from "../services/instances";
 import {
+  cursorQuery,
   EventType,
   InstanceId,
   InstanceParams,
   InstanceParamsInput,
   NewInstanceId,
+  Reason,
   RetentionInput,
   Status,
+  Timestamp,
   UtcDateTime,
   WorkflowParams,
 } from "./params";
@@ -33,7 +36,6 @@ import {
 // Schemas
 // ---------------------------------------------------------------------------------------------
 
-const Timestamp = z.string().openapi({ format: "date-time" });
 const ErrorDetail = z.object({ name: z.string(), message: z.string() }).openapi("InstanceError");
 
 const LOCATION_HINTS = [
@@ -50,7 +52,7 @@ const LOCATION_HINTS = [
   "me",
 ] as const;
 
-const CreateInstanceBody = z
+export const CreateInstanceBody = z
   .object({
     instance_id: NewInstanceId.optional().openapi({ description: "Defaults to a random UUID." }),
     params: InstanceParamsInput.optional().openapi({
@@ -149,7 +151,7 @@ const Step = z
     description: "An entry of the instance's step log, in Cloudflare's shape; names carry the counter suffix.",
   });
 
-const InstanceQuery = z.object({
+export const InstanceQuery = z.object({
   order: z
     .enum(["asc", "desc"])
     .default("asc")
@@ -160,7 +162,7 @@ const InstanceQuery = z.object({
     .openapi({ param: { name: "simple", in: "query" }, description: "true: no steps, only step_count." }),
 });
 
-const StepQuery = z.object({
+export const StepQuery = z.object({
   name: z
     .string()
     .min(1)
@@ -202,7 +204,7 @@ const InstanceDetails = z
   })
   .openapi("InstanceDetails");
 
-const InstanceListQuery = z.object({
+export const InstanceListQuery = cursorQuery({ cursorLength: 512, maxPerPage: 100, defaultPerPage: 50 }).extend({
   status: Status.optional().openapi({ param: { name: "status", in: "query" } }),
   date_start: UtcDateTime.optional().openapi({
     param: { name: "date_start", in: "query" },
@@ -250,31 +252,20 @@ const InstanceListQuery = z.object({
       param: { name: "page", in: "query" },
       description: "Deprecated by Cloudflare in favour of cursor; not combinable with it.",
     }),
-  cursor: z
-    .string()
-    .min(1)
-    .max(512)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-  per_page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(50)
-    .openapi({ param: { name: "per_page", in: "query" } }),
 });
 
-const StatusChangeBody = z
+export const StatusChangeBody = z
   .discriminatedUnion("status", [
-    z.object({ status: z.literal("pause") }),
-    z.object({ status: z.literal("resume") }),
+    z.object({ status: z.literal("pause"), reason: Reason }),
+    z.object({ status: z.literal("resume"), reason: Reason }),
     z.object({
       status: z.literal("terminate"),
       rollback: z.boolean().optional().openapi({ description: "Run rollback handlers first." }),
+      reason: Reason,
     }),
     z.object({
       status: z.literal("restart"),
+      reason: Reason,
       from: z
         .object({
           name: z.string().min(1).max(256),
@@ -289,7 +280,7 @@ const StatusChangeBody = z
 
 const StatusChangeResult = z.object({ status: Status, timestamp: Timestamp }).openapi("StatusChangeResult");
 
-const BatchDeleteBody = z.object({ instances: z.array(InstanceId).min(1).max(100) }).openapi("BatchDelete");
+export const BatchDeleteBody = z.object({ instances: z.array(InstanceId).min(1).max(100) }).openapi("BatchDelete");
 
 const BatchDeleteResult = z
   .object({
@@ -351,6 +342,7 @@ export const instanceRoutes = createRouter()
     }),
     async (c) => {
       const created = await createInstance(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
+      c.set("auditDetail", { instance_id: created.id });
       return c.json(ok(created), 200);
     },
   )
@@ -374,6 +366,7 @@ export const instanceRoutes = createRouter()
     }),
     async (c) => {
       const created = await createInstances(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
+      c.set("auditDetail", { instance_ids: created.map((instance) => instance.id) });
       return c.json(ok(created), 200);
     },
   )
@@ -448,7 +441,10 @@ export const instanceRoutes = createRouter()
     }),
     async (c) => {
       const { workflow_name, instance_id } = c.req.valid("param");
-      const result = await changeInstanceStatus(c.var.deps, workflow_name, instance_id, c.req.valid("json"));
+      const { reason, ...change } = c.req.valid("json");
+      c.set("auditReason", reason);
+      c.set("auditDetail", { status: change.status });
+      const result = await changeInstanceStatus(c.var.deps, workflow_name, instance_id, change);
       return c.json(ok(result), 200);
     },
   )

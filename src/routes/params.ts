@@ -91,6 +91,27 @@ export function pageQuery(defaultPerPage: number) {
   });
 }
 
+/** `cursor` and `per_page` as cursor-style lists take them; a cursor is opaque to the caller. */
+export function cursorQuery({ cursorLength, maxPerPage, defaultPerPage }: CursorQueryLimits) {
+  return z.object({
+    cursor: z
+      .string()
+      .min(1)
+      .max(cursorLength)
+      .optional()
+      .openapi({ param: { name: "cursor", in: "query" } }),
+    per_page: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(maxPerPage)
+      .default(defaultPerPage)
+      .openapi({ param: { name: "per_page", in: "query" } }),
+  });
+}
+
+type CursorQueryLimits = { cursorLength: number; maxPerPage: number; defaultPerPage: number };
+
 /** Milliseconds, or a duration such as "30 days". */
 export const DurationInput = z.union([
   z.number().int().min(0),
@@ -112,3 +133,13 @@ export const UtcDateTime = z
   .regex(ISO_DATE_TIME, "must be an ISO 8601 date-time in UTC, like 2026-11-25T10:00:00Z")
   .transform((text) => new Date(text.includes("T") && !text.endsWith("Z") ? `${text}Z` : text))
   .refine((date) => !Number.isNaN(date.getTime()), "is not a valid date");
+
+/** Why a change is made, for the audit trail. */
+export const Reason = z
+  .string()
+  .min(1)
+  .max(500)
+  .optional()
+  .openapi({ description: "Why: recorded in the audit trail." });
+
+export const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });

@@ -2,9 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { getVersion, getVersionGraph, listVersions } from "../services/versions";
-import { pageQuery, WorkflowParams } from "./params";
-
-const Timestamp = z.string().openapi({ format: "date-time" });
+import { pageQuery, Timestamp, WorkflowParams } from "./params";
 
 const Version = z
   .object({

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { visibleWorkflows } from "../access/principal";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { retentionInMs } from "../lib/time";
 import { deleteWorkflow, getWorkflow, listWorkflows, putWorkflow } from "../services/workflows";
-import { AccountParams, pageQuery, RetentionInput, WorkflowName, WorkflowParams } from "./params";
-
-const Timestamp = z.string().openapi({ format: "date-time", example: "2026-11-25T10:00:00.000Z" });
+import { AccountParams, pageQuery, RetentionInput, Timestamp, WorkflowName, WorkflowParams } from "./params";
 
 const InstanceCounts = z
   .object(
@@ -40,7 +39,7 @@ const WorkflowUpdate = z
   })
   .openapi("WorkflowUpdate");
 
-const WorkflowDefinitionBody = z
+export const WorkflowDefinitionBody = z
   .object({
     class_name: z.string().min(1).max(255),
     script_name: z.string().min(1).max(255),
@@ -57,7 +56,7 @@ const WorkflowDefinitionBody = z
   })
   .openapi("WorkflowDefinition");
 
-const WorkflowQuery = pageQuery(10).extend({
+export const WorkflowQuery = pageQuery(10).extend({
   search: WorkflowName.optional().openapi({
     param: { name: "search", in: "query" },
     description: "Only workflows whose name contains this text.",
@@ -76,7 +75,8 @@ export const workflowRoutes = createRouter()
     }),
     async (c) => {
       const { page, per_page, search } = c.req.valid("query");
-      const { items, total } = await listWorkflows(c.var.deps, { page, perPage: per_page, search });
+      const only = visibleWorkflows(c.get("principal"));
+      const { items, total } = await listWorkflows(c.var.deps, { page, perPage: per_page, search, only });
       return c.json(okPage(items, { page, perPage: per_page, total }), 200);
     },
   )

@@ -1,4 +1,4 @@
-import { and, count, eq, getTableColumns, like, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, getTableColumns, inArray, like, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
@@ -83,12 +83,18 @@ function toSummary(row: SummaryRow): WorkflowSummary {
   };
 }
 
-/** Lists workflows by name; `search` matches any part of the name. */
+/**
+ * Lists workflows by name; `search` matches any part of the name, `only` (a scoped token's
+ * workflows) limits the list.
+ */
 export async function listWorkflows(
   { db }: Deps,
-  { page, perPage, search }: Page & { search?: string | undefined },
+  { page, perPage, search, only }: Page & { search?: string | undefined; only?: string[] | null | undefined },
 ): Promise<{ items: WorkflowSummary[]; total: number }> {
-  const filter = search === undefined ? undefined : like(workflows.name, containing(search));
+  const filter = and(
+    search === undefined ? undefined : like(workflows.name, containing(search)),
+    only ? inArray(workflows.name, only) : undefined,
+  );
   const [rows, [total]] = await db.batch([
     db
       .select(summaryColumns)

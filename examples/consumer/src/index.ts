@@ -1,0 +1,48 @@
+/**
+ * An order service that runs its approvals on the control plane over a service binding:
+ *
+ *   POST /orders                 { "orderId": "A-1", "amount": 42 }   start an approval
+ *   POST /orders/:id/approval    { "approved": true }                 decide it
+ *   GET  /orders/:id                                                  where it stands
+ *
+ * The binding is typed from the control plane's own source, and its failures carry the same
+ * code and message as its REST API.
+ */
+import type { ControlPlane } from "workflow-control-plane/rpc";
+import { ControlPlaneError } from "workflow-control-plane/rpc";
+
+type OrderServiceEnv = { CONTROL_PLANE: Service<ControlPlane> };
+
+const WORKFLOW = "order-approval";
+
+export default {
+  async fetch(request, env) {
+    const [, resource, id, action, ...rest] = new URL(request.url).pathname.split("/");
+    if (resource !== "orders" || rest.length > 0) return Response.json({ error: "not found" }, { status: 404 });
+    try {
+      if (request.method === "POST" && !id) {
+        const order = await request.json<{ orderId: string; amount: number }>();
+        const created = await env.CONTROL_PLANE.createInstance(WORKFLOW, {
+          instance_id: `order-${order.orderId}`,
+          params: order,
+        });
+        return Response.json({ id: created.id, status: created.status }, { status: 201 });
+      }
+      if (request.method === "POST" && id && action === "approval") {
+        const decision = await request.json<{ approved: boolean }>();
+        await env.CONTROL_PLANE.sendEvent(WORKFLOW, id, "approval", decision);
+        return Response.json({ id, sent: "approval" }, { status: 202 });
+      }
+      if (request.method === "GET" && id && !action) {
+        const instance = await env.CONTROL_PLANE.getInstance(WORKFLOW, id, { simple: "true" });
+        return Response.json({ id, status: instance.status, output: instance.output, error: instance.error });
+      }
+      return Response.json({ error: "not found" }, { status: 404 });
+    } catch (error) {
+      const failure = ControlPlaneError.from(error);
+      if (!failure) throw error;
+      const status = failure.code === 10400 || failure.code === 10200 ? 404 : failure.code === 10409 ? 409 : 400;
+      return Response.json({ code: failure.code, message: failure.message }, { status });
+    }
+  },
+} satisfies ExportedHandler<OrderServiceEnv>;

@@ -1,0 +1,58 @@
+import type { TokenPermission } from "../db/schema";
+
+/** Who is calling: the admin token, a scoped token, or a Worker over a service binding. */
+export type Principal =
+  | { kind: "admin"; id: "admin"; name: "admin" }
+  | {
+      kind: "token";
+      id: string;
+      name: string;
+      permissions: TokenPermission[];
+      workflows: string[] | null;
+      eventTypes: string[] | null;
+    }
+  | { kind: "rpc"; id: string; name: string };
+
+export const ADMIN: Principal = { kind: "admin", id: "admin", name: "admin" };
+
+/** What a call needs: a level, and the workflow and event type it touches, if any. */
+export type Requirement = {
+  permission: "any" | "read" | "edit" | "events" | "admin";
+  workflow?: string | undefined;
+  eventType?: string | undefined;
+};
+
+/**
+ * Why `principal` may not make a call needing `requirement`, or null if it may. The admin token
+ * and service bindings may do anything; a scoped token needs the level (edit covers read and
+ * events) and, when it is scoped, the workflow and event type.
+ */
+export function refusal(principal: Principal, requirement: Requirement): string | null {
+  if (principal.kind !== "token" || requirement.permission === "any") return null;
+  const { permissions, workflows, eventTypes } = principal;
+  const has = (permission: TokenPermission) => permissions.includes(permission);
+  const level =
+    requirement.permission === "admin"
+      ? false
+      : requirement.permission === "read"
+        ? has("read") || has("edit")
+        : requirement.permission === "events"
+          ? has("events") || has("edit")
+          : has("edit");
+  if (!level) {
+    const what = requirement.permission === "admin" ? "manage tokens or read the audit trail" : requirement.permission;
+    return `Token '${principal.name}' may not ${what === "read" ? "read" : what === "edit" ? "make changes" : what === "events" ? "send events" : what}`;
+  }
+  if (requirement.workflow !== undefined && workflows !== null && !workflows.includes(requirement.workflow)) {
+    return `Token '${principal.name}' may not act on workflow '${requirement.workflow}'`;
+  }
+  if (requirement.eventType !== undefined && eventTypes !== null && !eventTypes.includes(requirement.eventType)) {
+    return `Token '${principal.name}' may not send events of type '${requirement.eventType}'`;
+  }
+  return null;
+}
+
+/** The workflows a principal may see in lists; null for all. */
+export function visibleWorkflows(principal: Principal): string[] | null {
+  return principal.kind === "token" ? principal.workflows : null;
+}

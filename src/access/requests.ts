@@ -1,0 +1,39 @@
+import type { Requirement } from "./principal";
+
+/** What a REST call is about, read from its method and path (below /client/v4). */
+export type RequestTarget = Requirement & { instanceId?: string | undefined };
+
+const ACCOUNT = "/accounts/[^/]+";
+
+/** Literal segments under /instances that are routes, not instance ids. */
+const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
+
+function segment(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * The permission every route needs, decided in one place from the method and path, so that no
+ * route can be added without one: token administration and the audit trail need the admin
+ * token, sending an event needs `events`, any other write `edit`, any read `read`.
+ */
+export function targetOf(method: string, path: string): RequestTarget {
+  const relative = path.replace(/^\/client\/v4/, "").replace(/\/+$/, "");
+  if (/^\/user\/tokens\/verify$/.test(relative) || new RegExp(`^${ACCOUNT}/tokens/verify$`).test(relative)) {
+    return { permission: "any" };
+  }
+  if (new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`).test(relative)) return { permission: "admin" };
+  const workflowPath = new RegExp(`^${ACCOUNT}/workflows/([^/]+)(?:/instances/([^/]+))?`).exec(relative);
+  const workflow = segment(workflowPath?.[1]);
+  const instanceSegment = segment(workflowPath?.[2]);
+  const instanceId = instanceSegment && !ROUTE_WORDS.has(instanceSegment) ? instanceSegment : undefined;
+  const event = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/events/([^/]+)$`).exec(relative);
+  if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
+  const read = method === "GET" || method === "HEAD";
+  return { permission: read ? "read" : "edit", workflow, instanceId };
+}

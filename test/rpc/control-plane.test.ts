@@ -1,0 +1,142 @@
+import { introspectWorkflowInstance } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, it } from "vitest";
+import { ControlPlane } from "../../src/rpc/control-plane";
+import { ControlPlaneError } from "../../src/rpc/errors";
+import { api, errorOf, uniqueId } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
+
+const controlPlane = env.CONTROL_PLANE;
+
+/** What a failing RPC call threw, read back as a ControlPlaneError. */
+async function rpcError(call: Promise<unknown>) {
+  try {
+    await call;
+  } catch (error) {
+    const parsed = ControlPlaneError.from(error);
+    if (!parsed) throw new Error(`not a ControlPlaneError: ${String(error)}`);
+    return { code: parsed.code, message: parsed.message };
+  }
+  throw new Error("the call did not fail");
+}
+
+describe("ControlPlane over a service binding", () => {
+  it("runs an order from creation to completion, as REST would", async ({ expect }) => {
+    const id = uniqueId("rpc-order");
+    await using instance = await introspectWorkflowInstance(env.ORDER_APPROVAL, id);
+    await instance.modify(async (m) => {
+      await m.disableSleeps();
+    });
+    const created = await controlPlane.createInstance("order-approval", {
+      instance_id: id,
+      params: { orderId: "rpc", amount: 5 },
+    });
+    expect(created).toMatchObject({ id, status: "queued", trigger_source: "api" });
+    await instance.waitForStepResult({ name: "reserve inventory" });
+    await controlPlane.sendEvent("order-approval", id, "approval", { approved: true });
+    await instance.waitForStatus("complete");
+    const details = await controlPlane.getInstance("order-approval", id);
+    expect(details).toMatchObject({ status: "complete", output: { outcome: "confirmed" } });
+    expect(details.steps.length).toBeGreaterThanOrEqual(4);
+    const listed = await eventually(async () => {
+      const page = await controlPlane.listInstances("order-approval", { status: "complete", id_prefix: id });
+      if (page.result.length === 0) throw new Error("not indexed yet");
+      return page;
+    });
+    expect(listed.result.map((summary) => summary.id)).toEqual([id]);
+    expect(listed.result_info).toMatchObject({ count: 1 });
+  });
+
+  it("reads workflows and versions", async ({ expect }) => {
+    const workflows = await controlPlane.listWorkflows();
+    expect(workflows.result.map((workflow) => workflow.name)).toEqual(expect.arrayContaining(["hello-world"]));
+    const workflow = await controlPlane.getWorkflow("hello-world");
+    const versions = await controlPlane.listVersions("hello-world");
+    expect(versions.result[0]).toMatchObject({ workflow_id: workflow.id });
+  });
+
+  it.for([
+    [
+      "an unknown workflow",
+      () => controlPlane.getWorkflow("no-such-workflow"),
+      () => api("GET", "/workflows/no-such-workflow"),
+    ],
+    [
+      "an invalid instance id",
+      () => controlPlane.createInstance("hello-world", { instance_id: "has space" }),
+      () => api("POST", "/workflows/hello-world/instances", { body: { instance_id: "has space" } }),
+    ],
+    [
+      "an unknown instance",
+      () => controlPlane.changeInstanceStatus("hello-world", "nobody-home", { status: "pause" }),
+      () => api("PATCH", "/workflows/hello-world/instances/nobody-home/status", { body: { status: "pause" } }),
+    ],
+    [
+      "an unknown status action",
+      () => controlPlane.changeInstanceStatus("hello-world", "x", { status: "explode" } as never),
+      () => api("PATCH", "/workflows/hello-world/instances/x/status", { body: { status: "explode" } }),
+    ],
+  ] as const)("fails on %s with the REST error's code and message", async ([, rpc, rest], { expect }) => {
+    const viaRest = errorOf(await rest());
+    const viaRpc = await rpcError(rpc());
+    expect(viaRpc).toEqual({ code: viaRest.code, message: viaRest.message });
+  });
+
+  it("records its mutations in the audit trail under the caller its binding names", async ({ expect }) => {
+    const id = uniqueId("rpc-audit");
+    await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
+    await controlPlane.createInstance("hello-world", { instance_id: id });
+    await instance.waitForStatus("complete");
+    await rpcError(controlPlane.changeInstanceStatus("hello-world", id, { status: "pause", reason: "testing" }));
+    const trail = await eventually(async () => {
+      const response = await api<
+        { action: string; actor: { id: string }; outcome: string; reason: string | null; instance_id: string | null }[]
+      >(
+        "GET",
+        "https://control-plane.test/client/v4/accounts/00000000000000000000000000000000/audit?workflow=hello-world&per_page=100",
+      );
+      const mine = response.body.result.filter((record) => record.instance_id === id);
+      if (mine.length < 2) throw new Error("not recorded yet");
+      return mine;
+    });
+    expect(trail).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: "createInstance",
+          outcome: "success",
+          actor: expect.objectContaining({ id: "rpc:workflow-control-plane" }),
+        }),
+        expect.objectContaining({ action: "changeInstanceStatus", outcome: "failure", reason: "testing" }),
+      ]),
+    );
+  });
+
+  it("exposes exactly the API's operations as public methods", ({ expect }) => {
+    const methods = Object.getOwnPropertyNames(ControlPlane.prototype).filter((name) => name !== "constructor");
+    expect(methods.sort()).toEqual(
+      [
+        "bulkJobResults",
+        "cancelBulkJob",
+        "changeInstanceStatus",
+        "createBulkJob",
+        "createInstance",
+        "createInstances",
+        "deleteInstance",
+        "deleteInstances",
+        "deleteWorkflow",
+        "getBulkJob",
+        "getInstance",
+        "getInstanceStep",
+        "getVersion",
+        "getWorkflow",
+        "listBulkJobs",
+        "listInstances",
+        "listVersions",
+        "listWorkflows",
+        "putWorkflow",
+        "report",
+        "sendEvent",
+      ].sort(),
+    );
+  });
+});
