@@ -1,6 +1,7 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildDashboard } from "./scripts/build-dashboard.ts";
 import { LOCAL_ENGINE_FLAGS } from "./scripts/lib/local-engine.ts";
 import { buildConsumer, CONSUMER_BUILD } from "./test/build-consumer.ts";
 
@@ -10,6 +11,8 @@ export default defineConfig(async () => {
   // Read on the Node side; test/apply-migrations.ts applies them inside workerd.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   buildConsumer();
+  // wrangler.toml serves the dashboard's build as assets; wrangler builds it, Vitest does not.
+  await buildDashboard();
 
   /** The Worker from wrangler.toml, plus the scriptable ProbeWorkflow of test/fixtures/worker.ts. */
   const worker = (overrides: MiniflareOverrides = {}) =>

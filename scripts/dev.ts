@@ -75,6 +75,7 @@ const banner =
         `  base URL    http://${host}:${port}/client/v4`,
         `  account id  ${accountId}`,
         `  API token   ${token}   (from ${DEV_VARS})`,
+        `  dashboard   http://${host}:${port}/   (sign in with the token)`,
         "",
         `  curl -H "Authorization: Bearer ${token}" http://${host}:${port}/client/v4/accounts/${accountId}/workflows`,
         "",

@@ -8,6 +8,7 @@ import { requireServedAccount } from "./middleware/account";
 import { auditTrail } from "./middleware/audit";
 import { authenticate, authorize } from "./middleware/auth";
 import { provideDeps } from "./middleware/deps";
+import { accountRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { bulkRoutes } from "./routes/bulk";
 import { instanceRoutes } from "./routes/instances";
@@ -51,6 +52,7 @@ export function createApp() {
 
   return (
     app
+      .route("/client/v4", accountRoutes)
       .route("/client/v4", tokenRoutes)
       .route("/client/v4", auditRoutes)
       .route("/client/v4", workflowRoutes)

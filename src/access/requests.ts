@@ -5,6 +5,9 @@ export type RequestTarget = Requirement & { instanceId?: string | undefined };
 
 const ACCOUNT = "/accounts/[^/]+";
 
+/** What any valid token may call: verifying itself, and learning which account it is served. */
+const OPEN_TO_ANY_TOKEN = [/^\/user\/tokens\/verify$/, new RegExp(`^${ACCOUNT}/tokens/verify$`), /^\/accounts$/];
+
 /** Literal segments under /instances that are routes, not instance ids. */
 const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
 
@@ -24,7 +27,7 @@ function segment(value: string | undefined): string | undefined {
  */
 export function targetOf(method: string, path: string): RequestTarget {
   const relative = path.replace(/^\/client\/v4/, "").replace(/\/+$/, "");
-  if (/^\/user\/tokens\/verify$/.test(relative) || new RegExp(`^${ACCOUNT}/tokens/verify$`).test(relative)) {
+  if (OPEN_TO_ANY_TOKEN.some((pattern) => pattern.test(relative))) {
     return { permission: "any" };
   }
   if (new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`).test(relative)) return { permission: "admin" };

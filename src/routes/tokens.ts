@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import type { Principal } from "../access/principal";
 import { TOKEN_PERMISSIONS } from "../db/schema";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
 import { createRouter } from "../lib/router";
@@ -42,7 +43,43 @@ const TokenParams = AccountParams.extend({
     .openapi({ param: { name: "token_id", in: "path" } }),
 });
 
-const Verified = z.object({ id: z.string(), status: z.literal("active") }).openapi("TokenStatus");
+export const Verified = z
+  .object({
+    id: z.string(),
+    status: z.literal("active"),
+    name: z.string(),
+    admin: z.boolean().openapi({ description: "True for the admin token, which may do everything." }),
+    permissions: z.array(z.enum(TOKEN_PERMISSIONS)),
+    workflows: z.array(z.string()).nullable().openapi({ description: "The workflows it covers; null for all." }),
+    event_types: z.array(z.string()).nullable(),
+  })
+  .openapi("TokenStatus", {
+    description: "Cloudflare's id and status, and what the token may do, so a client can offer only that.",
+  });
+
+/** What the presented credential may do; reaching a handler means authentication accepted it. */
+function verified(principal: Principal): z.infer<typeof Verified> {
+  if (principal.kind !== "token") {
+    return {
+      id: principal.id,
+      status: "active",
+      name: principal.name,
+      admin: true,
+      permissions: [...TOKEN_PERMISSIONS],
+      workflows: null,
+      event_types: null,
+    };
+  }
+  return {
+    id: principal.id,
+    status: "active",
+    name: principal.name,
+    admin: false,
+    permissions: principal.permissions,
+    workflows: principal.workflows,
+    event_types: principal.eventTypes,
+  };
+}
 
 const TOKENS = "/accounts/{account_id}/tokens";
 
@@ -56,8 +93,7 @@ export const tokenRoutes = createRouter()
       summary: "Verify the presented API token",
       responses: { 200: jsonResponse(envelopeOf(Verified), "The token is valid"), ...failureResponses() },
     }),
-    // Reaching the handler means the auth middleware accepted the token.
-    (c) => c.json(ok({ id: c.get("principal").id, status: "active" as const }), 200),
+    (c) => c.json(ok(verified(c.get("principal"))), 200),
   )
   .openapi(
     createRoute({
@@ -68,7 +104,7 @@ export const tokenRoutes = createRouter()
       request: { params: AccountParams },
       responses: { 200: jsonResponse(envelopeOf(Verified), "The token is valid"), ...failureResponses() },
     }),
-    (c) => c.json(ok({ id: c.get("principal").id, status: "active" as const }), 200),
+    (c) => c.json(ok(verified(c.get("principal"))), 200),
   )
   .openapi(
     createRoute({

@@ -24,6 +24,7 @@ const WorkflowFields = {
   created_on: Timestamp,
   modified_on: Timestamp,
   triggered_on: Timestamp.nullable().openapi({ description: "When the newest instance was created." }),
+  version_id: z.string().uuid().openapi({ description: "The current version, which new instances run." }),
   terminator_running: z
     .union([z.literal(0), z.literal(1)])
     .openapi({ description: "1 while a terminate-all job runs." }),
@@ -31,13 +32,7 @@ const WorkflowFields = {
 
 const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
 
-const WorkflowUpdate = z
-  .object({
-    ...WorkflowFields,
-    version_id: z.string().uuid(),
-    is_deleted: z.literal(0),
-  })
-  .openapi("WorkflowUpdate");
+const WorkflowUpdate = z.object({ ...WorkflowFields, is_deleted: z.literal(0) }).openapi("WorkflowUpdate");
 
 export const WorkflowDefinitionBody = z
   .object({

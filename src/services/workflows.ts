@@ -17,16 +17,15 @@ export type WorkflowSummary = {
   created_on: string;
   modified_on: string;
   triggered_on: string | null;
+  /** The current version: the one new instances run. */
+  version_id: string;
   /** 1 while a terminate-all job of the workflow runs. */
   terminator_running: 0 | 1;
   instances: InstanceCounts;
 };
 
 /** What `PUT /workflows/:name` returns. */
-export type WorkflowUpdateResult = Omit<WorkflowSummary, "instances"> & {
-  version_id: string;
-  is_deleted: 0;
-};
+export type WorkflowUpdateResult = Omit<WorkflowSummary, "instances"> & { is_deleted: 0 };
 
 /** A workflow definition as PUT sets it; absent limits or retention mean none. */
 export type WorkflowDefinitionInput = {
@@ -78,6 +77,7 @@ function toSummary(row: SummaryRow): WorkflowSummary {
     created_on: toIso(row.createdOn),
     modified_on: toIso(row.modifiedOn),
     triggered_on: row.triggeredOn === null ? null : new Date(row.triggeredOn).toISOString(),
+    version_id: row.versionId,
     terminator_running: row.terminatorRunning ? 1 : 0,
     instances: counts,
   };
@@ -160,9 +160,8 @@ export async function putWorkflow(
     if (sameDefinition(current.version, input)) break;
     if (await addVersion(db, current.workflow, input, now)) break;
   }
-  const row = await readSummaryRow(db, name);
-  const { instances: _counts, ...summary } = toSummary(row);
-  return { ...summary, version_id: row.versionId, is_deleted: 0 };
+  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
+  return { ...summary, is_deleted: 0 };
 }
 
 type NewVersion = typeof workflowVersions.$inferInsert & { id: string; createdOn: Date };

@@ -34,7 +34,7 @@ describe("authentication", () => {
   it("verifies a valid token", async ({ expect }) => {
     const response = await api("GET", "https://control-plane.test/client/v4/user/tokens/verify");
     expect(response.status).toBe(200);
-    expect(response.body.result).toEqual({ id: "admin", status: "active" });
+    expect(response.body.result).toMatchObject({ id: "admin", status: "active", admin: true });
   });
 });
 

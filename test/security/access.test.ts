@@ -83,6 +83,11 @@ beforeAll(async () => {
   await new Promise((resolve) => setTimeout(resolve, 1100));
 });
 
+/** Verifying a token and learning the served account need only a valid token. */
+function openToAnyToken(route: Route): boolean {
+  return route.path.endsWith("/tokens/verify") || route.path === "/client/v4/accounts";
+}
+
 function url(route: Route, account = ACCOUNT): string {
   const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) =>
     name === "account_id" ? account : (PARAMS[name] ?? "x"),
@@ -115,7 +120,7 @@ const REFUSALS = [
   },
   {
     name: "an events-only token on anything but events",
-    applies: (route: Route) => !route.events && !route.path.endsWith("/tokens/verify"),
+    applies: (route: Route) => !route.events && !openToAnyToken(route),
     status: 403,
     call: { token: () => tokens.events.value },
   },
@@ -193,8 +198,25 @@ describe("what a scoped token may do", () => {
 
   it("verifies any valid token on both verify routes", async ({ expect }) => {
     for (const path of ["https://control-plane.test/client/v4/user/tokens/verify", "/tokens/verify"]) {
-      const verified = await api<{ id: string; status: string }>("GET", path, { token: tokens.events.value });
-      expect(verified.body.result).toEqual({ id: tokens.events.id, status: "active" });
+      const verified = await api("GET", path, { token: tokens.events.value });
+      expect(verified.body.result).toEqual({
+        id: tokens.events.id,
+        status: "active",
+        name: "partner",
+        admin: false,
+        permissions: ["events"],
+        workflows: ["order-approval"],
+        event_types: ["approval"],
+      });
     }
+    const admin = await api("GET", "/tokens/verify");
+    expect(admin.body.result).toMatchObject({ id: "admin", admin: true, permissions: ["read", "edit", "events"] });
+  });
+
+  it("tells any valid token which account it is served, and no one else", async ({ expect }) => {
+    const accounts = "https://control-plane.test/client/v4/accounts";
+    const listed = await api<{ id: string }[]>("GET", accounts, { token: tokens.events.value });
+    expect(listed.body.result.map((account) => account.id)).toEqual([ACCOUNT]);
+    expect(errorOf(await api("GET", accounts, { token: null }))).toMatchObject({ status: 401, code: 10000 });
   });
 });

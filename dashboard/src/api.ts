@@ -1,0 +1,299 @@
+/**
+ * The dashboard's only way to the data: the public REST API, with the signed-in token. The
+ * types describe the wire, as the OpenAPI document defines it, not the Worker's internals: the
+ * dashboard is a client like any other (the Worker's modules need Workers types a browser build
+ * does not have). Only the status and trigger vocabularies, plain constants, are shared, and
+ * test/dashboard/wire-types.ts makes the type check fail when the Worker's types stop fitting these.
+ */
+
+import type { InstanceStatus, StatusAction, TriggerSource } from "../../src/domain/instance-status";
+
+export type { InstanceStatus, StatusAction, TriggerSource };
+
+export type Identity = {
+  id: string;
+  name: string;
+  admin: boolean;
+  permissions: ("read" | "edit" | "events")[];
+  workflows: string[] | null;
+  event_types: string[] | null;
+};
+
+export type Workflow = {
+  id: string;
+  name: string;
+  class_name: string;
+  script_name: string;
+  created_on: string;
+  modified_on: string;
+  triggered_on: string | null;
+  version_id: string;
+  terminator_running: 0 | 1;
+  instances: Record<InstanceStatus, number>;
+};
+
+export type Version = {
+  id: string;
+  class_name: string;
+  script_name: string;
+  created_on: string;
+  limits?: { steps?: number };
+  default_retention?: { success_retention?: number; error_retention?: number };
+};
+
+export type InstanceSummary = {
+  id: string;
+  status: InstanceStatus;
+  created_on: string;
+  started_on: string | null;
+  ended_on: string | null;
+  version_id: string;
+  trigger_source: TriggerSource;
+  error_name: string | null;
+};
+
+export type ErrorDetail = { name: string; message: string };
+
+export type Attempt = { start: string | null; end: string | null; success: boolean | null; error: ErrorDetail | null };
+
+export type Step =
+  | {
+      type: "step";
+      name: string;
+      start: string | null;
+      end: string | null;
+      success: boolean | null;
+      config: { retries: { limit: number; delay: string | number; backoff?: string }; timeout: string | number } | null;
+      output: unknown;
+      output_truncated?: true;
+      attempts: Attempt[];
+    }
+  | {
+      type: "sleep";
+      name: string;
+      start: string | null;
+      end: string | null;
+      finished: boolean;
+      error: ErrorDetail | null;
+    }
+  | {
+      type: "waitForEvent";
+      name: string;
+      start: string | null;
+      end: string | null;
+      finished: boolean;
+      error: ErrorDetail | null;
+      event_type: string | null;
+      output: unknown;
+      output_truncated?: true;
+    }
+  | { type: "termination"; trigger: { source: string } };
+
+export type InstanceDetails = {
+  status: InstanceStatus;
+  params: unknown;
+  trigger: { source: string };
+  versionId: string;
+  queued: string;
+  start: string | null;
+  end: string | null;
+  error: ErrorDetail | null;
+  output: unknown;
+  step_count: number;
+  steps: Step[];
+};
+
+/** Where a restart begins: a step by its name (without the log's counter suffix) and count. */
+export type RestartPoint = { name: string; count: number; type: "do" | "sleep" | "waitForEvent" };
+
+export type StepOutput = { status: string; error: ErrorDetail | null; output: unknown };
+
+export type BulkAction = "pause" | "resume" | "terminate";
+export type BulkFilter = { status?: InstanceStatus; date_start?: string; date_end?: string };
+
+export type BulkJob = {
+  id: string;
+  workflow_name: string;
+  kind: string;
+  action: BulkAction;
+  status: "queued" | "running" | "complete" | "cancelled" | "failed";
+  total: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  created_on: string;
+  started_on: string | null;
+  ended_on: string | null;
+};
+
+export type BulkOutcome = "succeeded" | "skipped" | "failed" | "pending";
+
+export type BulkResult = {
+  instance_id: string;
+  outcome: BulkOutcome;
+  reason: string | null;
+  error: ErrorDetail | null;
+  status_before: InstanceStatus | null;
+  status_after: InstanceStatus | null;
+  attempts: number;
+};
+
+export type ResultInfo = { cursor?: string; total_count?: number; total_pages?: number; page?: number };
+
+type Envelope<T> = {
+  success: boolean;
+  errors: { code: number; message: string }[];
+  result: T;
+  result_info?: ResultInfo;
+};
+
+/** A refusal from the API, with the code and message of its envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+const BASE = "/client/v4";
+
+/** A query string from defined, non-empty values. */
+export function queryString(values: Record<string, string | number | undefined>): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== "") query.set(key, String(value));
+  }
+  const text = query.toString();
+  return text ? `?${text}` : "";
+}
+
+async function call<T>(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ result: T; info: ResultInfo }> {
+  const response = await fetch(`${BASE}${path}`, {
+    method,
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const envelope = (await response.json().catch(() => null)) as Envelope<T> | null;
+  if (!response.ok || !envelope?.success) {
+    const [first] = envelope?.errors ?? [];
+    throw new ApiError(
+      response.status,
+      first?.code ?? null,
+      first?.message ?? `${response.status} ${response.statusText}`,
+    );
+  }
+  return { result: envelope.result, info: envelope.result_info ?? {} };
+}
+
+/** Checks a token and finds the account it is served: all sign-in needs. */
+export async function signIn(token: string): Promise<{ identity: Identity; accountId: string }> {
+  const { result: identity } = await call<Identity>(token, "GET", "/user/tokens/verify");
+  const { result: accounts } = await call<{ id: string }[]>(token, "GET", "/accounts");
+  const [account] = accounts;
+  if (!account) throw new ApiError(200, null, "The control plane serves no account");
+  return { identity, accountId: account.id };
+}
+
+const segment = encodeURIComponent;
+
+/** The API of one account, as the signed-in token sees it. */
+export class Api {
+  readonly #token: string;
+  readonly #account: string;
+
+  constructor(token: string, accountId: string) {
+    this.#token = token;
+    this.#account = `/accounts/${segment(accountId)}`;
+  }
+
+  #call<T>(method: string, path: string, body?: unknown) {
+    return call<T>(this.#token, method, `${this.#account}${path}`, body);
+  }
+
+  #workflow(name: string) {
+    return `/workflows/${segment(name)}`;
+  }
+
+  #instance(workflow: string, id: string) {
+    return `${this.#workflow(workflow)}/instances/${segment(id)}`;
+  }
+
+  async listWorkflows() {
+    return (await this.#call<Workflow[]>("GET", "/workflows?per_page=100")).result;
+  }
+
+  async getWorkflow(name: string) {
+    return (await this.#call<Workflow>("GET", this.#workflow(name))).result;
+  }
+
+  async listVersions(workflow: string) {
+    return (await this.#call<Version[]>("GET", `${this.#workflow(workflow)}/versions?per_page=100`)).result;
+  }
+
+  listInstances(workflow: string, query: Record<string, string | number | undefined>) {
+    return this.#call<InstanceSummary[]>("GET", `${this.#workflow(workflow)}/instances${queryString(query)}`);
+  }
+
+  async getInstance(workflow: string, id: string) {
+    return (await this.#call<InstanceDetails>("GET", this.#instance(workflow, id))).result;
+  }
+
+  async getStepOutput(workflow: string, id: string, step: { name: string; type: "step" | "waitForEvent" }) {
+    const path = `${this.#instance(workflow, id)}/step${queryString(step)}`;
+    return (await this.#call<StepOutput>("GET", path)).result;
+  }
+
+  async createInstance(workflow: string, body: { instance_id?: string; params?: unknown }) {
+    return (await this.#call<{ id: string }>("POST", `${this.#workflow(workflow)}/instances`, body)).result;
+  }
+
+  async changeStatus(
+    workflow: string,
+    id: string,
+    change: { status: StatusAction; reason?: string; from?: RestartPoint },
+  ) {
+    return (await this.#call<{ status: InstanceStatus }>("PATCH", `${this.#instance(workflow, id)}/status`, change))
+      .result;
+  }
+
+  async sendEvent(workflow: string, id: string, type: string, payload: unknown) {
+    await this.#call("POST", `${this.#instance(workflow, id)}/events/${segment(type)}`, payload);
+  }
+
+  async startBulkJob(
+    workflow: string,
+    request: { action: BulkAction; reason?: string } & ({ instance_ids: string[] } | { filter: BulkFilter }),
+  ) {
+    return (await this.#call<BulkJob>("POST", `${this.#workflow(workflow)}/instances/bulk`, request)).result;
+  }
+
+  async listBulkJobs(workflow: string) {
+    return (await this.#call<BulkJob[]>("GET", `${this.#workflow(workflow)}/bulk?per_page=50`)).result;
+  }
+
+  async getBulkJob(workflow: string, jobId: string) {
+    return (await this.#call<BulkJob>("GET", `${this.#workflow(workflow)}/bulk/${segment(jobId)}`)).result;
+  }
+
+  bulkResults(workflow: string, jobId: string, query: { outcome?: BulkOutcome; cursor?: string }) {
+    const path = `${this.#workflow(workflow)}/bulk/${segment(jobId)}/results${queryString({ ...query, per_page: 100 })}`;
+    return this.#call<BulkResult[]>("GET", path);
+  }
+
+  async cancelBulkJob(workflow: string, jobId: string) {
+    return (await this.#call<BulkJob>("POST", `${this.#workflow(workflow)}/bulk/${segment(jobId)}/cancel`)).result;
+  }
+}

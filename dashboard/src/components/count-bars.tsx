@@ -1,0 +1,35 @@
+import { INSTANCE_STATUSES } from "../../../src/domain/instance-status";
+import type { InstanceStatus } from "../api";
+import { statusLabel } from "./status";
+
+/**
+ * A workflow's instances per status as one small stacked bar, with the numbers as text beside
+ * it: the bar is for a glance, the text for reading (and for screen readers).
+ */
+export function CountBars({ counts }: { counts: Record<InstanceStatus, number> }) {
+  const present = INSTANCE_STATUSES.filter((status) => counts[status] > 0);
+  const total = present.reduce((sum, status) => sum + counts[status], 0);
+  if (total === 0) return <span class="muted">No instances</span>;
+  return (
+    <div class="counts">
+      <div class="count-bar" aria-hidden="true">
+        {present.map((status) => (
+          <span
+            key={status}
+            class={`segment status-${status}`}
+            style={{ width: `${(counts[status] / total) * 100}%` }}
+            title={`${statusLabel(status)}: ${counts[status]}`}
+          />
+        ))}
+      </div>
+      <ul class="count-list">
+        {present.map((status) => (
+          <li key={status} data-status={status}>
+            <span class={`dot status-${status}`} aria-hidden="true" />
+            {counts[status]} {statusLabel(status).toLowerCase()}
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,0 +1,29 @@
+/**
+ * The dashboard declares the wire types it reads, because the browser build cannot import the
+ * Worker's modules. These checks keep the two honest: each type the Worker sends must fit the
+ * dashboard's reading of it. `tsc -p test/tsconfig.json` (part of `npm test`) fails when not.
+ */
+import type { z } from "@hono/zod-openapi";
+import type * as Dashboard from "../../dashboard/src/api";
+import type { BulkJobView, BulkResult } from "../../src/durable-objects/bulk-job";
+import type { LogStep } from "../../src/durable-objects/journal-log";
+import type { Verified } from "../../src/routes/tokens";
+import type { InstanceSummary } from "../../src/services/instances/list";
+import type { InstanceDetails, StepOutput } from "../../src/services/instances/read";
+import type { WorkflowVersion } from "../../src/services/versions";
+import type { WorkflowSummary } from "../../src/services/workflows";
+
+/** Compiles only when what the Worker sends is something the dashboard reads. */
+type Fits<Sent extends Read, Read> = [Sent, Read];
+
+export type WireChecks = [
+  Fits<z.infer<typeof Verified>, Dashboard.Identity>,
+  Fits<WorkflowSummary, Dashboard.Workflow>,
+  Fits<WorkflowVersion, Dashboard.Version>,
+  Fits<InstanceSummary, Dashboard.InstanceSummary>,
+  Fits<LogStep, Dashboard.Step>,
+  Fits<InstanceDetails & { steps: LogStep[] }, Dashboard.InstanceDetails>,
+  Fits<StepOutput, Dashboard.StepOutput>,
+  Fits<BulkJobView, Dashboard.BulkJob>,
+  Fits<BulkResult, Dashboard.BulkResult>,
+];

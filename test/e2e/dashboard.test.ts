@@ -1,0 +1,271 @@
+import { mkdirSync } from "node:fs";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { launchChromium } from "./browser.ts";
+import { untilStatus } from "./poll.ts";
+
+/**
+ * The dashboard in a real browser against `npm run dev`, as an operator uses it: sign in, look,
+ * start an order, watch it wait, approve it, bulk-terminate a selection. Screenshots of the main
+ * pages land in test/e2e/.artifacts/screenshots (the README's come from there).
+ */
+
+const { baseUrl, token, accountId } = inject("controlPlane");
+const origin = new URL(baseUrl).origin;
+const account = `${baseUrl}/accounts/${accountId}`;
+const SCREENSHOTS = "test/e2e/.artifacts/screenshots";
+const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+
+let browser: Browser;
+let page: Page;
+const problems: string[] = [];
+
+async function rest<T>(method: string, path: string, body?: unknown, bearer = token): Promise<T> {
+  const response = await fetch(`${account}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${bearer}`, "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const envelope = (await response.json()) as { success: boolean; result: T };
+  if (!envelope.success) throw new Error(`${method} ${path}: ${JSON.stringify(envelope)}`);
+  return envelope.result;
+}
+
+async function screenshot(name: string) {
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+}
+
+/** The browser logs the API's refusal the test asked for; that one is not a fault of the page. */
+async function acceptRefusal(status: number) {
+  // The console message may trail the alert the page shows.
+  await expect.poll(() => problems).toEqual([expect.stringContaining(`status of ${status}`)]);
+  problems.splice(0);
+}
+
+async function signIn(secret: string) {
+  await page.goto(`${origin}/`);
+  // By keyboard, as someone without a mouse would.
+  await page.getByLabel("API token").focus();
+  await page.keyboard.type(secret);
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: "Workflows", level: 1 }).waitFor();
+}
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(`console: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  page.on("requestfailed", (request) => {
+    // Leaving a page aborts what it was still loading; that is not a failure.
+    if (request.failure()?.errorText !== "net::ERR_ABORTED") problems.push(`request failed: ${request.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("the dashboard", () => {
+  it("is served by the Worker with nothing fetched from elsewhere", async () => {
+    const response = await fetch(`${origin}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await response.text();
+    expect(html).not.toMatch(/(src|href)="https?:/);
+  });
+
+  it("refuses a wrong token and shows why", async () => {
+    await page.goto(`${origin}/`);
+    await page.getByLabel("API token").fill("not-a-token");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("code 10000");
+    await acceptRefusal(401);
+  });
+
+  it("signs in with the token and lists the demo workflows with their counts", async () => {
+    await signIn(token);
+    expect(page.url()).not.toContain(token);
+    const row = page.locator("tr[data-workflow='order-approval']");
+    await row.waitFor();
+    await expect.poll(() => row.textContent()).toContain("OrderApprovalWorkflow");
+    await expect.poll(() => page.locator("tr[data-workflow='hello-world']").count()).toBe(1);
+    const stored = await page.evaluate(() => JSON.stringify(sessionStorage));
+    expect(stored).toContain(token);
+    expect(await page.evaluate(() => JSON.stringify(localStorage))).not.toContain(token);
+  });
+
+  let orderId = "";
+
+  it("starts an order and shows it waiting for approval on its timeline", async () => {
+    orderId = unique("dash-order");
+    await page.getByRole("link", { name: "order-approval" }).click();
+    await page.getByText("Start an instance").click();
+    await page.getByLabel("Instance id (optional)").fill(orderId);
+    await page.getByLabel("Params (JSON)").fill(JSON.stringify({ orderId, amount: 42 }));
+    await page.getByRole("button", { name: "Start instance" }).click();
+    await page.getByRole("heading", { name: orderId }).waitFor();
+    await page.locator(".instance-title .badge", { hasText: "Waiting" }).waitFor({ timeout: 30_000 });
+    const current = page.locator(".lane.current");
+    // "Waiting" starts with the sleep before the wait for approval; the wait follows.
+    await expect.poll(() => current.getAttribute("data-step"), { timeout: 20_000 }).toBe("wait for approval-1");
+    await expect.poll(() => page.locator(".lane").count()).toBe(4);
+    await screenshot("instance-waiting");
+  });
+
+  it("sends the approval and shows the order complete, with its steps and attempts", async () => {
+    await expect.poll(() => page.getByLabel("Event type").inputValue()).toBe("approval");
+    await page.getByLabel("Payload (JSON)").fill('{"approved":true}');
+    await page.getByRole("button", { name: "Send event" }).click();
+    await page.getByRole("status").filter({ hasText: 'Event "approval" sent' }).waitFor();
+    await page.locator(".instance-title .badge", { hasText: "Complete" }).waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator("pre.json").nth(1).textContent()).toContain('"outcome": "confirmed"');
+    await expect.poll(() => page.locator(".lane").count()).toBe(5);
+    expect(await page.locator(".lane.current").count()).toBe(0);
+    await page.getByRole("button", { name: /reserve inventory-1/ }).click();
+    await page.getByRole("table", { name: "Attempts" }).waitFor();
+    await screenshot("instance-complete");
+  });
+
+  it("shows the API's refusal, and restarts the order from a chosen step", async () => {
+    await page.getByLabel("Event type").fill("not a valid type!");
+    await page.getByRole("button", { name: "Send event" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("code 10002");
+    await acceptRefusal(400);
+
+    await page.getByRole("button", { name: "Restart…" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("Restart from").selectOption({ label: "reserve inventory-1" });
+    await dialog.getByRole("button", { name: "Restart" }).click();
+    await page.getByRole("status").filter({ hasText: "Restart accepted" }).waitFor();
+    // Run again from the reservation, the order asks for approval once more.
+    await page.locator(".instance-title .badge", { hasText: "Waiting" }).waitFor({ timeout: 30_000 });
+    await expect
+      .poll(() => page.locator(".lane.current").getAttribute("data-step"), { timeout: 20_000 })
+      .toBe("wait for approval-1");
+    const instance = await rest<{ status: string; steps: { name: string }[] }>(
+      "GET",
+      `/workflows/order-approval/instances/${orderId}`,
+    );
+    expect(instance.steps.map((step) => step.name)).toContain("validate order-1");
+  });
+
+  it("bulk-terminates a selection and shows each instance's result", async () => {
+    const prefix = unique("dash-bulk");
+    const ids = [1, 2, 3].map((n) => `${prefix}-${n}`);
+    for (const id of ids) {
+      await rest("POST", "/workflows/order-approval/instances", {
+        instance_id: id,
+        params: { orderId: id, amount: 1 },
+      });
+    }
+    await page.goto(`${origin}/#/workflows/order-approval?id_prefix=${prefix}`);
+    await expect.poll(() => page.locator("tr[data-instance]").count()).toBe(3);
+    await page.getByLabel("Select every instance on this page").check();
+    await page.getByRole("region", { name: "Bulk actions" }).getByText("3 selected").waitFor();
+    await screenshot("instances-selected");
+    await page.getByRole("button", { name: "Terminate…" }).click();
+    await page.getByLabel("Reason (recorded in the audit trail)").fill("dashboard e2e");
+    await page.getByRole("dialog").getByRole("button", { name: "Terminate 3" }).click();
+    await page.locator(".job-status[data-status='complete']").waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator("tr[data-outcome='succeeded']").count(), { timeout: 10_000 }).toBe(3);
+    await screenshot("bulk-job");
+    for (const id of ids) {
+      const instance = await untilStatus(
+        () => rest<{ status: string }>("GET", `/workflows/order-approval/instances/${id}`),
+        "terminated",
+      );
+      expect(instance.status).toBe("terminated");
+    }
+  });
+
+  it("filters by status and pages through instances both ways", async () => {
+    const prefix = unique("dash-page");
+    const ids = [1, 2, 3, 4, 5].map((n) => `${prefix}-${n}`);
+    await rest(
+      "POST",
+      "/workflows/hello-world/instances/batch",
+      ids.map((id) => ({ instance_id: id, params: { name: id } })),
+    );
+    await page.goto(`${origin}/#/workflows/hello-world?id_prefix=${prefix}&per_page=2`);
+    const rows = page.locator("tr[data-instance]");
+    const shown = async () => (await rows.evaluateAll((all) => all.map((row) => row.dataset.instance ?? ""))).sort();
+    const pager = page.getByRole("navigation", { name: "Pages of instances" });
+    const seen: string[] = [];
+    for (const pageNumber of [1, 2, 3]) {
+      await pager.getByText(`Page ${pageNumber}`).waitFor();
+      await expect.poll(async () => (await shown()).length).toBe(pageNumber === 3 ? 1 : 2);
+      seen.push(...(await shown()));
+      if (pageNumber < 3) await pager.getByRole("button", { name: "Next →" }).click();
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(await pager.getByRole("button", { name: "Next →" }).isDisabled()).toBe(true);
+    await pager.getByRole("button", { name: "← Previous" }).click();
+    await pager.getByText("Page 2").waitFor();
+    await expect.poll(async () => (await shown()).length).toBe(2);
+
+    // A new filter starts over on its first page; none of these instances is running any more.
+    for (const id of ids) {
+      await untilStatus(() => rest<{ status: string }>("GET", `/workflows/hello-world/instances/${id}`), "complete");
+    }
+    await page.getByRole("combobox", { name: "Status" }).selectOption("running");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await pager.getByText("Page 1").waitFor();
+    await page.getByText("No instances match.").waitFor();
+    expect(page.url()).toContain("status=running");
+  });
+
+  it("shows what changed between two versions", async () => {
+    const name = unique("dash-wf");
+    await rest("PUT", `/workflows/${name}`, { class_name: "Billing", script_name: "billing" });
+    await rest("PUT", `/workflows/${name}`, { class_name: "Billing", script_name: "billing", limits: { steps: 500 } });
+    await page.goto(`${origin}/#/workflows/${name}/versions`);
+    await expect.poll(() => page.locator("tr[data-version]").count()).toBe(2);
+    const changed = page.locator(".diff tr.changed");
+    await expect.poll(() => changed.count()).toBe(1);
+    expect(await changed.textContent()).toContain("Step limit");
+    await page.goto(`${origin}/#/`);
+    await page.locator("tr[data-workflow='order-approval']").waitFor();
+    await screenshot("workflows");
+    await page.goto(`${origin}/#/workflows/${name}/versions`);
+    await changed.waitFor();
+    await screenshot("versions");
+  });
+
+  it("offers a read-only token no actions", async () => {
+    const reader = await rest<{ value: string }>("POST", "/tokens", {
+      name: "dashboard-reader",
+      permissions: ["read"],
+    });
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await signIn(reader.value);
+    await page.getByText("read only").waitFor();
+    await page.goto(`${origin}/#/workflows/order-approval/instances/${orderId}`);
+    await page.getByRole("heading", { name: orderId }).waitFor();
+    await page.getByRole("heading", { name: "Timeline" }).waitFor();
+    expect(await page.getByRole("button", { name: /^(Pause|Resume|Terminate…|Restart…|Send event)$/ }).count()).toBe(0);
+    await page.goto(`${origin}/#/workflows/order-approval`);
+    await page.locator("tr[data-instance]").first().waitFor();
+    expect(await page.getByText("Start an instance").count()).toBe(0);
+    expect(await page.getByRole("checkbox", { name: /^Select/ }).count()).toBe(0);
+  });
+
+  it("fits a phone's width", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ["#/", `#/workflows/order-approval/instances/${orderId}`]) {
+      await page.goto(`${origin}/${path}`);
+      await page.locator("main h1").first().waitFor();
+      await page.waitForLoadState("networkidle");
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await screenshot("instance-phone");
+  });
+
+  it("logged no errors in the browser", () => {
+    expect(problems).toEqual([]);
+  });
+});
