@@ -213,14 +213,22 @@ const segment = encodeURIComponent;
 export class Api {
   readonly #token: string;
   readonly #account: string;
+  readonly #onTokenRefused: (error: ApiError) => void;
 
-  constructor(token: string, accountId: string) {
+  /** `onTokenRefused`: the token stopped working (revoked or expired) while signed in. */
+  constructor(token: string, accountId: string, onTokenRefused: (error: ApiError) => void) {
     this.#token = token;
     this.#account = `/accounts/${segment(accountId)}`;
+    this.#onTokenRefused = onTokenRefused;
   }
 
-  #call<T>(method: string, path: string, body?: unknown) {
-    return call<T>(this.#token, method, `${this.#account}${path}`, body);
+  async #call<T>(method: string, path: string, body?: unknown) {
+    try {
+      return await call<T>(this.#token, method, `${this.#account}${path}`, body);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.#onTokenRefused(error);
+      throw error;
+    }
   }
 
   #workflow(name: string) {

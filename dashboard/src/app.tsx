@@ -1,4 +1,4 @@
-import { useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api } from "./api";
 import { BulkJobPage, BulkJobsPage } from "./pages/bulk";
 import { InstancePage } from "./pages/instance";
@@ -11,14 +11,27 @@ import { abilities, clearSession, loadSession, type Session, saveSession } from 
 
 export function App() {
   const [session, setSession] = useState(loadSession);
+  const [ended, setEnded] = useState<Error>();
   const location = useLocation();
-  const api = useMemo(() => (session ? new Api(session.token, session.accountId) : null), [session]);
+  const api = useMemo(
+    () =>
+      session
+        ? new Api(session.token, session.accountId, (refusal) => {
+            clearSession();
+            setSession(null);
+            setEnded(refusal);
+          })
+        : null,
+    [session],
+  );
 
   if (!session || !api) {
     return (
       <SignIn
+        ended={ended}
         onSignedIn={(signedIn) => {
           saveSession(signedIn);
+          setEnded(undefined);
           setSession(signedIn);
         }}
       />
@@ -28,9 +41,9 @@ export function App() {
   const readOnly = !abilities(session).edit;
   return (
     <>
-      <a class="skip-link" href="#main">
+      <button type="button" class="skip-link" onClick={skipToContent}>
         Skip to content
-      </a>
+      </button>
       <header class="top-bar">
         <a class="brand" href={href([])}>
           Workflow control plane
@@ -57,8 +70,39 @@ export function App() {
   );
 }
 
+/** The routes live in the hash, so the skip link moves focus rather than linking to #main. */
+function skipToContent() {
+  const main = document.getElementById("main");
+  if (!main) return;
+  main.tabIndex = -1;
+  main.focus();
+}
+
+/**
+ * Names the page in the tab's title and, after a move to another page, puts focus on its
+ * heading, so a screen reader says where the reader landed instead of losing focus with the
+ * link that was clicked.
+ */
+function useAnnouncedPage(path: string) {
+  const arrived = useRef(false);
+  useEffect(() => {
+    const heading = document.querySelector<HTMLElement>("main h1");
+    const name = heading?.firstChild?.textContent?.trim();
+    document.title = name ? `${name} · Workflow control plane` : "Workflow control plane";
+    if (!arrived.current) {
+      arrived.current = true;
+      return;
+    }
+    if (heading) {
+      heading.tabIndex = -1;
+      heading.focus();
+    }
+  }, [path]);
+}
+
 /** The page for the current hash route. */
 function Page({ api, session, location }: { api: Api; session: Session; location: Location }) {
+  useAnnouncedPage(location.path.join("/"));
   const [section, workflow, kind, id] = location.path;
   if (section !== "workflows" || workflow === undefined) return <WorkflowsPage api={api} />;
   const can = abilities(session, workflow);

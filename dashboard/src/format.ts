@@ -40,9 +40,14 @@ export function json(value: unknown): string {
   return value === undefined ? "—" : JSON.stringify(value, null, 2);
 }
 
-/** A datetime-local input's value as an ISO time, or undefined when empty. */
-export function localToIso(value: string): string | undefined {
-  return value ? new Date(value).toISOString() : undefined;
+/**
+ * A datetime-local input's value (to the minute) as an ISO time, or undefined when empty. As
+ * the end of a range it is the minute's last millisecond, so "until 10:05" includes 10:05:30.
+ */
+export function localToIso(value: string, edge: "start" | "end" = "start"): string | undefined {
+  if (!value) return undefined;
+  const time = new Date(value).getTime() + (edge === "end" ? 59_999 : 0);
+  return new Date(time).toISOString();
 }
 
 /** An ISO time as a datetime-local input's value. */

@@ -3,56 +3,65 @@ import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 export type Loaded<T> = {
   data: T | undefined;
   error: Error | undefined;
+  /** Nothing to show yet: the first read for this key has not answered. */
   loading: boolean;
   reload: () => Promise<void>;
 };
 
+export type LoadOptions<T> = {
+  /** Read again this long after the previous read answered, while the tab is visible. */
+  refreshMs?: number | undefined;
+  /** Keep refreshing only while the latest data says it may still change. */
+  refreshWhile?: (data: T) => boolean;
+};
+
+type LoadState<T> = { data: T | undefined; error: Error | undefined };
+
 /**
- * Loads with `load` whenever `key` changes, and again every `refreshMs` while that is set. A
- * refresh keeps showing the last data; a response that arrives after a newer request is dropped.
+ * Loads with `load` whenever `key` changes, and refreshes as `options` say. A refresh keeps
+ * showing the last data; a response that arrives after a newer request is dropped. The next
+ * refresh waits for the previous one to answer, so reads never pile up behind a slow one.
  */
-export function useLoad<T>(load: () => Promise<T>, key: string, refreshMs?: number): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: Error | undefined; loading: boolean }>({
-    data: undefined,
-    error: undefined,
-    loading: true,
-  });
+export function useLoad<T>(load: () => Promise<T>, key: string, options: LoadOptions<T> = {}): Loaded<T> {
+  const [state, setState] = useState<LoadState<T>>({ data: undefined, error: undefined });
   const latest = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
 
   const reload = useCallback(async () => {
     const request = ++latest.current;
-    setState((previous) => ({ ...previous, loading: true }));
     try {
       const data = await loadRef.current();
-      if (request === latest.current) setState({ data, error: undefined, loading: false });
+      if (request === latest.current) setState({ data, error: undefined });
     } catch (error) {
-      if (request === latest.current) {
-        setState((previous) => ({
-          ...previous,
-          error: asError(error),
-          loading: false,
-        }));
-      }
+      if (request === latest.current) setState((previous) => ({ ...previous, error: asError(error) }));
     }
   }, []);
 
   // A new key shows nothing stale: the previous view's data belongs to another query.
   useEffect(() => {
-    setState({ data: undefined, error: undefined, loading: true });
+    setState({ data: undefined, error: undefined });
     void reload();
   }, [key, reload]);
 
+  const { refreshMs, refreshWhile } = options;
+  const mayChange = state.data === undefined || refreshWhile === undefined || refreshWhile(state.data);
   useEffect(() => {
-    if (!refreshMs) return;
-    const timer = setInterval(() => {
-      if (document.visibilityState === "visible") void reload();
-    }, refreshMs);
-    return () => clearInterval(timer);
-  }, [refreshMs, reload]);
+    if (!refreshMs || !mayChange) return;
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      if (document.visibilityState === "visible") await reload();
+      if (!stopped) timer = setTimeout(() => void tick(), refreshMs);
+    };
+    timer = setTimeout(() => void tick(), refreshMs);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, [refreshMs, mayChange, reload]);
 
-  return { ...state, reload };
+  return { ...state, loading: state.data === undefined && state.error === undefined, reload };
 }
 
 export function asError(value: unknown): Error {

@@ -2,13 +2,22 @@ import { useEffect, useState } from "preact/hooks";
 
 /**
  * Hash routes (`#/workflows/order-approval?status=waiting`): the Worker serves one page, and
- * every view is a link that survives a reload.
+ * every view, with its filters, is a link that survives a reload (the page of a list is not).
  */
 export type Location = { path: string[]; query: URLSearchParams };
 
 function read(): Location {
   const [path = "", query = ""] = location.hash.replace(/^#/, "").split("?");
-  return { path: path.split("/").filter(Boolean).map(decodeURIComponent), query: new URLSearchParams(query) };
+  return { path: path.split("/").filter(Boolean).map(decodeSegment), query: new URLSearchParams(query) };
+}
+
+/** A segment as typed; one that is not valid percent-encoding is taken as it stands. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 export function useLocation(): Location {

@@ -1,22 +1,32 @@
 import { useState } from "preact/hooks";
-import type { Api, BulkJob, BulkOutcome, BulkResult } from "../api";
+import type { Api, BulkJob, BulkOutcome } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { ConfirmDialog } from "../components/confirm";
+import { Pager, useCursorTrail } from "../components/pager";
 import { StatusBadge } from "../components/status";
 import { WorkflowNav } from "../components/workflow-nav";
 import { formatTime } from "../format";
 import { useAction, useLoad } from "../hooks";
 import { href } from "../router";
 
-const RUNNING = new Set(["queued", "running"]);
+const isRunning = (job: BulkJob) => job.status === "queued" || job.status === "running";
 
 /** A workflow's bulk jobs, newest first. */
 export function BulkJobsPage({ api, workflow }: { api: Api; workflow: string }) {
-  const jobs = useLoad(() => api.listBulkJobs(workflow), `bulk:${workflow}`, 3000);
+  // Refreshed while a job runs; a new job opens its own page, and "Refresh now" shows any other.
+  const jobs = useLoad(() => api.listBulkJobs(workflow), `bulk:${workflow}`, {
+    refreshMs: 3000,
+    refreshWhile: (list) => list.some((job) => isRunning(job)),
+  });
   return (
     <main id="main">
       <WorkflowNav workflow={workflow} current="bulk" />
+      <div class="toolbar">
+        <button type="button" onClick={() => void jobs.reload()}>
+          Refresh now
+        </button>
+      </div>
       <ErrorAlert error={jobs.error} title="Could not load bulk jobs" />
       {jobs.data?.length === 0 && (
         <p class="muted">
@@ -93,14 +103,11 @@ export function BulkJobPage({
   const [outcome, setOutcome] = useState<BulkOutcome | "">("");
   const [confirmCancel, setConfirmCancel] = useState(false);
   const cancelling = useAction();
-  const job = useLoad(() => api.getBulkJob(workflow, jobId), `job:${jobId}`, 1000);
-  const running = job.data ? RUNNING.has(job.data.status) : true;
-  const results = useLoad(
-    () => allResults(api, workflow, jobId, outcome || undefined),
-    // Polled while the job runs, and read once more when it ends.
-    `results:${jobId}:${outcome}:${running}`,
-    running ? 2000 : undefined,
-  );
+  const job = useLoad(() => api.getBulkJob(workflow, jobId), `job:${jobId}`, {
+    refreshMs: 1000,
+    refreshWhile: isRunning,
+  });
+  const running = job.data ? isRunning(job.data) : true;
 
   const cancel = () =>
     cancelling.run(async () => {
@@ -163,46 +170,74 @@ export function BulkJobPage({
             <option value="pending">Pending</option>
           </select>
         </label>
-        <ErrorAlert error={results.error} title="Could not load results" />
-        <div class="table-wrap">
-          <table class="results">
-            <thead>
-              <tr>
-                <ColumnHeads names={["Instance", "Outcome", "Before", "After", "Why", "Attempts"]} />
-              </tr>
-            </thead>
-            <tbody>
-              {(results.data ?? []).map((row) => (
-                <tr key={row.instance_id} data-result={row.instance_id} data-outcome={row.outcome}>
-                  <th scope="row">
-                    <a href={href(["workflows", workflow, "instances", row.instance_id])}>{row.instance_id}</a>
-                  </th>
-                  <td class={`outcome-${row.outcome}`}>{row.outcome}</td>
-                  <td>{row.status_before ? <StatusBadge status={row.status_before} /> : "—"}</td>
-                  <td>{row.status_after ? <StatusBadge status={row.status_after} /> : "—"}</td>
-                  <td>{row.error ? `${row.error.name}: ${row.error.message}` : (row.reason ?? "")}</td>
-                  <td>{row.attempts}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Results key={outcome} api={api} workflow={workflow} jobId={jobId} outcome={outcome} running={running} />
       </section>
     </main>
   );
 }
 
-/** The first thousand rows of a job's ledger: enough to read on a page. */
-async function allResults(api: Api, workflow: string, jobId: string, outcome?: BulkOutcome): Promise<BulkResult[]> {
-  const rows: BulkResult[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await api.bulkResults(workflow, jobId, {
-      ...(outcome ? { outcome } : {}),
-      ...(cursor ? { cursor } : {}),
-    });
-    rows.push(...page.result);
-    cursor = page.info.cursor;
-  } while (cursor && rows.length < 1000);
-  return rows;
+/** A job's ledger, a page at a time, refreshed while the job runs. */
+function Results({
+  api,
+  workflow,
+  jobId,
+  outcome,
+  running,
+}: {
+  api: Api;
+  workflow: string;
+  jobId: string;
+  outcome: BulkOutcome | "";
+  running: boolean;
+}) {
+  const trail = useCursorTrail();
+  const results = useLoad(
+    () => api.bulkResults(workflow, jobId, { ...(outcome ? { outcome } : {}), cursor: trail.cursor }),
+    // Read once more when the job ends.
+    `${trail.cursor ?? ""}:${running}`,
+    { refreshMs: running ? 2000 : undefined },
+  );
+  const rows = results.data?.result ?? [];
+  const total = results.data?.info.total_count;
+  return (
+    <>
+      <ErrorAlert error={results.error} title="Could not load results" />
+      <div class="table-wrap">
+        <table class="results">
+          <caption class="visually-hidden">What the job did to each instance</caption>
+          <thead>
+            <tr>
+              <ColumnHeads names={["Instance", "Outcome", "Before", "After", "Why", "Attempts"]} />
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.instance_id} data-result={row.instance_id} data-outcome={row.outcome}>
+                <th scope="row">
+                  <a href={href(["workflows", workflow, "instances", row.instance_id])}>{row.instance_id}</a>
+                </th>
+                <td class={`outcome-${row.outcome}`}>{row.outcome}</td>
+                <td>{row.status_before ? <StatusBadge status={row.status_before} /> : "—"}</td>
+                <td>{row.status_after ? <StatusBadge status={row.status_after} /> : "—"}</td>
+                <td>{row.error ? `${row.error.name}: ${row.error.message}` : (row.reason ?? "")}</td>
+                <td>{row.attempts}</td>
+              </tr>
+            ))}
+            {!results.loading && rows.length === 0 && (
+              <tr>
+                <td colSpan={6} class="muted">
+                  No results with this outcome.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
+      <Pager
+        label={total === undefined ? "Pages of results" : `Pages of ${total} results`}
+        trail={trail}
+        nextCursor={results.data?.info.cursor}
+      />
+    </>
+  );
 }

@@ -1,4 +1,5 @@
-import { useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { isFinished } from "../../../src/domain/instance-status";
 import type { Api, InstanceDetails, RestartPoint, StatusAction } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ConfirmDialog } from "../components/confirm";
@@ -9,8 +10,6 @@ import { Timeline } from "../components/timeline";
 import { formatDuration, formatTime } from "../format";
 import { parseJson, useAction, useLoad } from "../hooks";
 import { href } from "../router";
-
-const FINISHED = new Set(["complete", "errored", "terminated"]);
 
 /** One instance: what it was given, what it returned or why it failed, its timeline, and actions. */
 export function InstancePage({
@@ -25,16 +24,13 @@ export function InstancePage({
   can: { edit: boolean; events: boolean };
 }) {
   const [live, setLive] = useState(true);
-  const [finished, setFinished] = useState(false);
   // A finished instance changes only if someone restarts it: no need to keep asking.
-  const instance = useLoad(
-    () => api.getInstance(workflow, instanceId),
-    `${workflow}/${instanceId}`,
-    live && !finished ? 2000 : undefined,
-  );
+  const instance = useLoad(() => api.getInstance(workflow, instanceId), `${workflow}/${instanceId}`, {
+    refreshMs: live ? 2000 : undefined,
+    refreshWhile: (details) => !isFinished(details.status),
+  });
   const data = instance.data;
-  const nowFinished = data ? FINISHED.has(data.status) : false;
-  if (nowFinished !== finished) setFinished(nowFinished);
+  const finished = data ? isFinished(data.status) : false;
   const now = Date.now();
 
   return (
@@ -138,11 +134,17 @@ function Actions({
   can: { edit: boolean; events: boolean };
   onChanged: () => void;
 }) {
-  const { busy, error, run } = useAction();
+  const { busy, error, run, fail } = useAction();
   const [notice, setNotice] = useState<string>();
+  // The button that was used may be disabled now (Terminate, once terminated): focus goes to
+  // what happened, rather than being lost.
+  const noticeRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (notice) noticeRef.current?.focus();
+  }, [notice]);
   const [pending, setPending] = useState<Pending>();
   const [restartFrom, setRestartFrom] = useState("");
-  const finished = FINISHED.has(instance.status);
+  const finished = isFinished(instance.status);
   const paused = instance.status === "paused" || instance.status === "waitingForPause";
   const restartPoints = restartPointsOf(instance);
 
@@ -157,6 +159,15 @@ function Actions({
         setPending(undefined);
       }
     });
+  };
+
+  // The log may change while the dialog is open: restart from the step chosen, by its name.
+  const restart = () => {
+    if (restartFrom === "") return void change("restart");
+    const chosen = restartPoints.find((entry) => entry.label === restartFrom);
+    if (chosen) return void change("restart", chosen.point);
+    setPending(undefined);
+    fail(`The step "${restartFrom}" is no longer in the log; nothing was restarted.`);
   };
 
   return (
@@ -185,7 +196,7 @@ function Actions({
       )}
       <ErrorAlert error={error} title="The API refused" />
       {notice && (
-        <p class="notice" role="status">
+        <p class="notice" role="status" tabIndex={-1} ref={noticeRef}>
           {notice}
         </p>
       )}
@@ -212,15 +223,15 @@ function Actions({
           confirmLabel="Restart"
           danger
           busy={busy}
-          onConfirm={() => void change("restart", restartPoints[Number(restartFrom)]?.point)}
+          onConfirm={restart}
           onCancel={() => setPending(undefined)}
         >
           <p>It runs again with the same params. From a step, the results of the steps before it are kept.</p>
           <label for="restart-from">Restart from</label>
           <select id="restart-from" value={restartFrom} onChange={(event) => setRestartFrom(event.currentTarget.value)}>
             <option value="">The beginning</option>
-            {restartPoints.map((entry, index) => (
-              <option key={entry.label} value={String(index)}>
+            {restartPoints.map((entry) => (
+              <option key={entry.label} value={entry.label}>
                 {entry.label}
               </option>
             ))}

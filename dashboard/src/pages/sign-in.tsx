@@ -5,7 +5,14 @@ import { useAction } from "../hooks";
 import type { Session } from "../session";
 
 /** Sign-in with an API token: the admin token `npm run dev` prints, or a scoped one. */
-export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
+export function SignIn({
+  onSignedIn,
+  ended,
+}: {
+  onSignedIn: (session: Session) => void;
+  /** Why the previous session ended, when the API stopped accepting its token. */
+  ended?: Error | undefined;
+}) {
   const [token, setToken] = useState("");
   const { busy, error, run } = useAction();
 
@@ -34,7 +41,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
           <code>npm run dev</code> prints the admin token (it is also in <code>.dev.vars</code>); a scoped token from{" "}
           <code>POST /tokens</code> works too. It is kept for this browser tab only.
         </p>
-        <ErrorAlert error={error} title="Could not sign in" />
+        <ErrorAlert error={error ?? ended} title={error ? "Could not sign in" : "Signed out"} />
         <button type="submit" class="primary" disabled={busy || token.trim() === ""}>
           {busy ? "Signing in…" : "Sign in"}
         </button>

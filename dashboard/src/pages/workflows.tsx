@@ -8,7 +8,7 @@ import { href } from "../router";
 
 /** Every workflow the token sees: what runs it, its current version, its instances by status. */
 export function WorkflowsPage({ api }: { api: Api }) {
-  const workflows = useLoad(() => api.listWorkflows(), "workflows", 5000);
+  const workflows = useLoad(() => api.listWorkflows(), "workflows", { refreshMs: 5000 });
   return (
     <main id="main">
       <h1>Workflows</h1>
