@@ -239,8 +239,8 @@ export class Api {
     return `${this.#workflow(workflow)}/instances/${segment(id)}`;
   }
 
-  async listWorkflows() {
-    return (await this.#call<Workflow[]>("GET", "/workflows?per_page=100")).result;
+  listWorkflows(query: { search?: string; page?: number; per_page?: number }) {
+    return this.#call<Workflow[]>("GET", `/workflows${queryString(query)}`);
   }
 
   async getWorkflow(name: string) {

@@ -104,7 +104,7 @@ function useAnnouncedPage(path: string) {
 function Page({ api, session, location }: { api: Api; session: Session; location: Location }) {
   useAnnouncedPage(location.path.join("/"));
   const [section, workflow, kind, id] = location.path;
-  if (section !== "workflows" || workflow === undefined) return <WorkflowsPage api={api} />;
+  if (section !== "workflows" || workflow === undefined) return <WorkflowsPage api={api} location={location} />;
   const can = abilities(session, workflow);
   if (kind === "instances" && id !== undefined) {
     return <InstancePage key={id} api={api} workflow={workflow} instanceId={id} can={can} />;

@@ -15,7 +15,7 @@ export type LoadOptions<T> = {
   refreshWhile?: (data: T) => boolean;
 };
 
-type LoadState<T> = { data: T | undefined; error: Error | undefined };
+type LoadState<T> = { key: string; data: T | undefined; error: Error | undefined };
 
 /**
  * Loads with `load` whenever `key` changes, and refreshes as `options` say. A refresh keeps
@@ -23,29 +23,38 @@ type LoadState<T> = { data: T | undefined; error: Error | undefined };
  * refresh waits for the previous one to answer, so reads never pile up behind a slow one.
  */
 export function useLoad<T>(load: () => Promise<T>, key: string, options: LoadOptions<T> = {}): Loaded<T> {
-  const [state, setState] = useState<LoadState<T>>({ data: undefined, error: undefined });
+  const [state, setState] = useState<LoadState<T>>({ key, data: undefined, error: undefined });
   const latest = useRef(0);
   const loadRef = useRef(load);
   loadRef.current = load;
+  const keyRef = useRef(key);
+  keyRef.current = key;
 
   const reload = useCallback(async () => {
     const request = ++latest.current;
+    const requestKey = keyRef.current;
     try {
       const data = await loadRef.current();
-      if (request === latest.current) setState({ data, error: undefined });
+      if (request === latest.current) setState({ key: requestKey, data, error: undefined });
     } catch (error) {
-      if (request === latest.current) setState((previous) => ({ ...previous, error: asError(error) }));
+      if (request === latest.current) {
+        setState((previous) => ({
+          key: requestKey,
+          data: previous.key === requestKey ? previous.data : undefined,
+          error: asError(error),
+        }));
+      }
     }
   }, []);
 
-  // A new key shows nothing stale: the previous view's data belongs to another query.
   useEffect(() => {
-    setState({ data: undefined, error: undefined });
     void reload();
   }, [key, reload]);
 
+  // Data of another key belongs to another query: never shown, not even for one frame.
+  const current = state.key === key ? state : { key, data: undefined, error: undefined };
   const { refreshMs, refreshWhile } = options;
-  const mayChange = state.data === undefined || refreshWhile === undefined || refreshWhile(state.data);
+  const mayChange = current.data === undefined || refreshWhile === undefined || refreshWhile(current.data);
   useEffect(() => {
     if (!refreshMs || !mayChange) return;
     let stopped = false;
@@ -61,7 +70,12 @@ export function useLoad<T>(load: () => Promise<T>, key: string, options: LoadOpt
     };
   }, [refreshMs, mayChange, reload]);
 
-  return { ...state, loading: state.data === undefined && state.error === undefined, reload };
+  return {
+    data: current.data,
+    error: current.error,
+    loading: current.data === undefined && current.error === undefined,
+    reload,
+  };
 }
 
 export function asError(value: unknown): Error {

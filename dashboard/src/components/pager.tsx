@@ -22,8 +22,39 @@ export function useCursorTrail(): CursorTrail {
   };
 }
 
-/** Previous and Next over a cursor trail; Next while the API says more remain. */
+/** Previous and Next; each is offered when there is a page that way. */
 export function Pager({
+  label,
+  page,
+  pages,
+  onPrevious,
+  onNext,
+}: {
+  label: string;
+  page: number;
+  /** How many pages there are, when the API says. */
+  pages?: number | undefined;
+  onPrevious: (() => void) | undefined;
+  onNext: (() => void) | undefined;
+}) {
+  return (
+    <nav class="pager" aria-label={label}>
+      <button type="button" disabled={!onPrevious} onClick={onPrevious}>
+        ← Previous
+      </button>
+      <span>
+        Page {page}
+        {pages !== undefined && ` of ${pages}`}
+      </span>
+      <button type="button" disabled={!onNext} onClick={onNext}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+/** A Pager over a cursor trail; Next while the API says more remain. */
+export function CursorPager({
   label,
   trail,
   nextCursor,
@@ -33,14 +64,11 @@ export function Pager({
   nextCursor: string | undefined;
 }) {
   return (
-    <nav class="pager" aria-label={label}>
-      <button type="button" disabled={trail.page === 1} onClick={trail.previous}>
-        ← Previous
-      </button>
-      <span>Page {trail.page}</span>
-      <button type="button" disabled={!nextCursor} onClick={() => nextCursor && trail.next(nextCursor)}>
-        Next →
-      </button>
-    </nav>
+    <Pager
+      label={label}
+      page={trail.page}
+      onPrevious={trail.page > 1 ? trail.previous : undefined}
+      onNext={nextCursor ? () => trail.next(nextCursor) : undefined}
+    />
   );
 }

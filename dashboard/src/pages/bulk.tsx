@@ -3,7 +3,7 @@ import type { Api, BulkJob, BulkOutcome } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { ConfirmDialog } from "../components/confirm";
-import { Pager, useCursorTrail } from "../components/pager";
+import { CursorPager, useCursorTrail } from "../components/pager";
 import { StatusBadge } from "../components/status";
 import { WorkflowNav } from "../components/workflow-nav";
 import { formatTime } from "../format";
@@ -233,7 +233,7 @@ function Results({
           </tbody>
         </table>
       </div>
-      <Pager
+      <CursorPager
         label={total === undefined ? "Pages of results" : `Pages of ${total} results`}
         trail={trail}
         nextCursor={results.data?.info.cursor}

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import type { Api, BulkAction, Workflow } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
-import { Pager, useCursorTrail } from "../components/pager";
+import { CursorPager, useCursorTrail } from "../components/pager";
 import { StatusBadge } from "../components/status";
 import { WorkflowNav } from "../components/workflow-nav";
 import { formatTime, shortId } from "../format";
@@ -239,7 +239,7 @@ function InstanceList({
           </tbody>
         </table>
       </div>
-      <Pager label="Pages of instances" trail={trail} nextCursor={nextCursor} />
+      <CursorPager label="Pages of instances" trail={trail} nextCursor={nextCursor} />
     </>
   );
 }

@@ -2,19 +2,52 @@ import type { Api } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { CountBars } from "../components/count-bars";
+import { Pager } from "../components/pager";
 import { formatAgo, formatTime, shortId } from "../format";
 import { useLoad } from "../hooks";
-import { href } from "../router";
+import { href, type Location, navigate } from "../router";
+
+const PER_PAGE = 25;
 
 /** Every workflow the token sees: what runs it, its current version, its instances by status. */
-export function WorkflowsPage({ api }: { api: Api }) {
-  const workflows = useLoad(() => api.listWorkflows(), "workflows", { refreshMs: 5000 });
+export function WorkflowsPage({ api, location }: { api: Api; location: Location }) {
+  const search = location.query.get("search") ?? "";
+  const page = Math.max(1, Math.floor(Number(location.query.get("page"))) || 1);
+  const workflows = useLoad(
+    () => api.listWorkflows({ search, page, per_page: PER_PAGE }),
+    `workflows:${search}:${page}`,
+    { refreshMs: 5000 },
+  );
+  const rows = workflows.data?.result ?? [];
+  const pages = workflows.data?.info.total_pages;
+  // Numbered pages stay put as workflows come and go, so the page is part of the link.
+  const open = (next: { search: string; page: number }) =>
+    navigate(href([], { search: next.search || undefined, page: next.page > 1 ? String(next.page) : undefined }));
+
   return (
     <main id="main">
       <h1>Workflows</h1>
+      <search>
+        <form
+          class="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const typed = new FormData(event.currentTarget).get("search");
+            open({ search: typeof typed === "string" ? typed.trim() : "", page: 1 });
+          }}
+        >
+          <label for="workflow-search">Find workflows by name</label>
+          <input id="workflow-search" name="search" defaultValue={search} key={search} autocomplete="off" />
+          <button type="submit">Find</button>
+        </form>
+      </search>
       <ErrorAlert error={workflows.error} title="Could not load workflows" />
-      {workflows.data && workflows.data.length === 0 && <p class="muted">No workflows are bound to this Worker.</p>}
-      {workflows.data && workflows.data.length > 0 && (
+      {workflows.data && rows.length === 0 && (
+        <p class="muted">
+          {search ? `No workflow's name contains "${search}".` : "No workflows are bound to this Worker."}
+        </p>
+      )}
+      {rows.length > 0 && (
         <div class="table-wrap">
           <table>
             <thead>
@@ -23,7 +56,7 @@ export function WorkflowsPage({ api }: { api: Api }) {
               </tr>
             </thead>
             <tbody>
-              {workflows.data.map((workflow) => (
+              {rows.map((workflow) => (
                 <tr key={workflow.id} data-workflow={workflow.name}>
                   <th scope="row">
                     <a href={href(["workflows", workflow.name])}>{workflow.name}</a>
@@ -46,6 +79,15 @@ export function WorkflowsPage({ api }: { api: Api }) {
             </tbody>
           </table>
         </div>
+      )}
+      {pages !== undefined && pages > 1 && (
+        <Pager
+          label="Pages of workflows"
+          page={page}
+          pages={pages}
+          onPrevious={page > 1 ? () => open({ search, page: page - 1 }) : undefined}
+          onNext={page < pages ? () => open({ search, page: page + 1 }) : undefined}
+        />
       )}
     </main>
   );
