@@ -285,11 +285,8 @@ describe("the dashboard", () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await signIn(reader.value);
     await rest("DELETE", `/tokens/${reader.id}`);
-    // The next request, whether this navigation's or a refresh's, learns the token is gone.
-    await page.evaluate(() => {
-      location.hash = "#/workflows/order-approval";
-    });
-    await expect.poll(() => page.getByRole("alert").textContent()).toContain("Signed out");
+    // The workflows page's next refresh (one request every 5 s) learns the token is gone.
+    await expect.poll(() => page.getByRole("alert").textContent(), { timeout: 15_000 }).toContain("Signed out");
     await page.getByLabel("API token").waitFor();
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await acceptRefusal(401);

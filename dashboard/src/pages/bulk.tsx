@@ -17,7 +17,7 @@ export function BulkJobsPage({ api, workflow }: { api: Api; workflow: string }) 
   // Refreshed while a job runs; a new job opens its own page, and "Refresh now" shows any other.
   const jobs = useLoad(() => api.listBulkJobs(workflow), `bulk:${workflow}`, {
     refreshMs: 3000,
-    refreshWhile: (list) => list.some((job) => isRunning(job)),
+    refreshWhile: (list) => list.some(isRunning),
   });
   return (
     <main id="main">

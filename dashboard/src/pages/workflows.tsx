@@ -20,7 +20,7 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
   );
   const rows = workflows.data?.result ?? [];
   const pages = workflows.data?.info.total_pages;
-  // Numbered pages stay put as workflows come and go, so the page is part of the link.
+  // The search and page are part of the link, so a reload or a shared link shows the same.
   const open = (next: { search: string; page: number }) =>
     navigate(href([], { search: next.search || undefined, page: next.page > 1 ? String(next.page) : undefined }));
 
