@@ -37,6 +37,8 @@ export type Observation = {
         from?:
           | { name: string; count?: number | undefined; type?: "do" | "sleep" | "waitForEvent" | undefined }
           | undefined;
+        /** `lastStepSeq()` before the restart: steps after it were reported by the new run. */
+        upTo: number;
       };
 };
 
@@ -142,6 +144,14 @@ export class InstanceJournal extends DurableObject<Env> {
       this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one().claimant ===
       claimant
     );
+  }
+
+  /**
+   * Where the step log ends. Read before a restart, it tells the steps of the old run from those
+   * the new run may report before the restart is observed here.
+   */
+  lastStepSeq(): number {
+    return this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM steps").one().seq ?? 0;
   }
 
   snapshot(): JournalSnapshot {
@@ -345,7 +355,7 @@ export class InstanceJournal extends DurableObject<Env> {
     const at = Date.now();
     if (action?.kind === "restart") {
       const from = action.from ? this.#findRestartStep(action.from) : undefined;
-      this.#forgetFrom(from ?? 0);
+      this.#forgetFrom(from ?? 0, action.upTo);
       this.#resetLifecycle(observation.status, at);
       return;
     }
@@ -418,10 +428,10 @@ export class InstanceJournal extends DurableObject<Env> {
     return this.#sql.exec<InstanceRow>("SELECT * FROM instance").toArray()[0];
   }
 
-  /** Forgets the steps from `seq` on, as a restart from that step does. */
-  #forgetFrom(seq: number): void {
-    this.#sql.exec("DELETE FROM attempts WHERE step_seq >= ?", seq);
-    this.#sql.exec("DELETE FROM steps WHERE seq >= ?", seq);
+  /** Forgets the steps from `seq` on (up to `upTo`), as a restart from that step does. */
+  #forgetFrom(seq: number, upTo = Number.MAX_SAFE_INTEGER): void {
+    this.#sql.exec("DELETE FROM attempts WHERE step_seq >= ? AND step_seq <= ?", seq, upTo);
+    this.#sql.exec("DELETE FROM steps WHERE seq >= ? AND seq <= ?", seq, upTo);
   }
 
   /** A restarted instance: a new run, nothing ended yet, nothing claimed. */

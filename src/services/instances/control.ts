@@ -39,6 +39,9 @@ export async function changeInstanceStatus(
       `Instance '${id}' is ${before.status}; only a restart applies to a finished instance`,
     );
   }
+  // The restarted run may report its first steps before the restart is observed below.
+  const journal = deps.journal(workflowName, id);
+  const upTo = change.status === "restart" ? await journal.lastStepSeq() : 0;
   try {
     switch (change.status) {
       case "pause":
@@ -62,9 +65,9 @@ export async function changeInstanceStatus(
     change.status === "terminate"
       ? { kind: "terminate" as const, source: "api" }
       : change.status === "restart"
-        ? { kind: "restart" as const, from: change.from }
+        ? { kind: "restart" as const, from: change.from, upTo }
         : undefined;
-  const snapshot = await deps.journal(workflowName, id).observe({
+  const snapshot = await journal.observe({
     workflowName,
     instanceId: id,
     ...after,
