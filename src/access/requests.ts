@@ -8,6 +8,14 @@ const ACCOUNT = "/accounts/[^/]+";
 /** What any valid token may call: verifying itself, and learning which account it is served. */
 const OPEN_TO_ANY_TOKEN = [/^\/user\/tokens\/verify$/, new RegExp(`^${ACCOUNT}/tokens/verify$`), /^\/accounts$/];
 
+/** Paths reserved to the admin token. */
+const ADMIN_ONLY = new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`);
+
+/** A workflow, and an instance of it, named by the path. */
+const WORKFLOW_PATH = new RegExp(`^${ACCOUNT}/workflows/([^/]+)(?:/instances/([^/]+))?`);
+
+const EVENT_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/events/([^/]+)$`);
+
 /** Literal segments under /instances that are routes, not instance ids. */
 const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
 
@@ -30,12 +38,12 @@ export function targetOf(method: string, path: string): RequestTarget {
   if (OPEN_TO_ANY_TOKEN.some((pattern) => pattern.test(relative))) {
     return { permission: "any" };
   }
-  if (new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`).test(relative)) return { permission: "admin" };
-  const workflowPath = new RegExp(`^${ACCOUNT}/workflows/([^/]+)(?:/instances/([^/]+))?`).exec(relative);
+  if (ADMIN_ONLY.test(relative)) return { permission: "admin" };
+  const workflowPath = WORKFLOW_PATH.exec(relative);
   const workflow = segment(workflowPath?.[1]);
   const instanceSegment = segment(workflowPath?.[2]);
   const instanceId = instanceSegment && !ROUTE_WORDS.has(instanceSegment) ? instanceSegment : undefined;
-  const event = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/events/([^/]+)$`).exec(relative);
+  const event = EVENT_PATH.exec(relative);
   if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
   const read = method === "GET" || method === "HEAD";
   return { permission: read ? "read" : "edit", workflow, instanceId };

@@ -174,7 +174,7 @@ export const apiTokens = sqliteTable("api_tokens", {
   revokedOn: integer("revoked_on", { mode: "timestamp_ms" }),
 });
 
-export const ACTOR_TYPES = ["admin", "token", "rpc"] as const;
+const ACTOR_TYPES = ["admin", "token", "rpc"] as const;
 export type ActorType = (typeof ACTOR_TYPES)[number];
 
 /** Every mutating call, over REST or RPC: who, what, on what, when, and how it ended. */

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { createDb } from "../db/client";
+import { chunk, createDb } from "../db/client";
 import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
 import type { InstanceStatus } from "../domain/instance-status";
+import { toIso } from "../lib/time";
 import { applyToInstance, type ItemResult } from "../services/bulk/apply";
 import { createDeps } from "../services/deps";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
@@ -12,7 +13,7 @@ import type { ErrorInfo } from "../tracking/events";
  * Items acted on per alarm. Between chunks a cancel takes effect, progress is durable, and the
  * object answers reads (it answers none while an alarm runs).
  */
-export const CHUNK = 100;
+const CHUNK = 100;
 /** Instances acted on at once within a chunk. */
 export const BULK_CONCURRENCY = 25;
 /** Attempts of an item before a transient failure becomes its outcome. */
@@ -333,9 +334,7 @@ export class BulkJob extends DurableObject<Env> {
   /** The index rows of a chunk, in D1 batches (at most 100 statements each). */
   async #writeIndex(summaries: SummaryUpdate[]): Promise<void> {
     const db = createDb(this.env.DB);
-    for (let start = 0; start < summaries.length; start += 100) {
-      await writeSummaries(db, summaries.slice(start, start + 100));
-    }
+    for (const part of chunk(summaries, 100)) await writeSummaries(db, part);
   }
 
   async #finish(status: Extract<BulkJobStatus, "complete" | "cancelled" | "failed">): Promise<void> {
@@ -370,7 +369,6 @@ export class BulkJob extends DurableObject<Env> {
     );
     const filter = job.filter === null ? null : (JSON.parse(job.filter) as BulkFilter);
     const total = (counts.succeeded ?? 0) + (counts.skipped ?? 0) + (counts.failed ?? 0) + (counts.pending ?? 0);
-    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       id: job.id,
       workflow_name: job.workflow_name,
@@ -383,8 +381,8 @@ export class BulkJob extends DurableObject<Env> {
       failed: counts.failed ?? 0,
       pending: counts.pending ?? 0,
       created_on: new Date(job.created_on).toISOString(),
-      started_on: iso(job.started_on),
-      ended_on: iso(job.ended_on),
+      started_on: toIso(job.started_on),
+      ended_on: toIso(job.ended_on),
       filter,
       ids_count: filter === null ? total : null,
     };

@@ -3,10 +3,10 @@ import { createDb } from "../db/client";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 
 /** How many writers share the index's report traffic; each commits in batches. */
-export const INDEX_WRITER_SHARDS = 16;
+const INDEX_WRITER_SHARDS = 16;
 
 /** How long a summary may wait to be batched with others: the index lags reports by about this. */
-export const FLUSH_DELAY_MS = 100;
+const FLUSH_DELAY_MS = 100;
 
 /** Summaries per D1 batch. */
 const FLUSH_BATCH = 100;

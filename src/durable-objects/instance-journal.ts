@@ -42,6 +42,8 @@ export type Observation = {
       };
 };
 
+export type StepPage = { json: string; count: number };
+
 type InstanceRow = {
   workflow_name: string;
   instance_id: string;
@@ -171,11 +173,12 @@ export class InstanceJournal extends DurableObject<Env> {
   }
 
   /**
-   * A page of the step log in Cloudflare's shape, outputs truncated, as JSON text of an array:
-   * it is written into responses as it is.
+   * A page of the step log in Cloudflare's shape, outputs truncated, as JSON text of an array
+   * (written into responses as it is) and how many steps it holds.
    */
-  steps(query: StepQuery): string {
-    return JSON.stringify(readSteps(this.#sql, query));
+  steps(query: StepQuery): StepPage {
+    const steps = readSteps(this.#sql, query);
+    return { json: JSON.stringify(steps), count: steps.length };
   }
 
   /** One step's full output (JSON text) and status, or null when there is no such step. */

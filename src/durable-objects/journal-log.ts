@@ -1,4 +1,5 @@
 import { type Json, parseJson as parse } from "../lib/json";
+import { toIso } from "../lib/time";
 import type { ErrorInfo, StepConfig } from "../tracking/events";
 
 /**
@@ -165,8 +166,8 @@ function attemptsOf(sql: SqlStorage, rows: StepRow[]): Map<number, Attempt[]> {
   for (const attempt of attempts) {
     const list = bySeq.get(attempt.step_seq) ?? [];
     list.push({
-      start: iso(attempt.started_at),
-      end: iso(attempt.ended_at),
+      start: toIso(attempt.started_at),
+      end: toIso(attempt.ended_at),
       success: flag(attempt.success),
       error: parse(attempt.error) as ErrorInfo | null,
     });
@@ -184,8 +185,8 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
       return {
         type: "sleep",
         name: row.name,
-        start: iso(row.started_at),
-        end: iso(row.ended_at ?? row.planned_end),
+        start: toIso(row.started_at),
+        end: toIso(row.ended_at ?? row.planned_end),
         finished: row.settled === 1 && error === null,
         error,
       };
@@ -193,8 +194,8 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
       return {
         type: "waitForEvent",
         name: row.name,
-        start: iso(row.started_at),
-        end: iso(row.ended_at ?? row.planned_end),
+        start: toIso(row.started_at),
+        end: toIso(row.ended_at ?? row.planned_end),
         finished: row.settled === 1 && error === null,
         error,
         event_type: row.event_type,
@@ -204,8 +205,8 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
       return {
         type: "step",
         name: row.name,
-        start: iso(row.started_at),
-        end: iso(row.ended_at),
+        start: toIso(row.started_at),
+        end: toIso(row.ended_at),
         success: flag(row.success),
         config: parse(row.config) as StepConfig | null,
         ...logOutput(row),
@@ -257,10 +258,6 @@ export function readStep(
   return row.success
     ? { status: "complete", error: null, output }
     : { status: "errored", error: (parse(row.error) as ErrorInfo | null) ?? lastError, output: null };
-}
-
-function iso(ms: number | null): string | null {
-  return ms === null ? null : new Date(ms).toISOString();
 }
 
 function flag(value: number | null): boolean | null {

@@ -26,15 +26,16 @@ export function okList<T>(result: T[], resultInfo: ResultInfo) {
   return { ...ok(result), result_info: resultInfo };
 }
 
-/** A page of a page-style list (`page`, `per_page`), with Cloudflare's `result_info`. */
-export function okPage<T>(items: T[], { page, perPage, total }: { page: number; perPage: number; total: number }) {
-  return okList(items, {
-    page,
-    per_page: perPage,
-    count: items.length,
-    total_count: total,
-    total_pages: Math.ceil(total / perPage),
-  });
+export type PagePosition = { page: number; perPage: number; total: number };
+
+/** Cloudflare's `result_info` for a page of a page-style list (`page`, `per_page`). */
+export function pageInfo(items: readonly unknown[], { page, perPage, total }: PagePosition): ResultInfo {
+  return { page, per_page: perPage, count: items.length, total_count: total, total_pages: Math.ceil(total / perPage) };
+}
+
+/** A page of a page-style list, with Cloudflare's `result_info`. */
+export function okPage<T>(items: T[], position: PagePosition) {
+  return okList(items, pageInfo(items, position));
 }
 
 export function failure(errors: Message[]) {

@@ -1,7 +1,8 @@
-export function toIso(date: Date): string;
-export function toIso(date: Date | null): string | null;
-export function toIso(date: Date | null): string | null {
-  return date === null ? null : date.toISOString();
+/** A time (a Date or epoch milliseconds) as ISO text; null stays null. */
+export function toIso(at: Date | number): string;
+export function toIso(at: Date | number | null): string | null;
+export function toIso(at: Date | number | null): string | null {
+  return at === null ? null : new Date(at).toISOString();
 }
 
 /** A duration as Cloudflare writes one: "30 days", "1 hour". */

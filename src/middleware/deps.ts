@@ -1,14 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { ensureDeployedWorkflows } from "../services/deployment";
-import { createDeps } from "../services/deps";
+import { readyDeps } from "../services/deployment";
 
 /** Gives handlers their services' dependencies, once this deployment's workflows are defined. */
 export function provideDeps(): MiddlewareHandler<AppEnv> {
   return async function provideDeps(c, next) {
-    const deps = createDeps(c.env, c.executionCtx);
-    await ensureDeployedWorkflows(deps, c.env.DB);
-    c.set("deps", deps);
+    c.set("deps", await readyDeps(c.env, c.executionCtx));
     await next();
   };
 }

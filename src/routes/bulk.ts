@@ -280,16 +280,12 @@ export const bulkRoutes = createRouter()
     async (c) => {
       const { workflow_name, job_id } = c.req.valid("param");
       const { outcome, cursor, per_page } = c.req.valid("query");
-      const page = await bulkJobResults(c.var.deps, workflow_name, job_id, { outcome, cursor, perPage: per_page });
-      return c.json(
-        okList(page.results, {
-          count: page.results.length,
-          per_page,
-          total_count: page.total,
-          ...(page.cursor ? { cursor: page.cursor } : {}),
-        }),
-        200,
-      );
+      const { items, resultInfo } = await bulkJobResults(c.var.deps, workflow_name, job_id, {
+        outcome,
+        cursor,
+        perPage: per_page,
+      });
+      return c.json(okList(items, resultInfo), 200);
     },
   )
   .openapi(

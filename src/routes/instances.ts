@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { TRIGGER_SOURCES } from "../domain/instance-status";
+import type { StepPage } from "../durable-objects/instance-journal";
 import { LOG_OUTPUT_LIMIT } from "../durable-objects/journal-log";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
 import { ApiError } from "../lib/errors";
@@ -14,6 +15,7 @@ import {
   deleteInstances,
   getInstance,
   getInstanceStep,
+  type InstanceListQuery as InstanceListOptions,
   listInstances,
   sendInstanceEvent,
 } from "../services/instances";
@@ -254,6 +256,23 @@ export const InstanceListQuery = cursorQuery({ cursorLength: 512, maxPerPage: 10
     }),
 });
 
+/** The list query as the service takes it. */
+export function listOptionsOf(query: z.output<typeof InstanceListQuery>): InstanceListOptions {
+  return {
+    status: query.status,
+    dateStart: query.date_start,
+    dateEnd: query.date_end,
+    versionId: query.version_id,
+    triggerSource: query.trigger_source,
+    errorName: query.error_name,
+    idPrefix: query.id_prefix,
+    direction: query.direction,
+    page: query.page,
+    cursor: query.cursor,
+    perPage: query.per_page,
+  };
+}
+
 export const StatusChangeBody = z
   .discriminatedUnion("status", [
     z.object({ status: z.literal("pause"), reason: Reason }),
@@ -311,20 +330,11 @@ export const instanceRoutes = createRouter()
       responses: { 200: jsonResponse(listEnvelopeOf(InstanceSummary), "Instances"), ...failureResponses(400, 404) },
     }),
     async (c) => {
-      const query = c.req.valid("query");
-      const { items, resultInfo } = await listInstances(c.var.deps, c.req.valid("param").workflow_name, {
-        status: query.status,
-        dateStart: query.date_start,
-        dateEnd: query.date_end,
-        versionId: query.version_id,
-        triggerSource: query.trigger_source,
-        errorName: query.error_name,
-        idPrefix: query.id_prefix,
-        direction: query.direction,
-        page: query.page,
-        cursor: query.cursor,
-        perPage: query.per_page,
-      });
+      const { items, resultInfo } = await listInstances(
+        c.var.deps,
+        c.req.valid("param").workflow_name,
+        listOptionsOf(c.req.valid("query")),
+      );
       return c.json(okList(items, resultInfo), 200);
     },
   )
@@ -406,7 +416,7 @@ export const instanceRoutes = createRouter()
       const { details, steps } = await getInstance(c.var.deps, workflow_name, instance_id);
       const pages = simple === "true" ? noPages() : stepPages(steps, order);
       // Streamed: an instance's 10,000 steps are never in memory at once.
-      const response = streamEnvelope(details, "steps", pages, (task) => c.executionCtx.waitUntil(task));
+      const response = streamEnvelope(details, "steps", pages, c.var.deps.defer);
       return streamedAs<z.infer<ReturnType<typeof envelopeOf<typeof InstanceDetails>>>>(response);
     },
   )
@@ -496,13 +506,13 @@ export const instanceRoutes = createRouter()
 const STEP_PAGE = 500;
 
 async function* stepPages(
-  read: (query: { order: "asc" | "desc"; offset: number; limit: number }) => Promise<string>,
+  read: (query: { order: "asc" | "desc"; offset: number; limit: number }) => Promise<StepPage>,
   order: "asc" | "desc",
 ): AsyncIterable<string> {
   for (let offset = 0; ; offset += STEP_PAGE) {
     const page = await read({ order, offset, limit: STEP_PAGE });
-    yield page;
-    if (page === "[]" || JSON.parse(page).length < STEP_PAGE) return;
+    yield page.json;
+    if (page.count < STEP_PAGE) return;
   }
 }
 

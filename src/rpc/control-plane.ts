@@ -4,6 +4,7 @@ import type { Principal } from "../access/principal";
 import type { BulkJobView } from "../durable-objects/bulk-job";
 import { journalOf } from "../durable-objects/instance-journal";
 import type { LogStep } from "../durable-objects/journal-log";
+import { pageInfo } from "../lib/envelope";
 import { ApiError, ERRORS } from "../lib/errors";
 import { parseInput } from "../lib/validation";
 import { BulkBody, bulkRequestOf, ResultsQuery } from "../routes/bulk";
@@ -12,6 +13,7 @@ import {
   CreateInstanceBody,
   InstanceListQuery,
   InstanceQuery,
+  listOptionsOf,
   StatusChangeBody,
   StepQuery,
 } from "../routes/instances";
@@ -19,8 +21,8 @@ import { EventType, InstanceId, JsonPayload, pageQuery, WorkflowName } from "../
 import { WorkflowDefinitionBody, WorkflowQuery } from "../routes/workflows";
 import { recordAudit } from "../services/audit";
 import { bulkJobResults, cancelBulkJob, createBulkJob, getBulkJob, listBulkJobs } from "../services/bulk/jobs";
-import { ensureDeployedWorkflows } from "../services/deployment";
-import { createDeps, type Deps } from "../services/deps";
+import { readyDeps } from "../services/deployment";
+import type { Deps } from "../services/deps";
 import {
   changeInstanceStatus,
   createInstance,
@@ -63,7 +65,7 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     return this.#call(async (deps) => {
       const { page, per_page, search } = parseInput(WorkflowQuery, query, "query");
       const { items, total } = await listWorkflows(deps, { page, perPage: per_page, search });
-      return { result: items, result_info: pageInfo(page, per_page, items.length, total) };
+      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
     });
   }
 
@@ -89,7 +91,7 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     return this.#call(async (deps) => {
       const { page, per_page } = parseInput(pageQuery(50), query, "query");
       const { items, total } = await listVersions(deps, this.#workflow(workflowName), { page, perPage: per_page });
-      return { result: items, result_info: pageInfo(page, per_page, items.length, total) };
+      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
     });
   }
 
@@ -101,20 +103,11 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
 
   async listInstances(workflowName: string, query: z.input<typeof InstanceListQuery> = {}) {
     return this.#call(async (deps) => {
-      const q = parseInput(InstanceListQuery, query, "query");
-      const { items, resultInfo } = await listInstances(deps, this.#workflow(workflowName), {
-        status: q.status,
-        dateStart: q.date_start,
-        dateEnd: q.date_end,
-        versionId: q.version_id,
-        triggerSource: q.trigger_source,
-        errorName: q.error_name,
-        idPrefix: q.id_prefix,
-        direction: q.direction,
-        page: q.page,
-        cursor: q.cursor,
-        perPage: q.per_page,
-      });
+      const { items, resultInfo } = await listInstances(
+        deps,
+        this.#workflow(workflowName),
+        listOptionsOf(parseInput(InstanceListQuery, query, "query")),
+      );
       return { result: items, result_info: resultInfo };
     });
   }
@@ -140,7 +133,7 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     return this.#call(async (deps) => {
       const { order, simple } = parseInput(InstanceQuery, options, "query");
       const { details, steps } = await getInstance(deps, this.#workflow(workflowName), this.#instance(instanceId));
-      const log = simple === "true" ? "[]" : await steps({ order, offset: 0, limit: MAX_RPC_STEPS });
+      const log = simple === "true" ? "[]" : (await steps({ order, offset: 0, limit: MAX_RPC_STEPS })).json;
       return { ...details, steps: JSON.parse(log) as LogStep[] };
     });
   }
@@ -222,27 +215,19 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     return this.#call(async (deps) => {
       const { page, per_page } = parseInput(pageQuery(20), query, "query");
       const { items, total } = await listBulkJobs(deps, this.#workflow(workflowName), { page, perPage: per_page });
-      return { result: items, result_info: pageInfo(page, per_page, items.length, total) };
+      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
     });
   }
 
   async bulkJobResults(workflowName: string, jobId: string, query: z.input<typeof ResultsQuery> = {}) {
     return this.#call(async (deps) => {
       const { outcome, cursor, per_page } = parseInput(ResultsQuery, query, "query");
-      const page = await bulkJobResults(deps, this.#workflow(workflowName), jobId, {
+      const { items, resultInfo } = await bulkJobResults(deps, this.#workflow(workflowName), jobId, {
         outcome,
         cursor,
         perPage: per_page,
       });
-      return {
-        result: page.results,
-        result_info: {
-          count: page.results.length,
-          per_page,
-          total_count: page.total,
-          ...(page.cursor ? { cursor: page.cursor } : {}),
-        },
-      };
+      return { result: items, result_info: resultInfo };
     });
   }
 
@@ -286,16 +271,10 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   }
 
   /** The services, once this deployment's workflows are defined (as for REST requests). */
-  async #deps(): Promise<Deps> {
-    const deps = createDeps(this.env, this.ctx);
-    await ensureDeployedWorkflows(deps, this.env.DB);
-    return deps;
-  }
-
   /** Runs an operation, turning an API error into one that carries its code across RPC. */
   async #call<T>(operation: (deps: Deps) => Promise<T>): Promise<T> {
     try {
-      return await operation(await this.#deps());
+      return await operation(await readyDeps(this.env, this.ctx));
     } catch (error) {
       throw error instanceof ApiError ? ControlPlaneError.encode(error.code, error.message) : error;
     }
@@ -312,7 +291,6 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     },
     operation: (deps: Deps) => Promise<T>,
   ): Promise<T> {
-    const deps = await this.#deps();
     const entry = {
       actor: this.#caller(),
       action,
@@ -322,24 +300,22 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
       reason: target.reason,
       detail: target.detail,
     };
-    try {
-      const result = await operation(deps);
-      deps.defer(recordAudit(deps.db, { ...entry, status: 200 }));
-      return result;
-    } catch (error) {
-      const known = error instanceof ApiError;
-      deps.defer(
-        recordAudit(deps.db, {
-          ...entry,
-          status: known ? error.status : ERRORS.internal.status,
-          errorCode: known ? error.code : ERRORS.internal.code,
-        }),
-      );
-      throw known ? ControlPlaneError.encode(error.code, error.message) : error;
-    }
+    return this.#call(async (deps) => {
+      try {
+        const result = await operation(deps);
+        deps.defer(recordAudit(deps.db, { ...entry, status: 200 }));
+        return result;
+      } catch (error) {
+        const known = error instanceof ApiError;
+        deps.defer(
+          recordAudit(deps.db, {
+            ...entry,
+            status: known ? error.status : ERRORS.internal.status,
+            errorCode: known ? error.code : ERRORS.internal.code,
+          }),
+        );
+        throw error;
+      }
+    });
   }
-}
-
-function pageInfo(page: number, perPage: number, count: number, total: number) {
-  return { page, per_page: perPage, count, total_count: total, total_pages: Math.ceil(total / perPage) };
 }

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { controlPlaneState, workflows, workflowVersions } from "../db/schema";
-import type { Deps } from "./deps";
+import { createDeps, type Deps } from "./deps";
 import { putWorkflow } from "./workflows";
 
 const STATE_KEY = "deployed_workflows";
@@ -8,12 +8,19 @@ const STATE_KEY = "deployed_workflows";
 /** Syncs already done (or under way) in this isolate, by database. */
 const synced = new WeakMap<D1Database, Promise<void>>();
 
+/** The services' dependencies for a request or an RPC call, once the deployed workflows are defined. */
+export async function readyDeps(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): Promise<Deps> {
+  const deps = createDeps(env, ctx);
+  await ensureDeployedWorkflows(deps, env.DB);
+  return deps;
+}
+
 /**
  * Makes sure the workflows this deployment binds exist as definitions, as `wrangler deploy`
  * would by PUT-ing each. Runs when the binding config differs from the last one synced, so a
  * workflow deleted through the API stays deleted until its binding changes.
  */
-export function ensureDeployedWorkflows(deps: Deps, database: D1Database): Promise<void> {
+function ensureDeployedWorkflows(deps: Deps, database: D1Database): Promise<void> {
   let sync = synced.get(database);
   if (!sync) {
     sync = syncDeployedWorkflows(deps).catch((error: unknown) => {

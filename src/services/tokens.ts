@@ -1,6 +1,7 @@
 import { count, desc, eq } from "drizzle-orm";
 import type { Principal } from "../access/principal";
 import { apiTokens, type TokenPermission } from "../db/schema";
+import { base64url, sha256Hex } from "../lib/encoding";
 import { ApiError } from "../lib/errors";
 import type { Deps } from "./deps";
 
@@ -29,12 +30,6 @@ export type TokenInput = {
   expires_on?: Date | undefined;
 };
 
-/** SHA-256 of a token, hex: what the table stores and looks tokens up by. */
-export async function hashToken(token: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(token));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 function toView(row: typeof apiTokens.$inferSelect, now = Date.now()): TokenView {
   return {
     id: row.id,
@@ -56,16 +51,13 @@ export async function createToken({ db }: Deps, input: TokenInput): Promise<Toke
   }
   const secret = new Uint8Array(32);
   crypto.getRandomValues(secret);
-  const value = `${PREFIX}${btoa(String.fromCharCode(...secret))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "")}`;
+  const value = `${PREFIX}${base64url(secret)}`;
   const [row] = await db
     .insert(apiTokens)
     .values({
       id: crypto.randomUUID().replaceAll("-", ""),
       name: input.name,
-      secretHash: await hashToken(value),
+      secretHash: await sha256Hex(value),
       permissions: [...new Set(input.permissions)],
       workflows: input.workflows ?? null,
       eventTypes: input.event_types ?? null,
@@ -115,7 +107,7 @@ export async function authenticateToken({ db }: Pick<Deps, "db">, presented: str
     ? await db
         .select()
         .from(apiTokens)
-        .where(eq(apiTokens.secretHash, await hashToken(presented)))
+        .where(eq(apiTokens.secretHash, await sha256Hex(presented)))
     : [];
   if (!row) throw new ApiError("unauthenticated", "Invalid API token");
   const view = toView(row);

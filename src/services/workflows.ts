@@ -76,7 +76,7 @@ function toSummary(row: SummaryRow): WorkflowSummary {
     script_name: row.scriptName,
     created_on: toIso(row.createdOn),
     modified_on: toIso(row.modifiedOn),
-    triggered_on: row.triggeredOn === null ? null : new Date(row.triggeredOn).toISOString(),
+    triggered_on: toIso(row.triggeredOn),
     version_id: row.versionId,
     terminator_running: row.terminatorRunning ? 1 : 0,
     instances: counts,

@@ -8,6 +8,6 @@ export function journal(workflowName: string, instanceId: string) {
 /** The whole step log of an instance, oldest first. */
 export async function stepsOf(workflowName: string, instanceId: string): Promise<LogStep[]> {
   return JSON.parse(
-    await journal(workflowName, instanceId).steps({ order: "asc", offset: 0, limit: 10_000 }),
+    (await journal(workflowName, instanceId).steps({ order: "asc", offset: 0, limit: 10_000 })).json,
   ) as LogStep[];
 }

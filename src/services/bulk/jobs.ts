@@ -3,6 +3,8 @@ import type { Db } from "../../db/client";
 import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
 import type { BulkFilter, BulkJobView, BulkResult, ItemOutcome } from "../../durable-objects/bulk-job";
+import { sha256Hex } from "../../lib/encoding";
+import type { ResultInfo } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { resolveRunnable } from "../instances/runnable";
@@ -48,7 +50,7 @@ export async function createBulkJob(
   { kind, idempotencyKey }: BulkSubmission,
 ): Promise<BulkCreated> {
   const { workflow } = await resolveRunnable(deps, workflowName);
-  const requestHash = await hash(JSON.stringify(request));
+  const requestHash = await sha256Hex(JSON.stringify(request));
   const previous = idempotencyKey ? await findByKey(deps.db, workflow.id, idempotencyKey) : undefined;
   if (previous) return existing(deps, previous, requestHash);
 
@@ -155,11 +157,6 @@ async function* matching(db: Db, workflowId: string, filter: BulkFilter, accepte
   }
 }
 
-async function hash(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
 // ---------------------------------------------------------------------------------------------
 // Reading and cancelling
 // ---------------------------------------------------------------------------------------------
@@ -212,7 +209,7 @@ export async function cancelBulkJob(deps: Deps, workflowName: string, jobId: str
   return job.cancel();
 }
 
-export type ResultsPage = { results: BulkResult[]; cursor: string | null; total: number };
+export type ResultsPage = { items: BulkResult[]; resultInfo: ResultInfo };
 
 /** A page of a job's ledger (`cursor` is opaque), optionally of one outcome. */
 export async function bulkJobResults(
@@ -227,5 +224,13 @@ export async function bulkJobResults(
     throw new ApiError("invalidRequest", "query.cursor: not a cursor this API issued");
   }
   const page = await deps.bulkJob(row.id).results({ outcome, after, limit: perPage });
-  return { results: page.results, cursor: page.next === null ? null : page.next.toString(36), total: page.total };
+  return {
+    items: page.results,
+    resultInfo: {
+      count: page.results.length,
+      per_page: perPage,
+      total_count: page.total,
+      ...(page.next === null ? {} : { cursor: page.next.toString(36) }),
+    },
+  };
 }

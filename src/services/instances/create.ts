@@ -186,6 +186,19 @@ async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateO
 }
 
 /** Drops index rows, so their ids can be used again. */
+/** How long a create may take between reserving its id and the engine knowing the instance. */
+const CREATE_GRACE_MS = 60_000;
+
+/**
+ * Drops the index entry of an instance the engine does not know, once a create that reserved
+ * it has had time to finish; true when it did.
+ */
+export async function releaseIfAbandoned(db: Db, workflowId: string, id: string, createdOn: Date): Promise<boolean> {
+  if (Date.now() - createdOn.getTime() <= CREATE_GRACE_MS) return false;
+  await release(db, workflowId, [id]);
+  return true;
+}
+
 export async function release(db: Db, workflowId: string, ids: string[]): Promise<void> {
   const [first, ...rest] = chunk(ids, 99).map((part) =>
     db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instanceStatusCounts, instances, workflows } from "../../db/schema";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
+import { base64url } from "../../lib/encoding";
 import type { ResultInfo } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
@@ -44,7 +45,7 @@ export type InstanceListQuery = {
  * Counting a filtered range means walking it, so `total_count` stops here unless the maintained
  * per-status counts answer it (Cloudflare deprecated the field for cursor paging).
  */
-export const TOTAL_COUNT_CAP = 1_000;
+const TOTAL_COUNT_CAP = 1_000;
 
 /** Stale entries a list brings up to date in the background, at most. */
 const REFRESH_PER_LIST = 10;
@@ -198,10 +199,7 @@ function beyond(position: Position, direction: Direction): SQL {
 
 function encodeCursor(position: Position): string {
   const json = JSON.stringify([position.createdOn, position.id, position.direction]);
-  return btoa(String.fromCharCode(...new TextEncoder().encode(json)))
-    .replaceAll("+", "-")
-    .replaceAll("/", "_")
-    .replace(/=+$/, "");
+  return base64url(new TextEncoder().encode(json));
 }
 
 function decodeCursor(cursor: string): Position {

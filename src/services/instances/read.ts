@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instances } from "../../db/schema";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
-import type { JournalSnapshot } from "../../durable-objects/instance-journal";
+import type { JournalSnapshot, StepPage } from "../../durable-objects/instance-journal";
 import type { StepDetail } from "../../durable-objects/journal-log";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, jsonText, parseJson } from "../../lib/json";
@@ -11,7 +11,7 @@ import type { ErrorInfo } from "../../tracking/events";
 import type { Deps } from "../deps";
 import { engineErrorKind, toApiError } from "../engine-errors";
 import type { Engine } from "../engines";
-import { release } from "./create";
+import { releaseIfAbandoned } from "./create";
 import { resolveRunnable, type WorkflowRow } from "./runnable";
 
 type InstanceRow = typeof instances.$inferSelect;
@@ -38,14 +38,11 @@ export type InstanceDetails = {
 /** An instance's details, and a way to read its step log a page at a time (JSON array text). */
 export type InstanceReadout = {
   details: InstanceDetails;
-  steps(query: { order: "asc" | "desc"; offset: number; limit: number }): Promise<string>;
+  steps(query: { order: "asc" | "desc"; offset: number; limit: number }): Promise<StepPage>;
 };
 
 /** A step's full output, as `GET …/instances/:id/step` returns it. */
 export type StepOutput = Omit<StepDetail, "output"> & { output: Json };
-
-/** How long a create may take between reserving its id and the engine knowing the instance. */
-const CREATE_GRACE_MS = 60_000;
 
 /**
  * Reads an instance: live status, output and error from the binding, lifecycle times and steps
@@ -57,9 +54,7 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
   const { workflow, bound } = await resolveRunnable(deps, workflowName);
   const [row, live] = await Promise.all([findIndexed(deps.db, workflow.id, id), readLive(bound.engine, id)]);
   if (!live) {
-    if (row && Date.now() - row.createdOn.getTime() > CREATE_GRACE_MS) {
-      await release(deps.db, workflow.id, [id]);
-    }
+    if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
   const journal = deps.journal(workflowName, id);

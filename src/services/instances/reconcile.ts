@@ -1,18 +1,16 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { chunk } from "../../db/client";
 import { instances, workflows } from "../../db/schema";
 import type { Deps } from "../deps";
-import { release } from "./create";
+import { releaseIfAbandoned } from "./create";
 import { readLive } from "./read";
 
 /** An unfinished entry the engine has not confirmed for this long is refreshed when it is read. */
 export const STALE_AFTER_MS = 60_000;
 
 /** How many unfinished instances one reconciliation run checks, and how many at once. */
-export const RECONCILE_BATCH = 200;
+const RECONCILE_BATCH = 200;
 const CONCURRENCY = 8;
-
-/** How long a create may take between reserving its id and the engine knowing the instance. */
-const CREATE_GRACE_MS = 60_000;
 
 type Entry = { id: string; createdOn: Date };
 
@@ -66,8 +64,7 @@ export async function refreshInstances(deps: Deps, workflowName: string, entries
           ...live,
           createdOn: entry.createdOn.getTime(),
         });
-      } else if (Date.now() - entry.createdOn.getTime() > CREATE_GRACE_MS) {
-        await release(deps.db, workflow.id, [entry.id]);
+      } else if (await releaseIfAbandoned(deps.db, workflow.id, entry.id, entry.createdOn)) {
         dropped++;
       }
     }
@@ -76,14 +73,16 @@ export async function refreshInstances(deps: Deps, workflowName: string, entries
   return dropped;
 }
 
-async function markChecked(deps: Deps, workflowId: string, entries: Entry[]): Promise<void> {
+async function markChecked({ db }: Deps, workflowId: string, entries: Entry[]): Promise<void> {
   const now = new Date();
-  await Promise.all(
-    entries.map((entry) =>
-      deps.db
-        .update(instances)
-        .set({ checkedOn: now })
-        .where(and(eq(instances.workflowId, workflowId), eq(instances.id, entry.id))),
-    ),
+  const [first, ...rest] = chunk(
+    entries.map((entry) => entry.id),
+    98,
+  ).map((ids) =>
+    db
+      .update(instances)
+      .set({ checkedOn: now })
+      .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, ids))),
   );
+  if (first) await db.batch([first, ...rest]);
 }

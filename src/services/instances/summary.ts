@@ -27,7 +27,7 @@ export type SummaryUpdate = {
 };
 
 /** Statements that write summaries into the index, to run in one D1 batch. */
-export function summaryWrites(db: Db, updates: SummaryUpdate[]) {
+function summaryWrites(db: Db, updates: SummaryUpdate[]) {
   return updates.map((update) =>
     db
       .insert(instances)
