@@ -11,56 +11,36 @@
  * `instances` with one bulk job. Afterwards it checks that every one of them is terminated, in
  * the job's ledger, in the index, and in the engine. Only 127.0.0.1 is targeted.
  */
-import { parseArgs } from "node:util";
-import { startDevServer } from "../scripts/lib/dev-server.ts";
+import {
+  createOrders,
+  instanceCounts,
+  numberArgs,
+  startBenchServer,
+  untilAllStarted,
+  untilJobDone,
+  workflowApi,
+} from "../scripts/lib/bench.ts";
 
-const { values } = parseArgs({
-  options: {
-    instances: { type: "string", default: "10000" },
-    loop: { type: "string", default: "1000" },
-    bare: { type: "string", default: "1000" },
-  },
-});
-const bulkCount = Number(values.instances);
-const loopCount = Number(values.loop);
-const bareCount = Number(values.bare);
+const {
+  instances: bulkCount,
+  loop: loopCount,
+  bare: bareCount,
+} = numberArgs({ instances: 10_000, loop: 1000, bare: 1000 });
 
-const server = await startDevServer({
-  logPath: "bench/results/bulk-terminate.log",
-  flags: ["--var", "BENCH_ROUTES:true"],
-});
-const headers = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
-const workflow = `${server.baseUrl}/accounts/${server.accountId}/workflows/order-approval`;
-
-async function call<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${workflow}${path}`, { headers, ...init });
-  const body = (await response.json()) as { success: boolean; result: T };
-  if (!response.ok || !body.success) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
-  return body.result;
-}
-
-type Counts = Record<string, number>;
-const counts = async () => (await call<{ instances: Counts }>("")).instances;
+const server = await startBenchServer("bench/results/bulk-terminate.log");
+const call = workflowApi(server, "order-approval");
 
 try {
   const run = Date.now().toString(36);
   const ids = Array.from({ length: bulkCount + loopCount + bareCount }, (_, index) => `bulk-${run}-${index}`);
   console.log(`Creating ${ids.length.toLocaleString("en")} order-approval instances…`);
-  for (let start = 0; start < ids.length; start += 100) {
-    const batch = ids
-      .slice(start, start + 100)
-      .map((instance_id) => ({ instance_id, params: { orderId: instance_id, amount: 1 } }));
-    await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
-    if ((start / 100) % 10 === 9) process.stdout.write(`\r  created ${(start + 100).toLocaleString("en")}`);
-  }
+  await createOrders(call, ids, (created) => {
+    if (created % 1000 === 0) process.stdout.write(`\r  created ${created.toLocaleString("en")}`);
+  });
   process.stdout.write("\n  waiting until every one has started…");
-  for (;;) {
-    const current = await counts();
-    if ((current.queued ?? 0) === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
+  await untilAllStarted(call, 1000);
   console.log(" done");
-  const before = await counts();
+  const before = await instanceCounts(call);
 
   const loopIds = ids.slice(0, loopCount);
   const loopStarted = performance.now();
@@ -80,23 +60,18 @@ try {
 
   const bulkIds = ids.slice(loopCount + bareCount);
   const bulkStarted = performance.now();
-  const job = await call<{ id: string }>("/instances/bulk", {
+  const { result: job } = await call<{ id: string }>("/instances/bulk", {
     method: "POST",
     body: JSON.stringify({ action: "terminate", instance_ids: bulkIds }),
   });
-  let view: { status: string; succeeded: number; skipped: number; failed: number; total: number };
-  for (;;) {
-    view = await call(`/bulk/${job.id}`);
-    if (view.status !== "queued" && view.status !== "running") break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const view = await untilJobDone(call, job.id, 200);
   const bulkSeconds = (performance.now() - bulkStarted) / 1000;
 
   // Verification: the ledger, the index counts, and the engine itself (a sample).
-  const after = await counts();
+  const after = await instanceCounts(call);
   const sample = bulkIds.filter((_, index) => index % Math.ceil(bulkIds.length / 200) === 0);
   const engineStatuses = await Promise.all(
-    sample.map((id) => call<{ status: string }>(`/instances/${id}?simple=true`)),
+    sample.map(async (id) => (await call<{ status: string }>(`/instances/${id}?simple=true`)).result),
   );
   const notTerminated = engineStatuses.filter((instance) => instance.status !== "terminated").length;
   const terminatedDelta = (after.terminated ?? 0) - (before.terminated ?? 0);

@@ -7,19 +7,9 @@
  * Rounds alternate the two so drift (a warming JIT, a growing database) hits both alike.
  * Only 127.0.0.1 is ever targeted.
  */
-import { parseArgs } from "node:util";
-import { startDevServer } from "../scripts/lib/dev-server.ts";
+import { numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: "string", default: "500" },
-    concurrency: { type: "string", default: "16" },
-    rounds: { type: "string", default: "6" },
-  },
-});
-const requests = Number(values.requests);
-const concurrency = Number(values.concurrency);
-const rounds = Number(values.rounds);
+const { requests, concurrency, rounds } = numberArgs({ requests: 500, concurrency: 16, rounds: 6 });
 
 type Target = { name: string; url: string; headers: Record<string, string>; body: (index: number) => string };
 
@@ -42,10 +32,7 @@ async function measure(target: Target, count: number): Promise<number> {
   return count / seconds;
 }
 
-const server = await startDevServer({
-  logPath: "bench/results/dev-server.log",
-  flags: ["--var", "BENCH_ROUTES:true"],
-});
+const server = await startBenchServer("bench/results/dev-server.log");
 try {
   const origin = new URL(server.baseUrl).origin;
   const headers = { "Content-Type": "application/json" };

@@ -7,30 +7,17 @@
  * Rows are seeded through the same tables, indexes and triggers the Worker uses (src/bench/routes.ts).
  * Each figure is the median of `samples` requests over HTTP to `npm run dev` on 127.0.0.1.
  */
-import { parseArgs } from "node:util";
-import { startDevServer } from "../scripts/lib/dev-server.ts";
+import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
 
-const { values } = parseArgs({
-  options: { rows: { type: "string", default: "1000000" }, samples: { type: "string", default: "200" } },
-});
-const totalRows = Number(values.rows);
-const samples = Number(values.samples);
+const { rows: totalRows, samples } = numberArgs({ rows: 1_000_000, samples: 200 });
 const SMALL = 10_000;
 const SEED_CHUNK = 50_000;
 const START_MS = Date.UTC(2026, 0, 1);
 const STEP_MS = 1_000;
 const WORKFLOW = "bench-list";
 
-const server = await startDevServer({ logPath: "bench/results/list-scale.log", flags: ["--var", "BENCH_ROUTES:true"] });
-const origin = new URL(server.baseUrl).origin;
-const headers = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
-const api = `${server.baseUrl}/accounts/${server.accountId}`;
-
-async function call<T>(url: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(url, { headers, ...init });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
+const server = await startBenchServer("bench/results/list-scale.log");
+const { origin, account: api, json: call } = accountApi(server);
 
 async function seed(from: number, to: number): Promise<void> {
   for (let start = from; start < to; start += SEED_CHUNK) {

@@ -16,36 +16,20 @@
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { startDevServer } from "../scripts/lib/dev-server.ts";
+import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
 import type { InstanceEvent } from "../src/tracking/events.ts";
 
-const { values } = parseArgs({
-  options: {
-    instances: { type: "string", default: "1000" },
-    steps: { type: "string", default: "10" },
-    group: { type: "string", default: "25" },
-    concurrency: { type: "string", default: "8" },
-    long: { type: "string", default: "10000" },
-  },
-});
-const instances = Number(values.instances);
-const steps = Number(values.steps);
-const group = Number(values.group);
-const concurrency = Number(values.concurrency);
-const longSteps = Number(values.long);
+const {
+  instances,
+  steps,
+  group,
+  concurrency,
+  long: longSteps,
+} = numberArgs({ instances: 1000, steps: 10, group: 25, concurrency: 8, long: 10_000 });
 const WORKFLOW = "bench-tracking";
 
-const server = await startDevServer({ logPath: "bench/results/tracking.log", flags: ["--var", "BENCH_ROUTES:true"] });
-const origin = new URL(server.baseUrl).origin;
-const headers = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
-const api = `${server.baseUrl}/accounts/${server.accountId}`;
-
-async function call(url: string, init?: RequestInit): Promise<Response> {
-  const response = await fetch(url, { headers, ...init });
-  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
-  return response;
-}
+const server = await startBenchServer("bench/results/tracking.log");
+const { origin, account: api, request: call } = accountApi(server);
 
 function stepEvents(name: string, at: number): InstanceEvent[] {
   const config = { retries: { limit: 5, delay: 10_000, backoff: "exponential" as const }, timeout: "10 minutes" };

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { build } from "esbuild";
 
 const root = resolve(import.meta.dirname, "../dashboard");
-export const DASHBOARD_DIST = resolve(root, "dist");
+const DASHBOARD_DIST = resolve(root, "dist");
 
 export async function buildDashboard(): Promise<void> {
   rmSync(DASHBOARD_DIST, { recursive: true, force: true });

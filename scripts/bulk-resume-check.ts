@@ -12,62 +12,40 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { type DevServer, startDevServer } from "./lib/dev-server.ts";
+import {
+  type BulkJob,
+  createOrders,
+  numberArgs,
+  sleep,
+  untilAllStarted,
+  untilJobDone,
+  workflowApi,
+} from "./lib/bench.ts";
+import { startDevServer } from "./lib/dev-server.ts";
 
-const { values } = parseArgs({ options: { instances: { type: "string", default: "300" } } });
-const count = Number(values.instances);
+const { instances: count } = numberArgs({ instances: 300 });
 const state = mkdtempSync(join(tmpdir(), "control-plane-resume-"));
 const logPath = "bench/results/bulk-resume.log";
 
-type Job = {
-  id: string;
-  status: string;
-  total: number;
-  succeeded: number;
-  skipped: number;
-  failed: number;
-  pending: number;
-};
 type Result = { instance_id: string; outcome: string; reason: string | null; attempts: number };
 
-function client(server: DevServer) {
-  const headers = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
-  const workflow = `${server.baseUrl}/accounts/${server.accountId}/workflows/order-approval`;
-  return async function call<T>(
-    path: string,
-    init?: RequestInit,
-  ): Promise<{ result: T; result_info?: { cursor?: string } }> {
-    const response = await fetch(`${workflow}${path}`, { headers, ...init });
-    const body = (await response.json()) as { success: boolean; result: T; result_info?: { cursor?: string } };
-    if (!response.ok || !body.success) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
-    return body;
-  };
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let server = await startDevServer({ logPath, persistTo: state });
 try {
-  let call = client(server);
+  let call = workflowApi(server, "order-approval");
   const run = Date.now().toString(36);
   const ids = Array.from({ length: count }, (_, index) => `resume-${run}-${index}`);
-  for (let start = 0; start < ids.length; start += 100) {
-    const batch = ids
-      .slice(start, start + 100)
-      .map((instance_id) => ({ instance_id, params: { orderId: instance_id, amount: 1 } }));
-    await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
-  }
-  while (((await call<{ instances: Record<string, number> }>("")).result.instances.queued ?? 0) > 0) await sleep(500);
-  const { result: job } = await call<Job>("/instances/bulk", {
+  await createOrders(call, ids);
+  await untilAllStarted(call, 500);
+  const { result: job } = await call<BulkJob>("/instances/bulk", {
     method: "POST",
     body: JSON.stringify({ action: "terminate", instance_ids: ids }),
   });
   console.log(`Job ${job.id}: terminating ${job.total} instances`);
 
-  let before: Job;
+  let before: BulkJob;
   do {
     await sleep(100);
-    before = (await call<Job>(`/bulk/${job.id}`)).result;
+    before = (await call<BulkJob>(`/bulk/${job.id}`)).result;
   } while (before.total - before.pending < Math.ceil(count / 5) && before.status === "running");
   if (before.status !== "running")
     throw new Error(`the job ended before it could be interrupted: ${JSON.stringify(before)}`);
@@ -79,13 +57,9 @@ try {
   );
 
   server = await startDevServer({ logPath, persistTo: state });
-  call = client(server);
+  call = workflowApi(server, "order-approval");
   const restarted = performance.now();
-  let after: Job;
-  do {
-    await sleep(250);
-    after = (await call<Job>(`/bulk/${job.id}`)).result;
-  } while (after.status === "running" || after.status === "queued");
+  const after = await untilJobDone(call, job.id, 250);
   console.log(
     `Restarted on the same state: the job finished ${((performance.now() - restarted) / 1000).toFixed(1)} s later, ${after.status}`,
   );

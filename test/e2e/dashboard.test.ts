@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium } from "./browser.ts";
+import { unique } from "./ids.ts";
 import { untilStatus } from "./poll.ts";
 
 /**
@@ -14,7 +15,6 @@ const { baseUrl, token, accountId } = inject("controlPlane");
 const origin = new URL(baseUrl).origin;
 const account = `${baseUrl}/accounts/${accountId}`;
 const SCREENSHOTS = "test/e2e/.artifacts/screenshots";
-const unique = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 
 let browser: Browser;
 let page: Page;

@@ -1,7 +1,8 @@
 import type { TestProject } from "vitest/node";
-import { startDevServer } from "../../scripts/lib/dev-server.ts";
+import { type DevServer, startDevServer } from "../../scripts/lib/dev-server.ts";
 
-export type ControlPlane = { baseUrl: string; token: string; accountId: string };
+/** Where the tests find `npm run dev`: the DevServer without its controls. */
+type ControlPlane = Omit<DevServer, "stop" | "crash">;
 
 declare module "vitest" {
   export interface ProvidedContext {

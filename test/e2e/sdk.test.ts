@@ -1,11 +1,11 @@
 import Cloudflare from "cloudflare";
 import { describe, expect, inject, it } from "vitest";
+import { unique } from "./ids.ts";
 import { untilStatus } from "./poll.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
 const cloudflare = new Cloudflare({ apiToken: token, baseURL: baseUrl, maxRetries: 0 });
 const account_id = accountId;
-const unique = (prefix: string) => `${prefix}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
 
 async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];

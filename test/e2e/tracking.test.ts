@@ -1,8 +1,7 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import Cloudflare from "cloudflare";
 import { describe, expect, inject, it } from "vitest";
-import { untilStatus } from "./poll.ts";
+import { until, untilStatus } from "./poll.ts";
+import { runWrangler } from "./wrangler-cli.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
 const cloudflare = new Cloudflare({ apiToken: token, baseURL: baseUrl, maxRetries: 0 });
@@ -14,18 +13,21 @@ async function counts() {
 }
 
 async function listedAs(status: "waiting" | "complete", id: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    for await (const instance of cloudflare.workflows.instances.list(workflow_name, {
-      account_id,
-      status,
-      per_page: 100,
-    })) {
-      if (instance.id === id) return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`${id} was not listed as ${status}`);
+  await until(
+    async () => {
+      for await (const instance of cloudflare.workflows.instances.list(workflow_name, {
+        account_id,
+        status,
+        per_page: 100,
+      })) {
+        if (instance.id === id) return true;
+      }
+      return false;
+    },
+    (listed) => listed,
+    20_000,
+    () => `${id} was not listed as ${status}`,
+  );
 }
 
 describe("a tracked order under npm run dev", () => {
@@ -41,10 +43,12 @@ describe("a tracked order under npm run dev", () => {
     expect(waiting.waiting).toBe((before.waiting ?? 0) + 1);
 
     // Waiting first on the two-second sleep, then on the approval.
-    const details = await untilStatus(async () => {
-      const current = await cloudflare.workflows.instances.get(id, { account_id, workflow_name });
-      return { ...current, status: current.steps.length === 4 ? current.status : "still on its sleep" };
-    }, "waiting");
+    const details = await until(
+      () => cloudflare.workflows.instances.get(id, { account_id, workflow_name }),
+      (current) => current.steps.length === 4 && current.status === "waiting",
+      30_000,
+      (last) => `still ${last?.status} with ${last?.steps.length} steps after 30000 ms, waiting for the approval`,
+    );
     expect(details.steps.map((step) => ("name" in step ? step.name : step.type))).toEqual([
       "validate order-1",
       "reserve inventory-1",
@@ -56,19 +60,7 @@ describe("a tracked order under npm run dev", () => {
       expect.objectContaining({ success: true, error: null }),
     ]);
 
-    const { stdout } = await promisify(execFile)(
-      "wrangler",
-      ["workflows", "instances", "describe", workflow_name, id],
-      {
-        env: {
-          ...process.env,
-          CLOUDFLARE_API_BASE_URL: baseUrl,
-          CLOUDFLARE_API_TOKEN: token,
-          CLOUDFLARE_ACCOUNT_ID: accountId,
-          WRANGLER_SEND_METRICS: "false",
-        },
-      },
-    );
+    const { stdout } = await runWrangler("instances", "describe", workflow_name, id);
     expect(stdout).toMatch(/Status:\s+⏰ Waiting/);
     expect(stdout).toContain("reserve inventory-1");
     expect(stdout).toContain("wait for approval-1");

@@ -1,24 +1,8 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { untilStatus } from "./poll.ts";
+import { wrangler } from "./wrangler-cli.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
-const run = promisify(execFile);
-
-/** Runs `wrangler workflows …` against the control plane, as a user with these variables set would. */
-async function wrangler(...args: string[]): Promise<string> {
-  const { stdout, stderr } = await run("wrangler", ["workflows", ...args], {
-    env: {
-      ...process.env,
-      CLOUDFLARE_API_BASE_URL: baseUrl,
-      CLOUDFLARE_API_TOKEN: token,
-      CLOUDFLARE_ACCOUNT_ID: accountId,
-      WRANGLER_SEND_METRICS: "false",
-    },
-  });
-  return stdout + stderr;
-}
 
 /** Reads an instance straight from the REST API, to check what wrangler did. */
 async function instance(workflow: string, id: string): Promise<{ status: string; output: unknown }> {

@@ -1,4 +1,5 @@
 import { env, exports } from "cloudflare:workers";
+import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { Message, ResultInfo } from "../../src/lib/envelope";
 
 export const ACCOUNT = env.ACCOUNT_ID;
@@ -62,6 +63,40 @@ export async function putWorkflow(name: string, body: Record<string, unknown> = 
   });
   if (response.status !== 200) throw new Error(`put failed: ${JSON.stringify(response.body)}`);
   return response.body.result;
+}
+
+/** A workflow's instance counts by status, as GET /workflows/:name reports them. */
+export async function counts(workflow: string): Promise<Record<InstanceStatus, number>> {
+  const response = await api<{ instances: Record<InstanceStatus, number> }>("GET", `/workflows/${workflow}`);
+  return response.body.result.instances;
+}
+
+export type MintedToken = { id: string; name: string; status: string; value: string; permissions: string[] };
+
+/** Creates an API token through the API; the answer is the only one that shows its secret. */
+export async function mintToken(body: Record<string, unknown>): Promise<MintedToken> {
+  const response = await api<MintedToken>("POST", "/tokens", { body });
+  if (response.status !== 200) throw new Error(JSON.stringify(response.body));
+  return response.body.result;
+}
+
+export type AuditRecord = {
+  id: number;
+  actor: { type: string; id: string; name: string };
+  action: string;
+  workflow_name: string | null;
+  instance_id: string | null;
+  request_id: string;
+  outcome: string;
+  status: number;
+  error_code: number | null;
+  reason: string | null;
+  detail: Record<string, unknown> | null;
+};
+
+/** Up to 100 audit records, newest first, filtered by `query`. */
+export async function audit(query: string): Promise<AuditRecord[]> {
+  return (await api<AuditRecord[]>("GET", `/audit?per_page=100&${query}`)).body.result;
 }
 
 /** Asserts an error envelope and returns its first error. */

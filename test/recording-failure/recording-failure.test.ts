@@ -7,7 +7,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import worker from "../../src/index";
-import { api, createInstance, uniqueId } from "../helpers/api";
+import { api, counts, createInstance, uniqueId } from "../helpers/api";
 
 // In this project CONTROL_PLANE is a plain fetch service, so every report a tracked workflow
 // sends fails (see vitest.config.ts).
@@ -17,11 +17,6 @@ type Summary = { id: string; status: string; started_on: string | null; ended_on
 async function indexed(id: string): Promise<Summary | undefined> {
   const response = await api<Summary[]>("GET", `/workflows/hello-world/instances?id_prefix=${id}`);
   return response.body.result.find((summary) => summary.id === id);
-}
-
-async function counts() {
-  const response = await api<{ instances: Record<"queued" | "complete", number> }>("GET", "/workflows/hello-world");
-  return response.body.result.instances;
 }
 
 describe("recording failures", () => {
@@ -42,7 +37,7 @@ describe("reconciliation", () => {
     await createInstance("hello-world", { instance_id: id, params: { name: "cron" } });
     await instance.waitForStatus("complete");
     expect((await indexed(id))?.status).toBe("queued");
-    const before = await counts();
+    const before = await counts("hello-world");
 
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ cron: "* * * * *", scheduledTime: Date.now() }), env, ctx);
@@ -51,7 +46,7 @@ describe("reconciliation", () => {
     const entry = await indexed(id);
     expect(entry).toMatchObject({ status: "complete" });
     expect(entry?.ended_on).not.toBeNull();
-    const after = await counts();
+    const after = await counts("hello-world");
     expect(after.queued).toBe(before.queued - 1);
     expect(after.complete).toBe(before.complete + 1);
   });

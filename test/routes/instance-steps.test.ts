@@ -1,7 +1,7 @@
 import { introspectWorkflow, introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { api, createInstance, errorOf, putWorkflow, uniqueId } from "../helpers/api";
+import { api, counts, createInstance, errorOf, putWorkflow, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
 type Summary = { id: string; status: string; trigger_source: string; version_id: string };
@@ -20,11 +20,6 @@ const ORDER = { orderId: "order-9", amount: 12 };
 async function listed(workflow: string, query: string): Promise<Summary[]> {
   const response = await api<Summary[]>("GET", `/workflows/${workflow}/instances?per_page=100&${query}`);
   return response.body.result;
-}
-
-async function counts(workflow: string) {
-  const response = await api<{ instances: Record<string, number> }>("GET", `/workflows/${workflow}`);
-  return response.body.result.instances;
 }
 
 describe("GET /workflows/:workflow_name/instances/:instance_id with steps", () => {

@@ -1,7 +1,8 @@
 import { introspectWorkflow, introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { api, createInstance, errorOf, putWorkflow, uniqueId } from "../helpers/api";
+import { api, counts, createInstance, errorOf, putWorkflow, uniqueId } from "../helpers/api";
+import { journal } from "../helpers/journal";
 
 type Summary = { id: string; status: string; created_on: string; trigger_source: string };
 type Details = {
@@ -17,12 +18,6 @@ type Details = {
 };
 
 const ORDER = { orderId: "order-42", amount: 99.5 };
-
-/** Counts of a workflow, as GET /workflows/:name reports them. */
-async function counts(workflow: string) {
-  const response = await api<{ instances: Record<"queued" | "complete", number> }>("GET", `/workflows/${workflow}`);
-  return response.body.result.instances;
-}
 
 describe("POST /workflows/:workflow_name/instances", () => {
   it("creates an instance that runs on the Workflow binding", async ({ expect }) => {
@@ -395,8 +390,8 @@ describe("DELETE /workflows/:workflow_name/instances/:instance_id", () => {
     expect(errorOf(await api("GET", `/workflows/hello-world/instances/${id}`))).toMatchObject({ status: 404 });
     const listed = await api<Summary[]>("GET", "/workflows/hello-world/instances?per_page=100");
     expect(listed.body.result.map((summary) => summary.id)).not.toContain(id);
-    const journal = await env.INSTANCE_JOURNAL.getByName(`hello-world/${id}`).snapshot();
-    expect(journal.stepCount).toBe(0);
+    const snapshot = await journal("hello-world", id).snapshot();
+    expect(snapshot.stepCount).toBe(0);
   });
 
   it("answers 404 for an unknown instance", async ({ expect }) => {

@@ -1,35 +1,14 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
+import { type AuditRecord, api, audit, createInstance, errorOf, mintToken, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
 type Token = { id: string; name: string; status: string; value?: string; permissions: string[] };
-type AuditRecord = {
-  id: number;
-  actor: { type: string; id: string; name: string };
-  action: string;
-  workflow_name: string | null;
-  instance_id: string | null;
-  request_id: string;
-  outcome: string;
-  status: number;
-  error_code: number | null;
-  reason: string | null;
-  detail: Record<string, unknown> | null;
-};
-
-async function mint(body: Record<string, unknown>) {
-  return (await api<Token>("POST", "/tokens", { body })).body.result;
-}
-
-async function audit(query: string): Promise<AuditRecord[]> {
-  return (await api<AuditRecord[]>("GET", `/audit?per_page=100&${query}`)).body.result;
-}
 
 describe("POST /tokens", () => {
   it("shows the secret once and keeps only its hash", async ({ expect }) => {
-    const created = await mint({ name: "ci", permissions: ["read"] });
+    const created = await mintToken({ name: "ci", permissions: ["read"] });
     expect(created).toMatchObject({ name: "ci", status: "active", permissions: ["read"] });
     expect(created.value).toMatch(/^cpt_[A-Za-z0-9_-]{43}$/);
     const secret = created.value ?? "";
@@ -56,7 +35,7 @@ describe("POST /tokens", () => {
 
 describe("DELETE /tokens/:token_id", () => {
   it("revokes a token at once", async ({ expect }) => {
-    const created = await mint({ name: "to-revoke", permissions: ["edit"] });
+    const created = await mintToken({ name: "to-revoke", permissions: ["edit"] });
     expect((await api("GET", "/workflows", { token: created.value ?? "" })).status).toBe(200);
     const revoked = await api<Token>("DELETE", `/tokens/${created.id}`);
     expect(revoked.body.result.status).toBe("revoked");
@@ -75,7 +54,7 @@ describe("DELETE /tokens/:token_id", () => {
 
 describe("GET /audit", () => {
   it("records who changed what, with the request id, outcome and reason, and never a secret", async ({ expect }) => {
-    const operator = await mint({ name: "night-shift", permissions: ["edit"] });
+    const operator = await mintToken({ name: "night-shift", permissions: ["edit"] });
     const id = uniqueId("audited");
     await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
     const created = await api<{ id: string }>("POST", "/workflows/hello-world/instances", {

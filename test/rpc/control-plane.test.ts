@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { ControlPlane } from "../../src/rpc/control-plane";
 import { ControlPlaneError } from "../../src/rpc/errors";
-import { api, errorOf, uniqueId } from "../helpers/api";
+import { api, audit, errorOf, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
 const controlPlane = env.CONTROL_PLANE;
@@ -89,13 +89,7 @@ describe("ControlPlane over a service binding", () => {
     await instance.waitForStatus("complete");
     await rpcError(controlPlane.changeInstanceStatus("hello-world", id, { status: "pause", reason: "testing" }));
     const trail = await eventually(async () => {
-      const response = await api<
-        { action: string; actor: { id: string }; outcome: string; reason: string | null; instance_id: string | null }[]
-      >(
-        "GET",
-        "https://control-plane.test/client/v4/accounts/00000000000000000000000000000000/audit?workflow=hello-world&per_page=100",
-      );
-      const mine = response.body.result.filter((record) => record.instance_id === id);
+      const mine = (await audit("workflow=hello-world")).filter((record) => record.instance_id === id);
       if (mine.length < 2) throw new Error("not recorded yet");
       return mine;
     });

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import { ACCOUNT, api, errorOf } from "../helpers/api";
+import { ACCOUNT, api, errorOf, mintToken } from "../helpers/api";
 
 /**
  * Every route of the OpenAPI document, crossed with every way a caller can lack the right to
@@ -23,12 +23,6 @@ const PARAMS: Record<string, string> = {
 
 let routes: Route[] = [];
 const tokens: Record<"read" | "events" | "otherWorkflow" | "revoked" | "expired" | "edit", Token> = {} as never;
-
-async function mint(body: Record<string, unknown>): Promise<Token> {
-  const response = await api<Token>("POST", "/tokens", { body });
-  if (response.status !== 200) throw new Error(JSON.stringify(response.body));
-  return response.body.result;
-}
 
 /** Row counts of every table, and the counts' sum: what "the store is unchanged" compares. */
 async function storeFingerprint(): Promise<string> {
@@ -64,18 +58,18 @@ beforeAll(async () => {
       workflow: path.includes("{workflow_name}"),
     })),
   );
-  tokens.read = await mint({ name: "ci-reader", permissions: ["read"] });
-  tokens.events = await mint({
+  tokens.read = await mintToken({ name: "ci-reader", permissions: ["read"] });
+  tokens.events = await mintToken({
     name: "partner",
     permissions: ["events"],
     workflows: ["order-approval"],
     event_types: ["approval"],
   });
-  tokens.otherWorkflow = await mint({ name: "hello-only", permissions: ["edit"], workflows: ["hello-world"] });
-  tokens.edit = await mint({ name: "operator", permissions: ["edit"] });
-  tokens.revoked = await mint({ name: "revoked", permissions: ["edit"] });
+  tokens.otherWorkflow = await mintToken({ name: "hello-only", permissions: ["edit"], workflows: ["hello-world"] });
+  tokens.edit = await mintToken({ name: "operator", permissions: ["edit"] });
+  tokens.revoked = await mintToken({ name: "revoked", permissions: ["edit"] });
   await api("DELETE", `/tokens/${tokens.revoked.id}`);
-  tokens.expired = await mint({
+  tokens.expired = await mintToken({
     name: "short-lived",
     permissions: ["edit"],
     expires_on: new Date(Date.now() + 1000).toISOString(),

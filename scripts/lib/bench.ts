@@ -1,0 +1,105 @@
+/**
+ * What the benchmarks and scripts/bulk-resume-check.ts share: their numeric flags, a dev server
+ * with the bench routes, and calls to its REST API with its admin token.
+ */
+import { parseArgs } from "node:util";
+import { type DevServer, startDevServer } from "./dev-server.ts";
+
+/** Parses `--name <number>` flags, each with its default; unknown flags are refused. */
+export function numberArgs<Name extends string>(defaults: Record<Name, number>): Record<Name, number> {
+  const names = Object.keys(defaults) as Name[];
+  const { values } = parseArgs({
+    options: Object.fromEntries(
+      names.map((name) => [name, { type: "string" as const, default: String(defaults[name]) }]),
+    ),
+  });
+  return Object.fromEntries(names.map((name) => [name, Number(values[name])])) as Record<Name, number>;
+}
+
+/** `npm run dev` with the /__bench routes (src/bench/routes.ts) switched on. */
+export function startBenchServer(logPath: string): Promise<DevServer> {
+  return startDevServer({ logPath, flags: ["--var", "BENCH_ROUTES:true"] });
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function headersOf(server: DevServer) {
+  return { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
+}
+
+/** Fetches any URL of the server with its token, and throws unless the answer is 2xx. */
+export function accountApi(server: DevServer) {
+  const headers = headersOf(server);
+  async function request(url: string, init?: RequestInit): Promise<Response> {
+    const response = await fetch(url, { headers, ...init });
+    if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+    return response;
+  }
+  return {
+    origin: new URL(server.baseUrl).origin,
+    /** The REST API's URL for the server's account. */
+    account: `${server.baseUrl}/accounts/${server.accountId}`,
+    request,
+    /** The answer's JSON body. */
+    json: async <T>(url: string, init?: RequestInit): Promise<T> => (await request(url, init)).json() as Promise<T>,
+  };
+}
+
+type Envelope<T> = { success: boolean; result: T; result_info?: { cursor?: string } };
+export type WorkflowApi = <T>(path: string, init?: RequestInit) => Promise<Envelope<T>>;
+
+/** Calls `path` under one workflow's URL; throws unless the answer is 2xx with `success`. */
+export function workflowApi(server: DevServer, workflow: string): WorkflowApi {
+  const headers = headersOf(server);
+  const base = `${server.baseUrl}/accounts/${server.accountId}/workflows/${workflow}`;
+  return async <T>(path: string, init?: RequestInit) => {
+    const response = await fetch(`${base}${path}`, { headers, ...init });
+    const body = (await response.json()) as Envelope<T>;
+    if (!response.ok || !body.success) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+}
+
+/** The workflow's instance counts by status. */
+export async function instanceCounts(call: WorkflowApi): Promise<Record<string, number>> {
+  return (await call<{ instances: Record<string, number> }>("")).result.instances;
+}
+
+/** Creates order-approval instances with these ids, 100 a batch; `onBatch` hears the running total. */
+export async function createOrders(
+  call: WorkflowApi,
+  ids: string[],
+  onBatch: (created: number) => void = () => {},
+): Promise<void> {
+  for (let start = 0; start < ids.length; start += 100) {
+    const batch = ids
+      .slice(start, start + 100)
+      .map((instance_id) => ({ instance_id, params: { orderId: instance_id, amount: 1 } }));
+    await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
+    onBatch(start + 100);
+  }
+}
+
+/** Waits until none of the workflow's instances is queued, looking every `intervalMs`. */
+export async function untilAllStarted(call: WorkflowApi, intervalMs: number): Promise<void> {
+  while (((await instanceCounts(call)).queued ?? 0) > 0) await sleep(intervalMs);
+}
+
+export type BulkJob = {
+  id: string;
+  status: string;
+  total: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+};
+
+/** Reads the bulk job every `intervalMs` until it is neither queued nor running. */
+export async function untilJobDone(call: WorkflowApi, id: string, intervalMs: number): Promise<BulkJob> {
+  for (;;) {
+    const { result: job } = await call<BulkJob>(`/bulk/${id}`);
+    if (job.status !== "queued" && job.status !== "running") return job;
+    await sleep(intervalMs);
+  }
+}
