@@ -1,6 +1,7 @@
 import type { RequestIdVariables } from "hono/request-id";
 import type { Principal } from "./access/principal";
 import type { RequestTarget } from "./access/requests";
+import type { AuditFacts } from "./services/audit/operations";
 import type { Deps } from "./services/deps";
 
 /** Hono's typing of this Worker: bindings from `wrangler types`, per-request variables. */
@@ -10,8 +11,9 @@ export type AppEnv = {
     deps: Deps;
     principal: Principal;
     target: RequestTarget;
-    /** Noted by handlers for the audit trail. */
-    auditReason?: string;
-    auditDetail?: Record<string, unknown>;
+    /** What the audit trail records of this call, noted by its handler. */
+    audit?: AuditFacts;
+    /** The error code the call was answered with, set where errors become responses. */
+    errorCode?: number;
   };
 };

@@ -3,7 +3,6 @@
  * to the Workflows it manages.
  */
 import { createApp } from "./app";
-import { benchRoute } from "./bench/routes";
 import { createDeps } from "./services/deps";
 import { reconcile } from "./services/instances";
 
@@ -20,7 +19,5 @@ export default {
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(reconcile(createDeps(env, ctx)));
   },
-  async fetch(request, env, ctx) {
-    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

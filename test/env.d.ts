@@ -8,3 +8,9 @@ declare namespace Cloudflare {
     ORDER_SERVICE: Fetcher;
   }
 }
+
+/** Vite's raw imports: the text of a file (test/docs.test.ts reads docs/api.md). */
+declare module "*?raw" {
+  const text: string;
+  export default text;
+}

@@ -37,7 +37,7 @@ export type Version = {
   class_name: string;
   script_name: string;
   created_on: string;
-  limits?: { steps?: number };
+  limits?: { steps?: number | undefined };
   default_retention?: { success_retention?: number; error_retention?: number };
 };
 

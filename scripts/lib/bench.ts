@@ -16,9 +16,9 @@ export function numberArgs<Name extends string>(defaults: Record<Name, number>):
   return Object.fromEntries(names.map((name) => [name, Number(values[name])])) as Record<Name, number>;
 }
 
-/** `npm run dev` with the /__bench routes (src/bench/routes.ts) switched on. */
+/** `npm run dev` serving bench/worker.ts: the control plane plus the /__bench routes. */
 export function startBenchServer(logPath: string): Promise<DevServer> {
-  return startDevServer({ logPath, flags: ["--var", "BENCH_ROUTES:true"] });
+  return startDevServer({ logPath, flags: ["bench/worker.ts"] });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

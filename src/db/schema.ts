@@ -3,7 +3,7 @@ import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "driz
 import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
 
 /** Step limits of a version, as in Cloudflare's `limits` object. */
-export type WorkflowLimits = { steps?: number };
+export type WorkflowLimits = { steps?: number | undefined };
 
 /** Retention of finished instances, in milliseconds. */
 export type Retention = { error_retention?: number; success_retention?: number };

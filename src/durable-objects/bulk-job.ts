@@ -1,13 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { chunk, createDb } from "../db/client";
+import { createDb } from "../db/client";
 import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
+import type { BulkFilter, BulkJobSpec, BulkJobView, BulkResult, ItemOutcome } from "../domain/bulk";
+import type { ErrorInfo } from "../domain/errors";
 import type { InstanceStatus } from "../domain/instance-status";
+import { forEachConcurrently } from "../lib/concurrency";
+import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import { applyToInstance, type ItemResult } from "../services/bulk/apply";
 import { createDeps } from "../services/deps";
-import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
-import type { ErrorInfo } from "../tracking/events";
+import { writeSummaries } from "../services/instances/summary";
+import { migrateSqlite } from "./sqlite-schema";
 
 /**
  * Items acted on per alarm. Between chunks a cancel takes effect, progress is durable, and the
@@ -20,53 +24,6 @@ export const BULK_CONCURRENCY = 25;
 const MAX_ATTEMPTS = 5;
 /** A job never sealed by its creator (the request died) fails after this long. */
 const ACCEPT_TIMEOUT_MS = 5 * 60_000;
-
-export type BulkFilter = {
-  status?: InstanceStatus[] | undefined;
-  date_start?: string | undefined;
-  date_end?: string | undefined;
-};
-
-export type BulkJobSpec = {
-  id: string;
-  workflowName: string;
-  kind: BulkJobKind;
-  action: BulkAction;
-  filter: BulkFilter | null;
-  createdOn: number;
-};
-
-/** A job as the API returns it. */
-export type BulkJobView = {
-  id: string;
-  workflow_name: string;
-  kind: BulkJobKind;
-  action: BulkAction;
-  status: BulkJobStatus;
-  total: number;
-  succeeded: number;
-  skipped: number;
-  failed: number;
-  pending: number;
-  created_on: string;
-  started_on: string | null;
-  ended_on: string | null;
-  filter: BulkFilter | null;
-  ids_count: number | null;
-};
-
-export type ItemOutcome = "succeeded" | "skipped" | "failed" | "pending";
-
-/** One row of a job's ledger. */
-export type BulkResult = {
-  instance_id: string;
-  outcome: ItemOutcome;
-  reason: string | null;
-  error: ErrorInfo | null;
-  status_before: InstanceStatus | null;
-  status_after: InstanceStatus | null;
-  attempts: number;
-};
 
 type JobRow = {
   id: string;
@@ -94,7 +51,9 @@ type ItemRow = {
   in_flight: number;
 };
 
-const SCHEMA = `
+/** The job's SQLite schema, one migration per version (see `migrateSqlite`). */
+const MIGRATIONS = [
+  `
   CREATE TABLE IF NOT EXISTS job (
     id TEXT PRIMARY KEY,
     workflow_name TEXT NOT NULL,
@@ -121,7 +80,8 @@ const SCHEMA = `
     next_attempt_at INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX IF NOT EXISTS items_by_outcome ON items (outcome, seq);
-`;
+`,
+];
 
 /**
  * One bulk job: its frozen target list and its ledger, in SQLite, worked through from alarms a
@@ -135,7 +95,7 @@ export class BulkJob extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(SCHEMA);
+    migrateSqlite(ctx.storage, MIGRATIONS);
   }
 
   /** Creates the job, not yet sealed: targets are appended next. */
@@ -198,7 +158,7 @@ export class BulkJob extends DurableObject<Env> {
       instance_id: row.instance_id,
       outcome: row.outcome ?? "pending",
       reason: row.reason,
-      error: row.error === null ? null : (JSON.parse(row.error) as ErrorInfo),
+      error: readStoredJson<ErrorInfo>(row.error),
       status_before: row.status_before,
       status_after: row.status_after,
       attempts: row.attempts,
@@ -260,37 +220,34 @@ export class BulkJob extends DurableObject<Env> {
       due.at(-1)?.seq ?? 0,
       now,
     );
-    const deps = createDeps(this.env);
+    const deps = createDeps(this.env, this.ctx);
     const bound = deps.engines.bindingFor(job.workflow_name);
     const results = new Map<number, ItemResult>();
-    const queue = [...due];
-    const worker = async () => {
-      for (let item = queue.shift(); item; item = queue.shift()) {
-        results.set(
-          item.seq,
-          bound
-            ? await applyToInstance(deps, bound.engine, {
-                jobId: job.id,
-                workflowName: job.workflow_name,
-                action: job.action,
-                instanceId: item.instance_id,
-                interrupted: item.in_flight === 1,
-                createdOn: now,
-              })
-            : {
-                outcome: "failed",
-                error: { name: "Error", message: "the workflow has no binding in this deployment" },
-                before: null,
-              },
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: BULK_CONCURRENCY }, worker));
+    await forEachConcurrently(due, BULK_CONCURRENCY, async (item) => {
+      results.set(
+        item.seq,
+        bound
+          ? await applyToInstance(deps, bound.engine, {
+              jobId: job.id,
+              workflowName: job.workflow_name,
+              action: job.action,
+              instanceId: item.instance_id,
+              interrupted: item.in_flight === 1,
+              createdOn: now,
+            })
+          : {
+              outcome: "failed",
+              error: { name: "Error", message: "the workflow has no binding in this deployment" },
+              before: null,
+            },
+      );
+    });
 
     const summaries = [...results.values()].flatMap((result) =>
       "summary" in result && result.summary ? [result.summary] : [],
     );
-    await this.#writeIndex(summaries);
+    // One D1 batch: a chunk holds at most CHUNK items.
+    await writeSummaries(createDb(this.env.DB), summaries);
     this.ctx.storage.transactionSync(() => {
       for (const item of due) {
         const result = results.get(item.seq);
@@ -331,12 +288,6 @@ export class BulkJob extends DurableObject<Env> {
     );
   }
 
-  /** The index rows of a chunk, in D1 batches (at most 100 statements each). */
-  async #writeIndex(summaries: SummaryUpdate[]): Promise<void> {
-    const db = createDb(this.env.DB);
-    for (const part of chunk(summaries, 100)) await writeSummaries(db, part);
-  }
-
   async #finish(status: Extract<BulkJobStatus, "complete" | "cancelled" | "failed">): Promise<void> {
     const endedOn = Date.now();
     this.#sql.exec("UPDATE job SET status = ?, ended_on = ?", status, endedOn);
@@ -367,7 +318,7 @@ export class BulkJob extends DurableObject<Env> {
         .toArray()
         .map((row) => [row.outcome ?? "pending", row.n]),
     );
-    const filter = job.filter === null ? null : (JSON.parse(job.filter) as BulkFilter);
+    const filter = readStoredJson<BulkFilter>(job.filter);
     const total = (counts.succeeded ?? 0) + (counts.skipped ?? 0) + (counts.failed ?? 0) + (counts.pending ?? 0);
     return {
       id: job.id,

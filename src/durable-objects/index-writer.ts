@@ -1,6 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
+import { readStoredJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
+import { migrateSqlite } from "./sqlite-schema";
+
+/** The writer's SQLite schema, one migration per version (see `migrateSqlite`). */
+const MIGRATIONS = [
+  "CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, summary TEXT NOT NULL)",
+];
 
 /** How many writers share the index's report traffic; each commits in batches. */
 const INDEX_WRITER_SHARDS = 16;
@@ -23,9 +30,7 @@ export class IndexWriter extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(
-      "CREATE TABLE IF NOT EXISTS pending (key TEXT PRIMARY KEY, revision INTEGER NOT NULL, summary TEXT NOT NULL)",
-    );
+    migrateSqlite(ctx.storage, MIGRATIONS);
   }
 
   async enqueue(updates: SummaryUpdate[]): Promise<void> {
@@ -55,7 +60,7 @@ export class IndexWriter extends DurableObject<Env> {
     if (rows.length === 0) return 0;
     await writeSummaries(
       createDb(this.env.DB),
-      rows.map((row) => JSON.parse(row.summary) as SummaryUpdate),
+      rows.map((row) => readStoredJson<SummaryUpdate>(row.summary)),
     );
     // A newer summary that arrived during the write stays for the next batch.
     for (const row of rows) {

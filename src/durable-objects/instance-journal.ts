@@ -1,48 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
+import type { ErrorInfo } from "../domain/errors";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../domain/instance-status";
-import { jsonText, parseJson } from "../lib/json";
+import type { JournalSnapshot, Observation, StepDetail, StepPage, StepQuery } from "../domain/journal";
+import { jsonText, readStoredJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
-import type { ErrorInfo, InstanceEvent, InstanceReport } from "../tracking/events";
+import type { InstanceEvent, InstanceReport } from "../tracking/events";
 import { indexWriterFor } from "./index-writer";
-import { JOURNAL_SCHEMA, readStep, readSteps, type StepDetail, type StepQuery, type StepRow } from "./journal-log";
-
-/** What the journal knows about its instance as a whole; output and params as JSON text. */
-export type JournalSnapshot = {
-  status: InstanceStatus;
-  queuedAt: number | null;
-  startedAt: number | null;
-  endedAt: number | null;
-  output: string | null;
-  error: ErrorInfo | null;
-  params: string | null;
-  triggerSource: TriggerSource;
-  stepCount: number;
-};
-
-/** Something learned about the instance from outside it: the binding, or an action taken on it. */
-export type Observation = {
-  workflowName: string;
-  instanceId: string;
-  status: InstanceStatus;
-  /** JSON text of the output, when the instance completed. */
-  output: string | null;
-  error: ErrorInfo | null;
-  /** When an index row must be created: when the instance was created, as far as is known. */
-  createdOn: number;
-  action?:
-    | { kind: "terminate"; source: string }
-    | {
-        kind: "restart";
-        from?:
-          | { name: string; count?: number | undefined; type?: "do" | "sleep" | "waitForEvent" | undefined }
-          | undefined;
-        /** `lastStepSeq()` before the restart: steps after it were reported by the new run. */
-        upTo: number;
-      };
-};
-
-export type StepPage = { json: string; count: number };
+import { JOURNAL_MIGRATIONS, readStep, readSteps, type StepRow } from "./journal-log";
+import { migrateSqlite } from "./sqlite-schema";
 
 type InstanceRow = {
   workflow_name: string;
@@ -81,7 +47,7 @@ export class InstanceJournal extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
-    this.#sql.exec(JOURNAL_SCHEMA);
+    migrateSqlite(ctx.storage, JOURNAL_MIGRATIONS);
   }
 
   /** Applies what a tracked workflow reported; the index follows within a flush interval. */
@@ -165,7 +131,7 @@ export class InstanceJournal extends DurableObject<Env> {
       startedAt: row?.started_at ?? null,
       endedAt: row?.ended_at ?? null,
       output: row?.output ?? null,
-      error: parseJson(row?.error ?? null) as ErrorInfo | null,
+      error: readStoredJson<ErrorInfo>(row?.error ?? null),
       params: row?.params ?? null,
       triggerSource: row?.trigger_source ?? "unknown",
       stepCount: steps,
@@ -189,7 +155,7 @@ export class InstanceJournal extends DurableObject<Env> {
   /** Forgets the instance (it was deleted). */
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAll();
-    this.#sql.exec(JOURNAL_SCHEMA);
+    migrateSqlite(this.ctx.storage, JOURNAL_MIGRATIONS);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -450,7 +416,7 @@ export class InstanceJournal extends DurableObject<Env> {
   /** The parts of the instance the index holds, to tell whether a write is due. */
   #summaryKey(): string {
     const row = this.#instance();
-    const errorName = row?.error ? (parseJson(row.error) as ErrorInfo).name : null;
+    const errorName = row?.error ? readStoredJson<ErrorInfo>(row.error).name : null;
     return JSON.stringify([row?.status, row?.started_at, row?.ended_at, errorName]);
   }
 
@@ -473,7 +439,7 @@ export class InstanceJournal extends DurableObject<Env> {
       status: row.status,
       startedOn: row.started_at,
       endedOn: row.ended_at,
-      errorName: row.error ? (parseJson(row.error) as ErrorInfo).name : null,
+      errorName: row.error ? readStoredJson<ErrorInfo>(row.error).name : null,
       checkedOn,
       at: Date.now(),
       createdOn: row.queued_at ?? Date.now(),
@@ -481,11 +447,6 @@ export class InstanceJournal extends DurableObject<Env> {
       params: row.params,
     };
   }
-}
-
-/** The journal of one instance. Workflow names cannot contain "/", so the name is unambiguous. */
-export function journalOf(env: Env, workflowName: string, instanceId: string) {
-  return env.INSTANCE_JOURNAL.getByName(`${workflowName}/${instanceId}`);
 }
 
 const json = jsonText;

@@ -1,12 +1,23 @@
-import { type Json, parseJson as parse } from "../lib/json";
+import type { ErrorInfo } from "../domain/errors";
+import {
+  type Attempt,
+  LOG_OUTPUT_LIMIT,
+  type LogStep,
+  REDACTED,
+  type StepConfig,
+  type StepDetail,
+  type StepQuery,
+} from "../domain/journal";
+import { type Json, parseJson as parse, readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
-import type { ErrorInfo, StepConfig } from "../tracking/events";
 
 /**
- * The journal's SQLite schema. `steps.seq` only grows (AUTOINCREMENT), so after a restart forgets
- * steps the new ones still sort after everything kept.
+ * The journal's SQLite schema, one migration per version (see `migrateSqlite`). `steps.seq` only
+ * grows (AUTOINCREMENT), so after a restart forgets steps the new ones still sort after
+ * everything kept.
  */
-export const JOURNAL_SCHEMA = `
+export const JOURNAL_MIGRATIONS = [
+  `
   CREATE TABLE IF NOT EXISTS instance (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     workflow_name TEXT NOT NULL,
@@ -54,7 +65,8 @@ export const JOURNAL_SCHEMA = `
     error TEXT,
     PRIMARY KEY (step_seq, attempt)
   );
-`;
+`,
+];
 
 export type StepRow = {
   seq: number;
@@ -82,60 +94,6 @@ type AttemptRow = {
   success: number | null;
   error: string | null;
 };
-
-export type Attempt = { start: string | null; end: string | null; success: boolean | null; error: ErrorInfo | null };
-
-/** A step log entry in Cloudflare's instance-log shape. */
-export type LogStep =
-  | {
-      type: "step";
-      name: string;
-      start: string | null;
-      end: string | null;
-      success: boolean | null;
-      config: StepConfig | null;
-      output: Json;
-      output_truncated?: true;
-      attempts: Attempt[];
-    }
-  | {
-      type: "sleep";
-      name: string;
-      start: string | null;
-      end: string | null;
-      finished: boolean;
-      error: ErrorInfo | null;
-    }
-  | {
-      type: "waitForEvent";
-      name: string;
-      start: string | null;
-      end: string | null;
-      finished: boolean;
-      error: ErrorInfo | null;
-      event_type: string | null;
-      output: Json;
-      output_truncated?: true;
-    }
-  | { type: "termination"; trigger: { source: string } };
-
-export type StepQuery = { order: "asc" | "desc"; offset: number; limit: number };
-
-/** A step's full output (JSON text) and state, for `GET …/instances/:id/step`. */
-export type StepDetail = {
-  status: "running" | "waiting" | "complete" | "errored";
-  error: ErrorInfo | null;
-  output: string | null;
-  event_type?: string;
-};
-
-/**
- * Outputs longer than this (characters of JSON) are cut in the log view; the full output is at
- * `GET …/step`.
- */
-export const LOG_OUTPUT_LIMIT = 4096;
-
-export const REDACTED = "[REDACTED]";
 
 /** Reads one page of the log: only `LOG_OUTPUT_LIMIT` characters of each output leave SQLite. */
 export function readSteps(sql: SqlStorage, { order, offset, limit }: StepQuery): LogStep[] {
@@ -169,7 +127,7 @@ function attemptsOf(sql: SqlStorage, rows: StepRow[]): Map<number, Attempt[]> {
       start: toIso(attempt.started_at),
       end: toIso(attempt.ended_at),
       success: flag(attempt.success),
-      error: parse(attempt.error) as ErrorInfo | null,
+      error: readStoredJson<ErrorInfo>(attempt.error),
     });
     bySeq.set(attempt.step_seq, list);
   }
@@ -177,7 +135,7 @@ function attemptsOf(sql: SqlStorage, rows: StepRow[]): Map<number, Attempt[]> {
 }
 
 function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
-  const error = parse(row.error) as ErrorInfo | null;
+  const error = readStoredJson<ErrorInfo>(row.error);
   switch (row.type) {
     case "termination":
       return { type: "termination", trigger: { source: row.trigger_source ?? "unknown" } };
@@ -208,7 +166,7 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
         start: toIso(row.started_at),
         end: toIso(row.ended_at),
         success: flag(row.success),
-        config: parse(row.config) as StepConfig | null,
+        config: readStoredJson<StepConfig>(row.config),
         ...logOutput(row),
         attempts,
       };
@@ -235,7 +193,7 @@ export function readStep(
   if (!row) return null;
   const output = row.redacted ? JSON.stringify(REDACTED) : row.output;
   if (type === "waitForEvent") {
-    const error = parse(row.error) as ErrorInfo | null;
+    const error = readStoredJson<ErrorInfo>(row.error);
     return {
       status: row.settled === 0 ? "waiting" : error ? "errored" : "complete",
       error,
@@ -249,15 +207,15 @@ export function readStep(
   if (attempt !== undefined) {
     const one = attempts.find((candidate) => candidate.attempt === attempt);
     if (!one) return null;
-    const error = parse(one.error) as ErrorInfo | null;
+    const error = readStoredJson<ErrorInfo>(one.error);
     const status = one.ended_at === null ? "running" : one.success ? "complete" : "errored";
     return { status, error, output: status === "complete" ? output : null };
   }
-  const lastError = parse(attempts.at(-1)?.error ?? null) as ErrorInfo | null;
+  const lastError = readStoredJson<ErrorInfo>(attempts.at(-1)?.error ?? null);
   if (row.ended_at === null) return { status: "running", error: lastError, output: null };
   return row.success
     ? { status: "complete", error: null, output }
-    : { status: "errored", error: (parse(row.error) as ErrorInfo | null) ?? lastError, output: null };
+    : { status: "errored", error: readStoredJson<ErrorInfo>(row.error) ?? lastError, output: null };
 }
 
 function flag(value: number | null): boolean | null {

@@ -1,8 +1,8 @@
-import { z } from "@hono/zod-openapi";
 import type { ApiError } from "./errors";
 
 /**
- * Cloudflare's v4 response envelope. Every response body is built here.
+ * Cloudflare's v4 response envelope. Every response body is built here; its schemas for the
+ * OpenAPI document are in src/schemas/envelope.ts.
  * @see https://developers.cloudflare.com/fundamentals/api/how-to/make-api-calls/
  */
 export type Message = { code: number; message: string };
@@ -18,24 +18,41 @@ export type ResultInfo = {
   cursor?: string;
 };
 
+/** A list and its paging facts: what REST's envelope carries and an RPC list method returns. */
+export type ListResult<T> = { result: T[]; result_info: ResultInfo };
+
+export type PagePosition = { page: number; perPage: number; total: number };
+
 export function ok<T>(result: T) {
   return { success: true as const, errors: [] as Message[], messages: [] as Message[], result };
 }
 
-export function okList<T>(result: T[], resultInfo: ResultInfo) {
-  return { ...ok(result), result_info: resultInfo };
+export function listResult<T>(items: T[], resultInfo: ResultInfo): ListResult<T> {
+  return { result: items, result_info: resultInfo };
 }
 
-export type PagePosition = { page: number; perPage: number; total: number };
-
-/** Cloudflare's `result_info` for a page of a page-style list (`page`, `per_page`). */
-export function pageInfo(items: readonly unknown[], { page, perPage, total }: PagePosition): ResultInfo {
-  return { page, per_page: perPage, count: items.length, total_count: total, total_pages: Math.ceil(total / perPage) };
+/** A page of a page-style list (`page`, `per_page`), with Cloudflare's `result_info`. */
+export function pageResult<T>(items: T[], { page, perPage, total }: PagePosition): ListResult<T> {
+  return listResult(items, {
+    page,
+    per_page: perPage,
+    count: items.length,
+    total_count: total,
+    total_pages: Math.ceil(total / perPage),
+  });
 }
 
-/** A page of a page-style list, with Cloudflare's `result_info`. */
-export function okPage<T>(items: T[], position: PagePosition) {
-  return okList(items, pageInfo(items, position));
+/** Runs a page-style list for `page` and `per_page` as a query gives them, and pages its answer. */
+export async function listPage<T>(
+  { page, per_page }: { page: number; per_page: number },
+  list: (page: { page: number; perPage: number }) => Promise<{ items: T[]; total: number }>,
+): Promise<ListResult<T>> {
+  const { items, total } = await list({ page, perPage: per_page });
+  return pageResult(items, { page, perPage: per_page, total });
+}
+
+export function okList<T>({ result, result_info }: ListResult<T>) {
+  return { ...ok(result), result_info };
 }
 
 export function failure(errors: Message[]) {
@@ -44,65 +61,4 @@ export function failure(errors: Message[]) {
 
 export function failureOf(error: ApiError) {
   return failure([{ code: error.code, message: error.message }]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Schemas for the OpenAPI document
-// ---------------------------------------------------------------------------------------------
-
-const MessageSchema = z.object({ code: z.number().int(), message: z.string() });
-
-const ResultInfoSchema = z
-  .object({
-    count: z.number().int(),
-    per_page: z.number().int(),
-    total_count: z.number().int().optional(),
-    page: z.number().int().optional(),
-    total_pages: z.number().int().optional(),
-    cursor: z.string().optional().openapi({ description: "Present while more results remain in this direction." }),
-  })
-  .openapi("ResultInfo");
-
-export function envelopeOf<T extends z.ZodType>(result: T) {
-  return z.object({
-    success: z.literal(true),
-    errors: z.array(MessageSchema),
-    messages: z.array(MessageSchema),
-    result,
-  });
-}
-
-export function listEnvelopeOf<T extends z.ZodType>(item: T) {
-  return envelopeOf(z.array(item)).extend({ result_info: ResultInfoSchema });
-}
-
-export const FailureSchema = z
-  .object({
-    success: z.literal(false),
-    errors: z.array(MessageSchema).min(1),
-    messages: z.array(MessageSchema),
-    result: z.null(),
-  })
-  .openapi("Failure");
-
-/** `responses` entries for a route: the success body plus the failures it can answer with. */
-export function jsonResponse<T extends z.ZodType>(schema: T, description: string) {
-  return { description, content: { "application/json": { schema } } };
-}
-
-const FAILURE_DESCRIPTIONS = {
-  400: "Invalid request",
-  401: "Missing or invalid API token",
-  403: "The token may not act on this account",
-  404: "Not found",
-  409: "The instance is in a state that does not allow this change",
-  413: "Request body too large",
-  500: "Internal error; the message carries the request id",
-} as const;
-
-export function failureResponses<S extends keyof typeof FAILURE_DESCRIPTIONS>(...statuses: S[]) {
-  const all = [401, 403, 500, ...statuses] as const;
-  return Object.fromEntries(
-    all.map((status) => [status, jsonResponse(FailureSchema, FAILURE_DESCRIPTIONS[status])]),
-  ) as Record<S | 401 | 403 | 500, ReturnType<typeof jsonResponse<typeof FailureSchema>>>;
 }

@@ -2,7 +2,7 @@ import type { ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { failure, failureOf } from "./envelope";
-import { ApiError, type ErrorKind } from "./errors";
+import { ApiError, ERRORS, type ErrorKind } from "./errors";
 
 /** Errors Hono's own middleware throws (malformed JSON, body limit, media type), by status. */
 const HTTP_EXCEPTION_KINDS: Partial<Record<number, ErrorKind>> = {
@@ -18,15 +18,10 @@ const HTTP_EXCEPTION_KINDS: Partial<Record<number, ErrorKind>> = {
  * generic 500 that carries only that id.
  */
 export const handleError: ErrorHandler<AppEnv> = (err, c) => {
-  if (err instanceof ApiError) {
-    return c.json(failureOf(err), err.status);
-  }
-  if (err instanceof HTTPException) {
-    const kind = HTTP_EXCEPTION_KINDS[err.status];
-    if (kind) {
-      const message = kind === "invalidRequest" ? `body: ${err.message}` : err.message;
-      return c.json(failureOf(new ApiError(kind, message)), err.status);
-    }
+  const known = apiErrorOf(err);
+  if (known) {
+    c.set("errorCode", known.code);
+    return c.json(failureOf(known), known.status);
   }
   const requestId = c.get("requestId");
   console.error(
@@ -38,8 +33,19 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
       error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
     }),
   );
+  c.set("errorCode", ERRORS.internal.code);
   return c.json(
-    failure([{ code: 10001, message: `Internal error; quote request id ${requestId} when reporting it` }]),
-    500,
+    failure([
+      { code: ERRORS.internal.code, message: `Internal error; quote request id ${requestId} when reporting it` },
+    ]),
+    ERRORS.internal.status,
   );
 };
+
+/** The error meant for the caller that `err` is: ours, or one of Hono's HTTP exceptions. */
+function apiErrorOf(err: Error): ApiError | undefined {
+  if (err instanceof ApiError) return err;
+  const kind = err instanceof HTTPException ? HTTP_EXCEPTION_KINDS[err.status] : undefined;
+  if (!kind) return undefined;
+  return new ApiError(kind, kind === "invalidRequest" ? `body: ${err.message}` : err.message);
+}

@@ -23,7 +23,17 @@ export function jsonText(value: unknown): string | null {
   return JSON.stringify(value) ?? null;
 }
 
-/** The value of JSON text stored by this project (so it is known to be valid). */
+/**
+ * JSON text this project stored itself (in D1, a Durable Object, a page of a journal), read back
+ * as the type it was written as: the one place such text is trusted without being checked.
+ */
+export function readStoredJson<T>(text: string): T;
+export function readStoredJson<T>(text: string | null): T | null;
+export function readStoredJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
+}
+
+/** Stored JSON text as a JSON value; null for none. */
 export function parseJson(text: string | null): Json {
-  return text === null ? null : (JSON.parse(text) as Json);
+  return readStoredJson<Json>(text);
 }

@@ -20,6 +20,7 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result, c
     code: ERRORS.invalidRequest.code,
     message,
   }));
+  c.set("errorCode", ERRORS.invalidRequest.code);
   return c.json(failure(errors), ERRORS.invalidRequest.status);
 };
 

@@ -1,40 +1,46 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { recordAudit } from "../services/audit";
+import type { AuditFacts, FactsOf } from "../services/audit/operations";
+import { recordAudit } from "../services/audit/trail";
 
 /**
  * Records every mutating call once it has been answered (after the response, off its critical
- * path): who, which route, on which workflow and instance, the request id, the outcome, and the
- * reason and details the handler noted. Refused credentials never get this far, so they leave
- * nothing behind.
+ * path): who, the facts its handler noted through `audited` (or, for a call refused before its
+ * handler ran, the route and the workflow and instance its path names), the request id, the
+ * status and the error code the error handler answered with. Refused credentials never get this
+ * far, so they leave nothing behind.
  */
 export function auditTrail(): MiddlewareHandler<AppEnv> {
   return async function auditTrail(c, next) {
     await next();
     if (c.req.method === "GET" || c.req.method === "HEAD") return;
-    const target = c.get("target");
-    const route = c.req.matchedRoutes.at(-1)?.path ?? c.req.path;
-    const errorCode =
-      c.res.status >= 400
-        ? (
-            (await c.res
-              .clone()
-              .json<{ errors?: { code: number }[] }>()
-              .catch(() => ({}))) as { errors?: { code: number }[] }
-          ).errors?.[0]?.code
-        : undefined;
+    const { status: _success, ...facts } = c.get("audit") ?? routeFacts(c);
     c.var.deps.defer(
       recordAudit(c.var.deps.db, {
+        ...facts,
         actor: c.get("principal"),
-        action: `${c.req.method} ${route.replace(/^\/client\/v4\/accounts\/:account_id/, "")}`,
-        workflowName: target?.workflow,
-        instanceId: target?.instanceId,
         requestId: c.get("requestId"),
         status: c.res.status,
-        errorCode,
-        reason: c.get("auditReason"),
-        detail: c.get("auditDetail"),
+        errorCode: c.get("errorCode"),
       }),
     );
+  };
+}
+
+/** Runs a handler's operation, noting its facts for the audit trail before and after. */
+export async function audited<R>(c: Context<AppEnv>, facts: FactsOf<R>, operation: () => Promise<R>): Promise<R> {
+  c.set("audit", facts());
+  const result = await operation();
+  c.set("audit", facts(result));
+  return result;
+}
+
+function routeFacts(c: Context<AppEnv>): AuditFacts {
+  const target = c.get("target");
+  const route = c.req.matchedRoutes.at(-1)?.path ?? c.req.path;
+  return {
+    action: `${c.req.method} ${route.replace(/^\/client\/v4\/accounts\/:account_id/, "")}`,
+    workflowName: target?.workflow,
+    instanceId: target?.instanceId,
   };
 }

@@ -1,10 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { failureResponses, jsonResponse, listEnvelopeOf, okPage } from "../lib/envelope";
+import { createRoute } from "@hono/zod-openapi";
+import { okList, pageResult } from "../lib/envelope";
 import { createRouter } from "../lib/router";
-
-const Account = z
-  .object({ id: z.string(), name: z.string(), type: z.literal("standard") })
-  .openapi("Account", { description: "The one account this deployment serves (ACCOUNT_ID)." });
+import { Account } from "../schemas/accounts";
+import { failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
 
 /**
  * `GET /accounts`, as Cloudflare answers it: wrangler asks it when no account id is configured,
@@ -20,11 +18,13 @@ export const accountRoutes = createRouter().openapi(
   }),
   (c) =>
     c.json(
-      okPage([{ id: c.env.ACCOUNT_ID, name: "Workflow control plane", type: "standard" as const }], {
-        page: 1,
-        perPage: 20,
-        total: 1,
-      }),
+      okList(
+        pageResult([{ id: c.env.ACCOUNT_ID, name: "Workflow control plane", type: "standard" as const }], {
+          page: 1,
+          perPage: 20,
+          total: 1,
+        }),
+      ),
       200,
     ),
 );

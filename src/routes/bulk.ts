@@ -1,9 +1,26 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
-import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList, okPage } from "../lib/envelope";
+import { createRoute } from "@hono/zod-openapi";
+import { listPage, ok, okList } from "../lib/envelope";
 import { createRouter } from "../lib/router";
+import { audited } from "../middleware/audit";
 import {
-  type BulkRequest,
+  BulkBody,
+  BulkJobQuery,
+  bulkRequestOf,
+  IdempotencyHeader,
+  Job,
+  JobParams,
+  Result,
+  ResultsQuery,
+  TerminateAllQuery,
+  TerminateAllResult,
+  TerminateAllState,
+  TerminateBatchBody,
+  TerminateBatchResult,
+} from "../schemas/bulk";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
+import { WorkflowParams } from "../schemas/params";
+import { AUDITED } from "../services/audit/operations";
+import {
   bulkJobResults,
   cancelBulkJob,
   createBulkJob,
@@ -13,110 +30,8 @@ import {
   UNFINISHED,
 } from "../services/bulk/jobs";
 import { findWorkflow } from "../services/workflows";
-import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, UtcDateTime, WorkflowParams } from "./params";
-
-// ---------------------------------------------------------------------------------------------
-// Schemas
-// ---------------------------------------------------------------------------------------------
-
-const Filter = z
-  .object({
-    status: Status.optional(),
-    date_start: UtcDateTime.optional(),
-    date_end: UtcDateTime.optional(),
-  })
-  .openapi("BulkFilter");
-
-export const BulkBody = z
-  .union([
-    z.strictObject({
-      action: z.enum(BULK_ACTIONS),
-      instance_ids: z.array(InstanceId).min(1).max(10_000),
-      reason: Reason,
-    }),
-    z.strictObject({ action: z.enum(BULK_ACTIONS), filter: Filter, reason: Reason }),
-  ])
-  .openapi("BulkRequest", {
-    description: "Either instance_ids (1 to 10,000) or a filter, resolved to ids when the job is accepted.",
-  });
-
-const Job = z
-  .object({
-    id: z.string().uuid(),
-    workflow_name: z.string(),
-    kind: z.enum(BULK_JOB_KINDS),
-    action: z.enum(BULK_ACTIONS),
-    status: z.enum(BULK_JOB_STATUSES),
-    total: z.number().int(),
-    succeeded: z.number().int(),
-    skipped: z.number().int(),
-    failed: z.number().int(),
-    pending: z.number().int(),
-    created_on: Timestamp,
-    started_on: Timestamp.nullable(),
-    ended_on: Timestamp.nullable(),
-    filter: z
-      .object({ status: z.array(Status).optional(), date_start: Timestamp.optional(), date_end: Timestamp.optional() })
-      .nullable(),
-    ids_count: z.number().int().nullable(),
-  })
-  .openapi("BulkJob");
-
-const Outcome = z.enum(["succeeded", "skipped", "failed", "pending"]);
-
-const Result = z
-  .object({
-    instance_id: z.string(),
-    outcome: Outcome,
-    reason: z
-      .string()
-      .nullable()
-      .openapi({ description: "Why an item was skipped (already terminated, not found, …)." }),
-    error: z.object({ name: z.string(), message: z.string() }).nullable(),
-    status_before: Status.nullable(),
-    status_after: Status.nullable(),
-    attempts: z.number().int(),
-  })
-  .openapi("BulkResult");
-
-const JobParams = WorkflowParams.extend({
-  job_id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: "job_id", in: "path" } }),
-});
-
-const IdempotencyHeader = z.object({
-  "idempotency-key": z
-    .string()
-    .min(1)
-    .max(255)
-    .optional()
-    .openapi({
-      param: { name: "idempotency-key", in: "header" },
-      description: "A retry with the same key returns the same job.",
-    }),
-});
-
-export const ResultsQuery = cursorQuery({ cursorLength: 32, maxPerPage: 1000, defaultPerPage: 100 }).extend({
-  outcome: Outcome.optional().openapi({ param: { name: "outcome", in: "query" } }),
-});
 
 const WORKFLOW = "/accounts/{account_id}/workflows/{workflow_name}";
-
-/** The job a validated bulk body asks for (the filter's dates as ISO text, one status as a list). */
-export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
-  if ("instance_ids" in body) return { action: body.action, instance_ids: body.instance_ids };
-  const { status, date_start, date_end } = body.filter;
-  return {
-    action: body.action,
-    filter: {
-      ...(status ? { status: [status] } : {}),
-      ...(date_start ? { date_start: date_start.toISOString() } : {}),
-      ...(date_end ? { date_end: date_end.toISOString() } : {}),
-    },
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Routes (registered before the instance routes, so /instances/terminate is not an instance id)
@@ -137,19 +52,14 @@ export const bulkRoutes = createRouter()
       responses: { 202: jsonResponse(envelopeOf(Job), "The job, accepted"), ...failureResponses(400, 404, 409) },
     }),
     async (c) => {
+      const { workflow_name } = c.req.valid("param");
       const body = c.req.valid("json");
-      const request = bulkRequestOf(body);
-      const created = await createBulkJob(c.var.deps, c.req.valid("param").workflow_name, request, {
-        kind: "bulk",
-        idempotencyKey: c.req.valid("header")["idempotency-key"],
-      });
-      c.set("auditReason", body.reason);
-      c.set("auditDetail", {
-        job_id: created.job.id,
-        action: body.action,
-        total: created.job.total,
-        outcome: created.outcome,
-      });
+      const created = await audited(c, AUDITED.createBulkJob(workflow_name, body), () =>
+        createBulkJob(c.var.deps, workflow_name, bulkRequestOf(body), {
+          kind: "bulk",
+          idempotencyKey: c.req.valid("header")["idempotency-key"],
+        }),
+      );
       return c.json(ok(created.job), 202);
     },
   )
@@ -161,22 +71,22 @@ export const bulkRoutes = createRouter()
       summary: "Terminate up to 100 instances (Cloudflare's form; runs as a bulk job)",
       request: {
         params: WorkflowParams,
-        body: { required: true, content: { "application/json": { schema: z.array(InstanceId).min(1).max(100) } } },
+        body: { required: true, content: { "application/json": { schema: TerminateBatchBody } } },
       },
       responses: {
-        200: jsonResponse(
-          envelopeOf(z.object({ instancesTerminated: z.number().int(), status: z.enum(["ok", "already_running"]) })),
-          "Accepted: the job terminates them asynchronously",
-        ),
+        200: jsonResponse(envelopeOf(TerminateBatchResult), "Accepted: the job terminates them asynchronously"),
         ...failureResponses(400, 404),
       },
     }),
     async (c) => {
-      const created = await createBulkJob(
-        c.var.deps,
-        c.req.valid("param").workflow_name,
-        { action: "terminate", instance_ids: c.req.valid("json") },
-        { kind: "batch_terminate" },
+      const { workflow_name } = c.req.valid("param");
+      const created = await audited(c, AUDITED.terminateBatch(workflow_name), () =>
+        createBulkJob(
+          c.var.deps,
+          workflow_name,
+          { action: "terminate", instance_ids: c.req.valid("json") },
+          { kind: "batch_terminate" },
+        ),
       );
       return c.json(ok({ instancesTerminated: created.job.total, status: "ok" as const }), 200);
     },
@@ -189,28 +99,23 @@ export const bulkRoutes = createRouter()
       summary: "Terminate every unfinished instance (one such job per workflow at a time)",
       request: {
         params: WorkflowParams,
-        query: z.object({
-          status: z
-            .enum(["queued", "running", "paused", "waitingForPause", "waiting"])
-            .optional()
-            .openapi({ param: { name: "status", in: "query" }, description: "Only instances in this status." }),
-        }),
+        query: TerminateAllQuery,
       },
       responses: {
-        200: jsonResponse(
-          envelopeOf(z.object({ status: z.enum(["ok", "already_running"]) })),
-          "Started, or already running",
-        ),
+        200: jsonResponse(envelopeOf(TerminateAllResult), "Started, or already running"),
         ...failureResponses(400, 404),
       },
     }),
     async (c) => {
+      const { workflow_name } = c.req.valid("param");
       const { status } = c.req.valid("query");
-      const created = await createBulkJob(
-        c.var.deps,
-        c.req.valid("param").workflow_name,
-        { action: "terminate", filter: { status: status ? [status] : UNFINISHED } },
-        { kind: "terminate_all" },
+      const created = await audited(c, AUDITED.terminateAll(workflow_name), () =>
+        createBulkJob(
+          c.var.deps,
+          workflow_name,
+          { action: "terminate", filter: { status: status ? [status] : UNFINISHED } },
+          { kind: "terminate_all" },
+        ),
       );
       return c.json(
         ok({ status: created.outcome === "already_running" ? ("already_running" as const) : ("ok" as const) }),
@@ -226,7 +131,7 @@ export const bulkRoutes = createRouter()
       summary: "Whether a terminate-all job is running",
       request: { params: WorkflowParams },
       responses: {
-        200: jsonResponse(envelopeOf(z.object({ status: z.enum(["running", "not_running"]) })), "Its state"),
+        200: jsonResponse(envelopeOf(TerminateAllState), "Its state"),
         ...failureResponses(400, 404),
       },
     }),
@@ -242,16 +147,13 @@ export const bulkRoutes = createRouter()
       path: `${WORKFLOW}/bulk`,
       tags: ["Bulk jobs"],
       summary: "List a workflow's bulk jobs, newest first",
-      request: { params: WorkflowParams, query: pageQuery(20) },
+      request: { params: WorkflowParams, query: BulkJobQuery },
       responses: { 200: jsonResponse(listEnvelopeOf(Job), "Jobs"), ...failureResponses(400, 404) },
     }),
     async (c) => {
-      const { page, per_page } = c.req.valid("query");
-      const { items, total } = await listBulkJobs(c.var.deps, c.req.valid("param").workflow_name, {
-        page,
-        perPage: per_page,
-      });
-      return c.json(okPage(items, { page, perPage: per_page, total }), 200);
+      const { workflow_name } = c.req.valid("param");
+      const jobs = await listPage(c.req.valid("query"), (page) => listBulkJobs(c.var.deps, workflow_name, page));
+      return c.json(okList(jobs), 200);
     },
   )
   .openapi(
@@ -280,12 +182,8 @@ export const bulkRoutes = createRouter()
     async (c) => {
       const { workflow_name, job_id } = c.req.valid("param");
       const { outcome, cursor, per_page } = c.req.valid("query");
-      const { items, resultInfo } = await bulkJobResults(c.var.deps, workflow_name, job_id, {
-        outcome,
-        cursor,
-        perPage: per_page,
-      });
-      return c.json(okList(items, resultInfo), 200);
+      const query = { outcome, cursor, perPage: per_page };
+      return c.json(okList(await bulkJobResults(c.var.deps, workflow_name, job_id, query)), 200);
     },
   )
   .openapi(
@@ -299,6 +197,9 @@ export const bulkRoutes = createRouter()
     }),
     async (c) => {
       const { workflow_name, job_id } = c.req.valid("param");
-      return c.json(ok(await cancelBulkJob(c.var.deps, workflow_name, job_id)), 200);
+      const job = await audited(c, AUDITED.cancelBulkJob(workflow_name, job_id), () =>
+        cancelBulkJob(c.var.deps, workflow_name, job_id),
+      );
+      return c.json(ok(job), 200);
     },
   );

@@ -1,12 +1,32 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { TRIGGER_SOURCES } from "../domain/instance-status";
-import type { StepPage } from "../durable-objects/instance-journal";
-import { LOG_OUTPUT_LIMIT } from "../durable-objects/journal-log";
-import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okList } from "../lib/envelope";
-import { ApiError } from "../lib/errors";
-import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
+import type { StepPage } from "../domain/journal";
+import { ok, okList } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { streamEnvelope, streamedAs } from "../lib/stream-envelope";
+import { audited } from "../middleware/audit";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
+import {
+  BatchDeleteBody,
+  BatchDeleteResult,
+  CreateInstanceBody,
+  CreateInstancesBody,
+  EventDelivered,
+  EventParams,
+  eventPayloadOf,
+  InstanceCreated,
+  InstanceDeleted,
+  InstanceDetails,
+  InstanceListQuery,
+  InstanceQuery,
+  InstanceSummary,
+  listOptionsOf,
+  StatusChangeBody,
+  StatusChangeResult,
+  StepOutput,
+  StepQuery,
+} from "../schemas/instances";
+import { InstanceParams, WorkflowParams } from "../schemas/params";
+import { AUDITED } from "../services/audit/operations";
 import {
   changeInstanceStatus,
   createInstance,
@@ -15,302 +35,9 @@ import {
   deleteInstances,
   getInstance,
   getInstanceStep,
-  type InstanceListQuery as InstanceListOptions,
   listInstances,
   sendInstanceEvent,
 } from "../services/instances";
-import {
-  cursorQuery,
-  EventType,
-  InstanceId,
-  InstanceParams,
-  InstanceParamsInput,
-  NewInstanceId,
-  Reason,
-  RetentionInput,
-  Status,
-  Timestamp,
-  UtcDateTime,
-  WorkflowParams,
-} from "./params";
-
-// ---------------------------------------------------------------------------------------------
-// Schemas
-// ---------------------------------------------------------------------------------------------
-
-const ErrorDetail = z.object({ name: z.string(), message: z.string() }).openapi("InstanceError");
-
-const LOCATION_HINTS = [
-  "wnam",
-  "enam",
-  "sam",
-  "weur",
-  "eeur",
-  "apac",
-  "apac-ne",
-  "apac-se",
-  "oc",
-  "afr",
-  "me",
-] as const;
-
-export const CreateInstanceBody = z
-  .object({
-    instance_id: NewInstanceId.optional().openapi({ description: "Defaults to a random UUID." }),
-    params: InstanceParamsInput.optional().openapi({
-      description:
-        "The payload run() gets as event.payload, at most 1 MiB: a JSON-encoded string, as Cloudflare's SDK sends, or any JSON value, as wrangler sends.",
-    }),
-    instance_retention: RetentionInput.optional(),
-    location_hint: z.enum(LOCATION_HINTS).optional(),
-  })
-  .openapi("CreateInstance");
-
-const InstanceCreated = z
-  .object({
-    id: z.string(),
-    status: Status,
-    version_id: z.string().uuid(),
-    workflow_id: z.string().uuid(),
-    trigger_source: z.enum(TRIGGER_SOURCES),
-  })
-  .openapi("InstanceCreated");
-
-const InstanceSummary = z
-  .object({
-    id: z.string(),
-    status: Status,
-    created_on: Timestamp,
-    modified_on: Timestamp,
-    started_on: Timestamp.nullable(),
-    ended_on: Timestamp.nullable(),
-    version_id: z.string().uuid(),
-    workflow_id: z.string().uuid(),
-    trigger_source: z.enum(TRIGGER_SOURCES),
-    error_name: z.string().nullable().openapi({ description: "The name of the error an errored instance ended with." }),
-  })
-  .openapi("InstanceSummary");
-
-const Attempt = z.object({
-  start: Timestamp.nullable(),
-  end: Timestamp.nullable(),
-  success: z.boolean().nullable(),
-  error: ErrorDetail.nullable(),
-});
-
-const TRUNCATED = z
-  .literal(true)
-  .optional()
-  .openapi({
-    description: `Set when the output was cut to ${LOG_OUTPUT_LIMIT} characters of JSON; GET …/step has it whole.`,
-  });
-
-const Step = z
-  .discriminatedUnion("type", [
-    z.object({
-      type: z.literal("step"),
-      name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable(),
-      success: z.boolean().nullable(),
-      config: z
-        .object({
-          retries: z.object({
-            limit: z.number(),
-            delay: z.union([z.string(), z.number()]),
-            backoff: z.enum(["constant", "linear", "exponential"]).optional(),
-          }),
-          timeout: z.union([z.string(), z.number()]),
-          sensitive: z.literal("output").optional(),
-        })
-        .nullable(),
-      output: z.unknown(),
-      output_truncated: TRUNCATED,
-      attempts: z.array(Attempt),
-    }),
-    z.object({
-      type: z.literal("sleep"),
-      name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable().openapi({ description: "The planned wake time while the sleep lasts." }),
-      finished: z.boolean(),
-      error: ErrorDetail.nullable(),
-    }),
-    z.object({
-      type: z.literal("waitForEvent"),
-      name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable().openapi({ description: "The timeout while the wait lasts." }),
-      finished: z.boolean(),
-      error: ErrorDetail.nullable(),
-      event_type: z.string().nullable(),
-      output: z.unknown(),
-      output_truncated: TRUNCATED,
-    }),
-    z.object({ type: z.literal("termination"), trigger: z.object({ source: z.string() }) }),
-  ])
-  .openapi("Step", {
-    description: "An entry of the instance's step log, in Cloudflare's shape; names carry the counter suffix.",
-  });
-
-export const InstanceQuery = z.object({
-  order: z
-    .enum(["asc", "desc"])
-    .default("asc")
-    .openapi({ param: { name: "order", in: "query" }, description: "Step order: oldest first by default." }),
-  simple: z
-    .enum(["true", "false"])
-    .default("false")
-    .openapi({ param: { name: "simple", in: "query" }, description: "true: no steps, only step_count." }),
-});
-
-export const StepQuery = z.object({
-  name: z
-    .string()
-    .min(1)
-    .max(300)
-    .openapi({ param: { name: "name", in: "query" }, description: "The log name, with its counter suffix." }),
-  type: z.enum(["step", "waitForEvent"]).openapi({ param: { name: "type", in: "query" } }),
-  attempt: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .openapi({ param: { name: "attempt", in: "query" } }),
-});
-
-const StepOutput = z
-  .object({
-    status: z.enum(["running", "waiting", "complete", "errored"]),
-    error: ErrorDetail.nullable(),
-    output: z.unknown(),
-    event_type: z.string().optional(),
-  })
-  .openapi("StepOutput");
-
-const InstanceDetails = z
-  .object({
-    status: Status,
-    params: z.unknown(),
-    trigger: z.object({ source: z.enum(TRIGGER_SOURCES) }),
-    versionId: z.string().uuid(),
-    queued: Timestamp,
-    start: Timestamp.nullable(),
-    end: Timestamp.nullable(),
-    success: z.boolean().nullable(),
-    error: ErrorDetail.nullable(),
-    output: z.unknown(),
-    rollback: z.null(),
-    step_count: z.number().int(),
-    steps: z.array(Step),
-  })
-  .openapi("InstanceDetails");
-
-export const InstanceListQuery = cursorQuery({ cursorLength: 512, maxPerPage: 100, defaultPerPage: 50 }).extend({
-  status: Status.optional().openapi({ param: { name: "status", in: "query" } }),
-  date_start: UtcDateTime.optional().openapi({
-    param: { name: "date_start", in: "query" },
-    description: "Instances created at or after this time.",
-  }),
-  date_end: UtcDateTime.optional().openapi({
-    param: { name: "date_end", in: "query" },
-    description: "Instances created at or before this time.",
-  }),
-  direction: z
-    .enum(["asc", "desc"])
-    .optional()
-    .openapi({
-      param: { name: "direction", in: "query" },
-      description: "Creation order; desc (newest first) by default.",
-    }),
-  version_id: z
-    .string()
-    .uuid()
-    .optional()
-    .openapi({ param: { name: "version_id", in: "query" }, description: "Only instances of this version." }),
-  trigger_source: z
-    .enum(TRIGGER_SOURCES)
-    .optional()
-    .openapi({ param: { name: "trigger_source", in: "query" }, description: "Only instances created this way." }),
-  error_name: z
-    .string()
-    .min(1)
-    .max(256)
-    .optional()
-    .openapi({
-      param: { name: "error_name", in: "query" },
-      description: "Only instances that errored with this error name.",
-    }),
-  id_prefix: InstanceId.optional().openapi({
-    param: { name: "id_prefix", in: "query" },
-    description: "Only instances whose id starts with this.",
-  }),
-  page: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .optional()
-    .openapi({
-      param: { name: "page", in: "query" },
-      description: "Deprecated by Cloudflare in favour of cursor; not combinable with it.",
-    }),
-});
-
-/** The list query as the service takes it. */
-export function listOptionsOf(query: z.output<typeof InstanceListQuery>): InstanceListOptions {
-  return {
-    status: query.status,
-    dateStart: query.date_start,
-    dateEnd: query.date_end,
-    versionId: query.version_id,
-    triggerSource: query.trigger_source,
-    errorName: query.error_name,
-    idPrefix: query.id_prefix,
-    direction: query.direction,
-    page: query.page,
-    cursor: query.cursor,
-    perPage: query.per_page,
-  };
-}
-
-export const StatusChangeBody = z
-  .discriminatedUnion("status", [
-    z.object({ status: z.literal("pause"), reason: Reason }),
-    z.object({ status: z.literal("resume"), reason: Reason }),
-    z.object({
-      status: z.literal("terminate"),
-      rollback: z.boolean().optional().openapi({ description: "Run rollback handlers first." }),
-      reason: Reason,
-    }),
-    z.object({
-      status: z.literal("restart"),
-      reason: Reason,
-      from: z
-        .object({
-          name: z.string().min(1).max(256),
-          count: z.number().int().min(1).optional(),
-          type: z.enum(["do", "sleep", "waitForEvent"]).optional(),
-        })
-        .optional()
-        .openapi({ description: "Restart from this step, keeping the results of the steps before it." }),
-    }),
-  ])
-  .openapi("StatusChange");
-
-const StatusChangeResult = z.object({ status: Status, timestamp: Timestamp }).openapi("StatusChangeResult");
-
-export const BatchDeleteBody = z.object({ instances: z.array(InstanceId).min(1).max(100) }).openapi("BatchDelete");
-
-const BatchDeleteResult = z
-  .object({
-    deleted: z.array(z.object({ id: z.string() })),
-    errors: z.array(z.object({ id: z.string(), code: z.number().int(), message: z.string() })),
-  })
-  .openapi("BatchDeleteResult");
-
-const EventParams = InstanceParams.extend({
-  event_type: EventType.openapi({ param: { name: "event_type", in: "path" }, example: "approval" }),
-});
 
 // ---------------------------------------------------------------------------------------------
 // Routes (literal segments such as /batch are registered before /{instance_id})
@@ -330,12 +57,8 @@ export const instanceRoutes = createRouter()
       responses: { 200: jsonResponse(listEnvelopeOf(InstanceSummary), "Instances"), ...failureResponses(400, 404) },
     }),
     async (c) => {
-      const { items, resultInfo } = await listInstances(
-        c.var.deps,
-        c.req.valid("param").workflow_name,
-        listOptionsOf(c.req.valid("query")),
-      );
-      return c.json(okList(items, resultInfo), 200);
+      const { workflow_name } = c.req.valid("param");
+      return c.json(okList(await listInstances(c.var.deps, workflow_name, listOptionsOf(c.req.valid("query")))), 200);
     },
   )
   .openapi(
@@ -351,8 +74,11 @@ export const instanceRoutes = createRouter()
       responses: { 200: jsonResponse(envelopeOf(InstanceCreated), "Created"), ...failureResponses(400, 404, 413) },
     }),
     async (c) => {
-      const created = await createInstance(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
-      c.set("auditDetail", { instance_id: created.id });
+      const { workflow_name } = c.req.valid("param");
+      const body = c.req.valid("json");
+      const created = await audited(c, AUDITED.createInstance(workflow_name, body.instance_id), () =>
+        createInstance(c.var.deps, workflow_name, body),
+      );
       return c.json(ok(created), 200);
     },
   )
@@ -366,7 +92,7 @@ export const instanceRoutes = createRouter()
         params: WorkflowParams,
         body: {
           required: true,
-          content: { "application/json": { schema: z.array(CreateInstanceBody).min(1).max(100) } },
+          content: { "application/json": { schema: CreateInstancesBody } },
         },
       },
       responses: {
@@ -375,8 +101,10 @@ export const instanceRoutes = createRouter()
       },
     }),
     async (c) => {
-      const created = await createInstances(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("json"));
-      c.set("auditDetail", { instance_ids: created.map((instance) => instance.id) });
+      const { workflow_name } = c.req.valid("param");
+      const created = await audited(c, AUDITED.createInstances(workflow_name), () =>
+        createInstances(c.var.deps, workflow_name, c.req.valid("json")),
+      );
       return c.json(ok(created), 200);
     },
   )
@@ -396,8 +124,10 @@ export const instanceRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { instances } = c.req.valid("json");
-      const result = await deleteInstances(c.var.deps, c.req.valid("param").workflow_name, instances);
+      const { workflow_name } = c.req.valid("param");
+      const result = await audited(c, AUDITED.deleteInstances(workflow_name), () =>
+        deleteInstances(c.var.deps, workflow_name, c.req.valid("json").instances),
+      );
       return c.json(ok(result), 200);
     },
   )
@@ -452,9 +182,11 @@ export const instanceRoutes = createRouter()
     async (c) => {
       const { workflow_name, instance_id } = c.req.valid("param");
       const { reason, ...change } = c.req.valid("json");
-      c.set("auditReason", reason);
-      c.set("auditDetail", { status: change.status });
-      const result = await changeInstanceStatus(c.var.deps, workflow_name, instance_id, change);
+      const result = await audited(
+        c,
+        AUDITED.changeInstanceStatus(workflow_name, instance_id, { reason, ...change }),
+        () => changeInstanceStatus(c.var.deps, workflow_name, instance_id, change),
+      );
       return c.json(ok(result), 200);
     },
   )
@@ -473,14 +205,18 @@ export const instanceRoutes = createRouter()
         },
       },
       responses: {
-        200: jsonResponse(envelopeOf(z.object({})), "Delivered"),
+        200: jsonResponse(envelopeOf(EventDelivered), "Delivered"),
         ...failureResponses(400, 404, 409),
       },
     }),
     async (c) => {
       const { workflow_name, instance_id, event_type } = c.req.valid("param");
-      const payload = parsePayload(await c.req.text());
-      await sendInstanceEvent(c.var.deps, workflow_name, instance_id, { type: event_type, payload });
+      await audited(c, AUDITED.sendEvent(workflow_name, instance_id, event_type), async () =>
+        sendInstanceEvent(c.var.deps, workflow_name, instance_id, {
+          type: event_type,
+          payload: eventPayloadOf(await c.req.text()),
+        }),
+      );
       return c.json(ok({}), 200);
     },
   )
@@ -492,13 +228,16 @@ export const instanceRoutes = createRouter()
       summary: "Delete an instance and its state",
       request: { params: InstanceParams },
       responses: {
-        200: jsonResponse(envelopeOf(z.object({ instanceId: z.string(), timestamp: Timestamp })), "Deleted"),
+        200: jsonResponse(envelopeOf(InstanceDeleted), "Deleted"),
         ...failureResponses(400, 404),
       },
     }),
     async (c) => {
       const { workflow_name, instance_id } = c.req.valid("param");
-      return c.json(ok(await deleteInstance(c.var.deps, workflow_name, instance_id)), 200);
+      const deleted = await audited(c, AUDITED.deleteInstance(workflow_name, instance_id), () =>
+        deleteInstance(c.var.deps, workflow_name, instance_id),
+      );
+      return c.json(ok(deleted), 200);
     },
   );
 
@@ -517,18 +256,3 @@ async function* stepPages(
 }
 
 async function* noPages(): AsyncIterable<string> {}
-
-/** An event body: empty means no payload; otherwise JSON of at most 1 MiB. */
-function parsePayload(body: string): unknown {
-  if (body.trim() === "") return undefined;
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    throw new ApiError("invalidRequest", "body: not valid JSON");
-  }
-  if (jsonByteLength(payload) > MAX_PAYLOAD_BYTES) {
-    throw new ApiError("invalidRequest", "body: the event payload must be at most 1 MiB as JSON");
-  }
-  return payload;
-}

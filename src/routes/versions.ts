@@ -1,43 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
-import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf, ok, okPage } from "../lib/envelope";
+import { createRoute } from "@hono/zod-openapi";
+import { listPage, ok, okList } from "../lib/envelope";
 import { createRouter } from "../lib/router";
+import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
+import { WorkflowParams } from "../schemas/params";
+import { Version, VersionGraph, VersionParams, VersionQuery } from "../schemas/versions";
 import { getVersion, getVersionGraph, listVersions } from "../services/versions";
-import { pageQuery, Timestamp, WorkflowParams } from "./params";
-
-const Version = z
-  .object({
-    id: z.string().uuid(),
-    workflow_id: z.string().uuid(),
-    class_name: z.string(),
-    script_name: z.string(),
-    created_on: Timestamp,
-    modified_on: Timestamp,
-    has_dag: z.boolean(),
-    language: z.literal("javascript"),
-    limits: z.object({ steps: z.number().int().optional() }).optional(),
-    default_retention: z
-      .object({ error_retention: z.number().int().optional(), success_retention: z.number().int().optional() })
-      .optional()
-      .openapi({ description: "Milliseconds." }),
-  })
-  .openapi("Version");
-
-const VersionGraph = Version.pick({
-  id: true,
-  workflow_id: true,
-  class_name: true,
-  created_on: true,
-  modified_on: true,
-})
-  .extend({ graph: z.null().openapi({ description: "Step graphs are not derived by this control plane." }) })
-  .openapi("VersionGraph");
-
-const VersionParams = WorkflowParams.extend({
-  version_id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: "version_id", in: "path" } }),
-});
 
 export const versionRoutes = createRouter()
   .openapi(
@@ -46,16 +13,13 @@ export const versionRoutes = createRouter()
       path: "/accounts/{account_id}/workflows/{workflow_name}/versions",
       tags: ["Versions"],
       summary: "List a workflow's versions, newest first",
-      request: { params: WorkflowParams, query: pageQuery(50) },
+      request: { params: WorkflowParams, query: VersionQuery },
       responses: { 200: jsonResponse(listEnvelopeOf(Version), "Versions"), ...failureResponses(400, 404) },
     }),
     async (c) => {
-      const { page, per_page } = c.req.valid("query");
-      const { items, total } = await listVersions(c.var.deps, c.req.valid("param").workflow_name, {
-        page,
-        perPage: per_page,
-      });
-      return c.json(okPage(items, { page, perPage: per_page, total }), 200);
+      const { workflow_name } = c.req.valid("param");
+      const versions = await listPage(c.req.valid("query"), (page) => listVersions(c.var.deps, workflow_name, page));
+      return c.json(okList(versions), 200);
     },
   )
   .openapi(

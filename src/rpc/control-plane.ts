@@ -1,41 +1,34 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { z } from "@hono/zod-openapi";
 import type { Principal } from "../access/principal";
-import type { BulkJobView } from "../durable-objects/bulk-job";
-import { journalOf } from "../durable-objects/instance-journal";
-import type { LogStep } from "../durable-objects/journal-log";
-import { pageInfo } from "../lib/envelope";
+import type { BulkJobView } from "../domain/bulk";
+import type { LogStep } from "../domain/journal";
+import { listPage } from "../lib/envelope";
 import { ApiError, ERRORS } from "../lib/errors";
+import { readStoredJson } from "../lib/json";
 import { parseInput } from "../lib/validation";
-import { BulkBody, bulkRequestOf, ResultsQuery } from "../routes/bulk";
+import { BulkBody, BulkJobQuery, bulkRequestOf, ResultsQuery } from "../schemas/bulk";
 import {
   BatchDeleteBody,
   CreateInstanceBody,
+  CreateInstancesBody,
   InstanceListQuery,
   InstanceQuery,
   listOptionsOf,
   StatusChangeBody,
   StepQuery,
-} from "../routes/instances";
-import { EventType, InstanceId, JsonPayload, pageQuery, WorkflowName } from "../routes/params";
-import { WorkflowDefinitionBody, WorkflowQuery } from "../routes/workflows";
-import { recordAudit } from "../services/audit";
-import { bulkJobResults, cancelBulkJob, createBulkJob, getBulkJob, listBulkJobs } from "../services/bulk/jobs";
+} from "../schemas/instances";
+import { EventType, InstanceId, JsonPayload, WorkflowName } from "../schemas/params";
+import { VersionQuery } from "../schemas/versions";
+import { WorkflowDefinitionBody, WorkflowQuery } from "../schemas/workflows";
+import { AUDITED, type FactsOf } from "../services/audit/operations";
+import { recordAudit } from "../services/audit/trail";
+import * as bulk from "../services/bulk/jobs";
 import { readyDeps } from "../services/deployment";
-import type { Deps } from "../services/deps";
-import {
-  changeInstanceStatus,
-  createInstance,
-  createInstances,
-  deleteInstance,
-  deleteInstances,
-  getInstance,
-  getInstanceStep,
-  listInstances,
-  sendInstanceEvent,
-} from "../services/instances";
-import { getVersion, listVersions } from "../services/versions";
-import { deleteWorkflow, getWorkflow, listWorkflows, putWorkflow } from "../services/workflows";
+import { type Deps, journalOf } from "../services/deps";
+import * as instances from "../services/instances";
+import * as versions from "../services/versions";
+import * as workflows from "../services/workflows";
 import type { InstanceReport } from "../tracking/events";
 import { ControlPlaneError } from "./errors";
 
@@ -62,69 +55,63 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   // ------------------------------------------------------------------ workflows and versions
 
   async listWorkflows(query: z.input<typeof WorkflowQuery> = {}) {
-    return this.#call(async (deps) => {
-      const { page, per_page, search } = parseInput(WorkflowQuery, query, "query");
-      const { items, total } = await listWorkflows(deps, { page, perPage: per_page, search });
-      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
+    return this.#call((deps) => {
+      const valid = parseInput(WorkflowQuery, query, "query");
+      return listPage(valid, (page) => workflows.listWorkflows(deps, { ...page, search: valid.search }));
     });
   }
 
   async getWorkflow(workflowName: string) {
-    return this.#call((deps) => getWorkflow(deps, this.#workflow(workflowName)));
+    return this.#call((deps) => workflows.getWorkflow(deps, this.#workflow(workflowName)));
   }
 
   async putWorkflow(workflowName: string, definition: z.input<typeof WorkflowDefinitionBody>) {
-    return this.#audited("putWorkflow", { workflowName }, (deps) => {
+    return this.#audited(AUDITED.putWorkflow(workflowName), (deps) => {
       const { schedules: _none, ...body } = parseInput(WorkflowDefinitionBody, definition, "body");
-      return putWorkflow(deps, this.#workflow(workflowName), body);
+      return workflows.putWorkflow(deps, this.#workflow(workflowName), body);
     });
   }
 
   async deleteWorkflow(workflowName: string) {
-    return this.#audited("deleteWorkflow", { workflowName }, async (deps) => {
-      await deleteWorkflow(deps, this.#workflow(workflowName));
+    return this.#audited(AUDITED.deleteWorkflow(workflowName), async (deps) => {
+      await workflows.deleteWorkflow(deps, this.#workflow(workflowName));
       return { status: "ok" as const, success: true };
     });
   }
 
-  async listVersions(workflowName: string, query: z.input<ReturnType<typeof pageQuery>> = {}) {
-    return this.#call(async (deps) => {
-      const { page, per_page } = parseInput(pageQuery(50), query, "query");
-      const { items, total } = await listVersions(deps, this.#workflow(workflowName), { page, perPage: per_page });
-      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
-    });
+  async listVersions(workflowName: string, query: z.input<typeof VersionQuery> = {}) {
+    return this.#call((deps) =>
+      listPage(parseInput(VersionQuery, query, "query"), (page) =>
+        versions.listVersions(deps, this.#workflow(workflowName), page),
+      ),
+    );
   }
 
   async getVersion(workflowName: string, versionId: string) {
-    return this.#call((deps) => getVersion(deps, this.#workflow(workflowName), versionId));
+    return this.#call((deps) => versions.getVersion(deps, this.#workflow(workflowName), versionId));
   }
 
   // ------------------------------------------------------------------ instances
 
   async listInstances(workflowName: string, query: z.input<typeof InstanceListQuery> = {}) {
-    return this.#call(async (deps) => {
-      const { items, resultInfo } = await listInstances(
+    return this.#call((deps) =>
+      instances.listInstances(
         deps,
         this.#workflow(workflowName),
         listOptionsOf(parseInput(InstanceListQuery, query, "query")),
-      );
-      return { result: items, result_info: resultInfo };
-    });
+      ),
+    );
   }
 
   async createInstance(workflowName: string, body: z.input<typeof CreateInstanceBody> = {}) {
-    return this.#audited("createInstance", { workflowName, instanceId: body.instance_id }, (deps) =>
-      createInstance(deps, this.#workflow(workflowName), parseInput(CreateInstanceBody, body, "body")),
+    return this.#audited(AUDITED.createInstance(workflowName, body.instance_id), (deps) =>
+      instances.createInstance(deps, this.#workflow(workflowName), parseInput(CreateInstanceBody, body, "body")),
     );
   }
 
   async createInstances(workflowName: string, bodies: z.input<typeof CreateInstanceBody>[]) {
-    return this.#audited("createInstances", { workflowName }, (deps) =>
-      createInstances(
-        deps,
-        this.#workflow(workflowName),
-        parseInput(CreateInstanceBody.array().min(1).max(100), bodies, "body"),
-      ),
+    return this.#audited(AUDITED.createInstances(workflowName), (deps) =>
+      instances.createInstances(deps, this.#workflow(workflowName), parseInput(CreateInstancesBody, bodies, "body")),
     );
   }
 
@@ -132,15 +119,19 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   async getInstance(workflowName: string, instanceId: string, options: z.input<typeof InstanceQuery> = {}) {
     return this.#call(async (deps) => {
       const { order, simple } = parseInput(InstanceQuery, options, "query");
-      const { details, steps } = await getInstance(deps, this.#workflow(workflowName), this.#instance(instanceId));
+      const { details, steps } = await instances.getInstance(
+        deps,
+        this.#workflow(workflowName),
+        this.#instance(instanceId),
+      );
       const log = simple === "true" ? "[]" : (await steps({ order, offset: 0, limit: MAX_RPC_STEPS })).json;
-      return { ...details, steps: JSON.parse(log) as LogStep[] };
+      return { ...details, steps: readStoredJson<LogStep[]>(log) };
     });
   }
 
   async getInstanceStep(workflowName: string, instanceId: string, query: z.input<typeof StepQuery>) {
     return this.#call((deps) =>
-      getInstanceStep(
+      instances.getInstanceStep(
         deps,
         this.#workflow(workflowName),
         this.#instance(instanceId),
@@ -150,19 +141,15 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   }
 
   async changeInstanceStatus(workflowName: string, instanceId: string, change: z.input<typeof StatusChangeBody>) {
-    return this.#audited(
-      "changeInstanceStatus",
-      { workflowName, instanceId, reason: change.reason, detail: { status: change.status } },
-      (deps) => {
-        const { reason: _reason, ...valid } = parseInput(StatusChangeBody, change, "body");
-        return changeInstanceStatus(deps, this.#workflow(workflowName), this.#instance(instanceId), valid);
-      },
-    );
+    return this.#audited(AUDITED.changeInstanceStatus(workflowName, instanceId, change), (deps) => {
+      const { reason: _reason, ...valid } = parseInput(StatusChangeBody, change, "body");
+      return instances.changeInstanceStatus(deps, this.#workflow(workflowName), this.#instance(instanceId), valid);
+    });
   }
 
   async sendEvent(workflowName: string, instanceId: string, eventType: string, payload?: unknown) {
-    return this.#audited("sendEvent", { workflowName, instanceId, detail: { event_type: eventType } }, async (deps) => {
-      await sendInstanceEvent(deps, this.#workflow(workflowName), this.#instance(instanceId), {
+    return this.#audited(AUDITED.sendEvent(workflowName, instanceId, eventType), async (deps) => {
+      await instances.sendInstanceEvent(deps, this.#workflow(workflowName), this.#instance(instanceId), {
         type: parseInput(EventType, eventType, "path.event_type"),
         payload: parseInput(JsonPayload, payload, "body"),
       });
@@ -171,14 +158,14 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   }
 
   async deleteInstance(workflowName: string, instanceId: string) {
-    return this.#audited("deleteInstance", { workflowName, instanceId }, (deps) =>
-      deleteInstance(deps, this.#workflow(workflowName), this.#instance(instanceId)),
+    return this.#audited(AUDITED.deleteInstance(workflowName, instanceId), (deps) =>
+      instances.deleteInstance(deps, this.#workflow(workflowName), this.#instance(instanceId)),
     );
   }
 
   async deleteInstances(workflowName: string, instanceIds: string[]) {
-    return this.#audited("deleteInstances", { workflowName }, (deps) =>
-      deleteInstances(
+    return this.#audited(AUDITED.deleteInstances(workflowName), (deps) =>
+      instances.deleteInstances(
         deps,
         this.#workflow(workflowName),
         parseInput(BatchDeleteBody, { instances: instanceIds }, "body").instances,
@@ -193,47 +180,37 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     request: z.input<typeof BulkBody>,
     options: { idempotencyKey?: string } = {},
   ): Promise<BulkJobView> {
-    return this.#audited("createBulkJob", { workflowName, reason: request.reason }, async (deps) => {
-      const created = await createBulkJob(
-        deps,
-        this.#workflow(workflowName),
-        bulkRequestOf(parseInput(BulkBody, request, "body")),
-        {
-          kind: "bulk",
-          idempotencyKey: options.idempotencyKey,
-        },
-      );
-      return created.job;
-    });
+    const created = await this.#audited(AUDITED.createBulkJob(workflowName, request), (deps) =>
+      bulk.createBulkJob(deps, this.#workflow(workflowName), bulkRequestOf(parseInput(BulkBody, request, "body")), {
+        kind: "bulk",
+        idempotencyKey: options.idempotencyKey,
+      }),
+    );
+    return created.job;
   }
 
   async getBulkJob(workflowName: string, jobId: string) {
-    return this.#call((deps) => getBulkJob(deps, this.#workflow(workflowName), jobId));
+    return this.#call((deps) => bulk.getBulkJob(deps, this.#workflow(workflowName), jobId));
   }
 
-  async listBulkJobs(workflowName: string, query: z.input<ReturnType<typeof pageQuery>> = {}) {
-    return this.#call(async (deps) => {
-      const { page, per_page } = parseInput(pageQuery(20), query, "query");
-      const { items, total } = await listBulkJobs(deps, this.#workflow(workflowName), { page, perPage: per_page });
-      return { result: items, result_info: pageInfo(items, { page, perPage: per_page, total }) };
-    });
+  async listBulkJobs(workflowName: string, query: z.input<typeof BulkJobQuery> = {}) {
+    return this.#call((deps) =>
+      listPage(parseInput(BulkJobQuery, query, "query"), (page) =>
+        bulk.listBulkJobs(deps, this.#workflow(workflowName), page),
+      ),
+    );
   }
 
   async bulkJobResults(workflowName: string, jobId: string, query: z.input<typeof ResultsQuery> = {}) {
-    return this.#call(async (deps) => {
+    return this.#call((deps) => {
       const { outcome, cursor, per_page } = parseInput(ResultsQuery, query, "query");
-      const { items, resultInfo } = await bulkJobResults(deps, this.#workflow(workflowName), jobId, {
-        outcome,
-        cursor,
-        perPage: per_page,
-      });
-      return { result: items, result_info: resultInfo };
+      return bulk.bulkJobResults(deps, this.#workflow(workflowName), jobId, { outcome, cursor, perPage: per_page });
     });
   }
 
   async cancelBulkJob(workflowName: string, jobId: string) {
-    return this.#audited("cancelBulkJob", { workflowName, detail: { job_id: jobId } }, (deps) =>
-      cancelBulkJob(deps, this.#workflow(workflowName), jobId),
+    return this.#audited(AUDITED.cancelBulkJob(workflowName, jobId), (deps) =>
+      bulk.cancelBulkJob(deps, this.#workflow(workflowName), jobId),
     );
   }
 
@@ -270,7 +247,6 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     return parseInput(InstanceId, id, "path.instance_id");
   }
 
-  /** The services, once this deployment's workflows are defined (as for REST requests). */
   /** Runs an operation, turning an API error into one that carries its code across RPC. */
   async #call<T>(operation: (deps: Deps) => Promise<T>): Promise<T> {
     try {
@@ -280,38 +256,24 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     }
   }
 
-  /** A mutating operation: like #call, and recorded in the audit trail either way. */
-  async #audited<T>(
-    action: string,
-    target: {
-      workflowName?: string;
-      instanceId?: string | undefined;
-      reason?: string | undefined;
-      detail?: Record<string, unknown>;
-    },
-    operation: (deps: Deps) => Promise<T>,
-  ): Promise<T> {
-    const entry = {
-      actor: this.#caller(),
-      action,
-      workflowName: target.workflowName,
-      instanceId: target.instanceId,
-      requestId: crypto.randomUUID(),
-      reason: target.reason,
-      detail: target.detail,
-    };
+  /** A mutating operation: like #call, and recorded in the audit trail either way, as REST records it. */
+  async #audited<T>(facts: FactsOf<T>, operation: (deps: Deps) => Promise<T>): Promise<T> {
+    const caller = { actor: this.#caller(), requestId: crypto.randomUUID() };
     return this.#call(async (deps) => {
       try {
         const result = await operation(deps);
-        deps.defer(recordAudit(deps.db, { ...entry, status: 200 }));
+        const { status = 200, ...recorded } = facts(result);
+        deps.defer(recordAudit(deps.db, { ...recorded, ...caller, status }));
         return result;
       } catch (error) {
-        const known = error instanceof ApiError;
+        const known = error instanceof ApiError ? error : undefined;
+        const { status: _success, ...recorded } = facts();
         deps.defer(
           recordAudit(deps.db, {
-            ...entry,
-            status: known ? error.status : ERRORS.internal.status,
-            errorCode: known ? error.code : ERRORS.internal.code,
+            ...recorded,
+            ...caller,
+            status: known?.status ?? ERRORS.internal.status,
+            errorCode: known?.code ?? ERRORS.internal.code,
           }),
         );
         throw error;

@@ -1,16 +1,19 @@
 import { createDb, type Db } from "../db/client";
-import type { BulkJob } from "../durable-objects/bulk-job";
-import { journalOf } from "../durable-objects/instance-journal";
 import { createEngines, type Engines } from "./engines";
+
+/** The journal of one instance: its Durable Object, as the Worker's binding types it. */
+export type JournalStub = ReturnType<Env["INSTANCE_JOURNAL"]["getByName"]>;
+
+/** The Durable Object running one bulk job. */
+export type BulkJobStub = ReturnType<Env["BULK_JOB"]["getByName"]>;
 
 /** What the services need, built from the Worker's env; REST, RPC, cron and tests pass one in. */
 export type Deps = {
   readonly db: Db;
   readonly engines: Engines;
   /** The journal (step log and lifecycle) of one instance. */
-  readonly journal: (workflowName: string, instanceId: string) => ReturnType<typeof journalOf>;
-  /** The Durable Object running one bulk job. */
-  readonly bulkJob: (jobId: string) => DurableObjectStub<BulkJob>;
+  readonly journal: (workflowName: string, instanceId: string) => JournalStub;
+  readonly bulkJob: (jobId: string) => BulkJobStub;
   /** Work that may finish after the response (`ctx.waitUntil`); awaited where there is no request. */
   readonly defer: (task: Promise<unknown>) => void;
 };
@@ -23,4 +26,9 @@ export function createDeps(env: Env, ctx?: Pick<ExecutionContext, "waitUntil">):
     bulkJob: (jobId) => env.BULK_JOB.getByName(jobId),
     defer: (task) => (ctx ? ctx.waitUntil(task) : void task.catch(() => undefined)),
   };
+}
+
+/** The journal of one instance. Workflow names cannot contain "/", so the name is unambiguous. */
+export function journalOf(env: Env, workflowName: string, instanceId: string): JournalStub {
+  return env.INSTANCE_JOURNAL.getByName(`${workflowName}/${instanceId}`);
 }

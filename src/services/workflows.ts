@@ -3,6 +3,7 @@ import type { Db } from "../db/client";
 import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
 import { workflowNotFound } from "../lib/errors";
+import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
 
@@ -67,7 +68,7 @@ type SummaryRow = typeof workflows.$inferSelect & {
 };
 
 function toSummary(row: SummaryRow): WorkflowSummary {
-  const stored = JSON.parse(row.counts ?? "{}") as Partial<InstanceCounts>;
+  const stored = readStoredJson<Partial<InstanceCounts>>(row.counts) ?? {};
   const counts = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, stored[status] ?? 0])) as InstanceCounts;
   return {
     id: row.id,

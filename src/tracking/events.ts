@@ -1,18 +1,11 @@
+import type { ErrorInfo } from "../domain/errors";
+import type { StepConfig } from "../domain/journal";
+
 /**
  * What a tracked workflow reports about its instance. Events are facts observed by one run of
  * `run()`; the engine re-runs `run()` after sleeps, restarts and evictions, so the same fact
  * may arrive more than once and the journal applies each idempotently.
  */
-
-/** An error as Cloudflare reports one. */
-export type ErrorInfo = { name: string; message: string };
-
-/** A step.do configuration with Cloudflare's defaults filled in; a delay function is "[dynamic]". */
-export type StepConfig = {
-  retries: { limit: number; delay: string | number; backoff?: "constant" | "linear" | "exponential" };
-  timeout: string | number;
-  sensitive?: "output";
-};
 
 export type WaitType = "sleep" | "waitForEvent";
 
@@ -43,9 +36,3 @@ export type InstanceReport = {
   cron: boolean;
   events: InstanceEvent[];
 };
-
-/** Reduces anything thrown to Cloudflare's `{ name, message }`. */
-export function errorInfo(error: unknown): ErrorInfo {
-  if (error instanceof Error) return { name: error.name, message: error.message };
-  return { name: "Error", message: String(error) };
-}

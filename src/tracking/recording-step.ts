@@ -7,10 +7,12 @@ import type {
   WorkflowStepRollbackOptions,
   WorkflowTimeoutDuration,
 } from "cloudflare:workers";
+import { errorInfo } from "../domain/errors";
+import type { StepConfig } from "../domain/journal";
 import { jsonText } from "../lib/json";
 import { durationToMs } from "../lib/time";
-import { errorInfo, type StepConfig, type WaitType } from "./events";
-import { isEngineInterruption, type Recorder } from "./tracked-workflow";
+import type { WaitType } from "./events";
+import { isEngineInterruption, type Recorder } from "./recorder";
 
 /** Cloudflare's defaults for a step.do without configuration. */
 const DEFAULT_CONFIG: StepConfig = {

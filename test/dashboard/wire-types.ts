@@ -5,9 +5,9 @@
  */
 import type { z } from "@hono/zod-openapi";
 import type * as Dashboard from "../../dashboard/src/api";
-import type { BulkJobView, BulkResult } from "../../src/durable-objects/bulk-job";
-import type { LogStep } from "../../src/durable-objects/journal-log";
-import type { Verified } from "../../src/routes/tokens";
+import type { BulkJobView, BulkResult } from "../../src/domain/bulk";
+import type { LogStep } from "../../src/domain/journal";
+import type { Verified } from "../../src/schemas/tokens";
 import type { InstanceSummary } from "../../src/services/instances/list";
 import type { InstanceDetails, StepOutput } from "../../src/services/instances/read";
 import type { WorkflowVersion } from "../../src/services/versions";

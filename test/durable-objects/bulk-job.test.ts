@@ -1,7 +1,8 @@
 import { evictDurableObject, introspectWorkflow, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import type { BulkJob, BulkResult } from "../../src/durable-objects/bulk-job";
+import type { BulkResult } from "../../src/domain/bulk";
+import type { BulkJob } from "../../src/durable-objects/bulk-job";
 import { createInstance, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 

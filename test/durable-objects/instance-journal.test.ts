@@ -1,5 +1,6 @@
 import { describe, it } from "vitest";
-import type { InstanceEvent, StepConfig } from "../../src/tracking/events";
+import type { StepConfig } from "../../src/domain/journal";
+import type { InstanceEvent } from "../../src/tracking/events";
 import { uniqueId } from "../helpers/api";
 import { journal, stepsOf } from "../helpers/journal";
 

@@ -30,7 +30,7 @@ export async function api<T = unknown>(
   }
   if (body !== undefined && !headers.has("Content-Type")) headers.set("Content-Type", "application/json");
   const url = path.startsWith("http") ? path : `${BASE}${path}`;
-  const response = await exports.default.fetch(url, { method, headers, body });
+  const response = await exports.default.fetch(url, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await response.text();
   let parsed: Envelope<T>;
   try {

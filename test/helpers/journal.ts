@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import type { LogStep } from "../../src/durable-objects/journal-log";
+import type { LogStep } from "../../src/domain/journal";
 
 export function journal(workflowName: string, instanceId: string) {
   return env.INSTANCE_JOURNAL.getByName(`${workflowName}/${instanceId}`);

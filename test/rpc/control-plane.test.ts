@@ -96,11 +96,15 @@ describe("ControlPlane over a service binding", () => {
     expect(trail).toEqual(
       expect.arrayContaining([
         expect.objectContaining({
-          action: "createInstance",
+          action: "POST /workflows/:workflow_name/instances",
           outcome: "success",
           actor: expect.objectContaining({ id: "rpc:workflow-control-plane" }),
         }),
-        expect.objectContaining({ action: "changeInstanceStatus", outcome: "failure", reason: "testing" }),
+        expect.objectContaining({
+          action: "PATCH /workflows/:workflow_name/instances/:instance_id/status",
+          outcome: "failure",
+          reason: "testing",
+        }),
       ]),
     );
   });

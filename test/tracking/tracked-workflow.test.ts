@@ -1,7 +1,7 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import type { LogStep } from "../../src/durable-objects/journal-log";
+import type { LogStep } from "../../src/domain/journal";
 import { api, putWorkflow, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 import { journal, stepsOf } from "../helpers/journal";

@@ -9,7 +9,7 @@
  * code and message as its REST API.
  */
 import type { ControlPlane } from "workflow-control-plane/rpc";
-import { ControlPlaneError } from "workflow-control-plane/rpc";
+import { ControlPlaneError, ERRORS } from "workflow-control-plane/rpc";
 
 type OrderServiceEnv = { CONTROL_PLANE: Service<ControlPlane> };
 
@@ -41,7 +41,13 @@ export default {
     } catch (error) {
       const failure = ControlPlaneError.from(error);
       if (!failure) throw error;
-      const status = failure.code === 10400 || failure.code === 10200 ? 404 : failure.code === 10409 ? 409 : 400;
+      const { instanceNotFound, workflowNotFound, instanceStateConflict } = ERRORS;
+      const status =
+        failure.code === instanceNotFound.code || failure.code === workflowNotFound.code
+          ? 404
+          : failure.code === instanceStateConflict.code
+            ? 409
+            : 400;
       return Response.json({ code: failure.code, message: failure.message }, { status });
     }
   },

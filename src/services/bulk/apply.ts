@@ -1,7 +1,6 @@
 import type { BulkAction } from "../../db/schema";
+import { type ErrorInfo, errorInfo } from "../../domain/errors";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-status";
-import type { ErrorInfo } from "../../tracking/events";
-import { errorInfo } from "../../tracking/events";
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
 import type { Engine } from "../engines";

@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
+import type { BulkFilter, BulkJobView, BulkResult, ItemOutcome } from "../../domain/bulk";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
-import type { BulkFilter, BulkJobView, BulkResult, ItemOutcome } from "../../durable-objects/bulk-job";
+import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/encoding";
-import type { ResultInfo } from "../../lib/envelope";
+import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { resolveRunnable } from "../instances/runnable";
@@ -209,28 +210,20 @@ export async function cancelBulkJob(deps: Deps, workflowName: string, jobId: str
   return job.cancel();
 }
 
-export type ResultsPage = { items: BulkResult[]; resultInfo: ResultInfo };
-
 /** A page of a job's ledger (`cursor` is opaque), optionally of one outcome. */
 export async function bulkJobResults(
   deps: Deps,
   workflowName: string,
   jobId: string,
   { outcome, cursor, perPage }: { outcome?: ItemOutcome | undefined; cursor?: string | undefined; perPage: number },
-): Promise<ResultsPage> {
+): Promise<ListResult<BulkResult>> {
   const row = await findJob(deps, workflowName, jobId);
-  const after = cursor === undefined ? 0 : Number.parseInt(cursor, 36);
-  if (!Number.isSafeInteger(after) || after < 0) {
-    throw new ApiError("invalidRequest", "query.cursor: not a cursor this API issued");
-  }
+  const after = cursor === undefined ? 0 : decodeCursor(cursor, sequenceOf);
   const page = await deps.bulkJob(row.id).results({ outcome, after, limit: perPage });
-  return {
-    items: page.results,
-    resultInfo: {
-      count: page.results.length,
-      per_page: perPage,
-      total_count: page.total,
-      ...(page.next === null ? {} : { cursor: page.next.toString(36) }),
-    },
-  };
+  return listResult(page.results, {
+    count: page.results.length,
+    per_page: perPage,
+    total_count: page.total,
+    ...(page.next === null ? {} : { cursor: encodeCursor(page.next) }),
+  });
 }

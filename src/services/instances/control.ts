@@ -1,6 +1,6 @@
 import type { InstanceStatus } from "../../domain/instance-status";
 import { isFinished } from "../../domain/instance-status";
-import { ApiError } from "../../lib/errors";
+import { ApiError, ERRORS } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
 import { release } from "./create";
@@ -54,7 +54,7 @@ export async function changeInstanceStatus(
         await handle.terminate({ rollback: change.rollback ?? false });
         break;
       case "restart":
-        await handle.restart(change.from ? { from: change.from } : undefined);
+        await handle.restart(change.from ? { from: restartPoint(change.from) } : undefined);
         break;
     }
   } catch (error) {
@@ -75,6 +75,11 @@ export async function changeInstanceStatus(
     ...(action ? { action } : {}),
   });
   return { status: snapshot.status, timestamp: new Date().toISOString() };
+}
+
+/** A restart's `from` as the binding takes it: only the parts given. */
+function restartPoint({ name, count, type }: NonNullable<Extract<StatusChange, { status: "restart" }>["from"]>) {
+  return { name, ...(count === undefined ? {} : { count }), ...(type === undefined ? {} : { type }) };
 }
 
 /** Delivers an event to an instance; a finished instance accepts none (409). */
@@ -123,7 +128,7 @@ export async function deleteInstances(deps: Deps, workflowName: string, ids: str
   const result = await bound.engine.deleteBatch(ids);
   const gone = new Set([
     ...result.deleted.map((entry) => entry.id),
-    ...result.errors.filter((entry) => entry.code === 10400).map((entry) => entry.id),
+    ...result.errors.filter((entry) => entry.code === ERRORS.instanceNotFound.code).map((entry) => entry.id),
   ]);
   await Promise.all([
     release(deps.db, workflow.id, [...gone]),

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { chunk, type Db, rowsPerInsert } from "../../db/client";
+import { batchAll, chunk, chunkForStatement, type Db, rowsPerInsert } from "../../db/client";
 import { instances, type Retention, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import { ApiError, workflowNotFound } from "../../lib/errors";
@@ -17,7 +17,7 @@ export type InstanceCreated = {
   trigger_source: TriggerSource;
 };
 
-export type InstanceRetention = { error_retention?: Duration; success_retention?: Duration };
+export type InstanceRetention = { error_retention?: Duration | undefined; success_retention?: Duration | undefined };
 
 export type CreateInstanceInput = {
   instance_id?: string | undefined;
@@ -177,15 +177,15 @@ async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateO
     endedOn: null,
     modifiedOn: now,
   }));
-  const [first, ...rest] = chunk(rows, rowsPerInsert(instances)).map((part) =>
-    db.insert(instances).values(part).onConflictDoNothing().returning({ id: instances.id }),
+  const results = await batchAll(
+    db,
+    chunk(rows, rowsPerInsert(instances)).map((part) =>
+      db.insert(instances).values(part).onConflictDoNothing().returning({ id: instances.id }),
+    ),
   );
-  if (!first) return [];
-  const results = await db.batch([first, ...rest]);
   return results.flat().map((row) => row.id);
 }
 
-/** Drops index rows, so their ids can be used again. */
 /** How long a create may take between reserving its id and the engine knowing the instance. */
 const CREATE_GRACE_MS = 60_000;
 
@@ -199,11 +199,14 @@ export async function releaseIfAbandoned(db: Db, workflowId: string, id: string,
   return true;
 }
 
+/** Drops index rows, so their ids can be used again. */
 export async function release(db: Db, workflowId: string, ids: string[]): Promise<void> {
-  const [first, ...rest] = chunk(ids, 99).map((part) =>
-    db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
+  await batchAll(
+    db,
+    chunkForStatement(ids, 1).map((part) =>
+      db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
+    ),
   );
-  if (first) await db.batch([first, ...rest]);
 }
 
 /** Groups create options so each `createBatch` call stays under the binding's RPC limit. */

@@ -2,8 +2,8 @@ import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instanceStatusCounts, instances, workflows } from "../../db/schema";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
-import { base64url } from "../../lib/encoding";
-import type { ResultInfo } from "../../lib/envelope";
+import { decodeCursor, encodeCursor } from "../../lib/cursor";
+import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
@@ -62,7 +62,7 @@ export async function listInstances(
   deps: Deps,
   workflowName: string,
   query: InstanceListQuery,
-): Promise<{ items: InstanceSummary[]; resultInfo: ResultInfo }> {
+): Promise<ListResult<InstanceSummary>> {
   if (query.page !== undefined && query.cursor !== undefined) {
     throw new ApiError("invalidRequest", "query: page and cursor cannot be used together");
   }
@@ -84,18 +84,13 @@ export async function listInstances(
   const stale = items.filter((row) => isStale(row, Date.now())).slice(0, REFRESH_PER_LIST);
   if (stale.length > 0) deps.defer(refreshInstances(deps, workflowName, stale));
 
-  return {
-    items: items.map(toSummary),
-    resultInfo: {
-      count: items.length,
-      per_page: query.perPage,
-      total_count: totalCount,
-      ...(plan.position ? {} : { page, total_pages: Math.ceil(totalCount / query.perPage) }),
-      ...(more && last
-        ? { cursor: encodeCursor({ createdOn: last.createdOn.getTime(), id: last.id, direction: plan.direction }) }
-        : {}),
-    },
-  };
+  return listResult(items.map(toSummary), {
+    count: items.length,
+    per_page: query.perPage,
+    total_count: totalCount,
+    ...(plan.position ? {} : { page, total_pages: Math.ceil(totalCount / query.perPage) }),
+    ...(more && last ? { cursor: encodeCursor([last.createdOn.getTime(), last.id, plan.direction]) } : {}),
+  });
 }
 
 /**
@@ -103,7 +98,7 @@ export async function listInstances(
  * benchmark can show their query plans.
  */
 export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQuery) {
-  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, positionOf);
   const direction = query.direction ?? position?.direction ?? "desc";
   const order = direction === "asc" ? asc : desc;
   const filters = and(
@@ -197,21 +192,12 @@ function beyond(position: Position, direction: Direction): SQL {
     : sql`(${instances.createdOn}, ${instances.id}) < ${value}`;
 }
 
-function encodeCursor(position: Position): string {
-  const json = JSON.stringify([position.createdOn, position.id, position.direction]);
-  return base64url(new TextEncoder().encode(json));
-}
-
-function decodeCursor(cursor: string): Position {
-  try {
-    const binary = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-    const json = new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
-    const [createdOn, id, direction] = JSON.parse(json) as unknown[];
-    if (typeof createdOn === "number" && typeof id === "string" && (direction === "asc" || direction === "desc")) {
-      return { createdOn, id, direction };
-    }
-  } catch {
-    // Falls through to the error below: a cursor is only ever one we issued.
+/** A cursor's position, as `encodeCursor` wrote it: [created_on, id, direction]. */
+function positionOf(value: unknown): Position | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const [createdOn, id, direction] = value as unknown[];
+  if (typeof createdOn === "number" && typeof id === "string" && (direction === "asc" || direction === "desc")) {
+    return { createdOn, id, direction };
   }
-  throw new ApiError("invalidRequest", "query.cursor: not a cursor this API issued");
+  return undefined;
 }

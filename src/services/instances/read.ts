@@ -1,13 +1,12 @@
 import { and, eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instances } from "../../db/schema";
+import type { ErrorInfo } from "../../domain/errors";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
-import type { JournalSnapshot, StepPage } from "../../durable-objects/instance-journal";
-import type { StepDetail } from "../../durable-objects/journal-log";
+import type { JournalSnapshot, StepDetail, StepPage } from "../../domain/journal";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, jsonText, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
-import type { ErrorInfo } from "../../tracking/events";
 import type { Deps } from "../deps";
 import { engineErrorKind, toApiError } from "../engine-errors";
 import type { Engine } from "../engines";

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { chunk } from "../../db/client";
+import { batchAll, chunkForStatement } from "../../db/client";
 import { instances, workflows } from "../../db/schema";
+import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { readLive } from "./read";
@@ -53,36 +54,32 @@ export async function refreshInstances(deps: Deps, workflowName: string, entries
     return 0;
   }
   let dropped = 0;
-  const queue = [...entries];
-  const worker = async () => {
-    for (let entry = queue.shift(); entry; entry = queue.shift()) {
-      const live = await readLive(bound.engine, entry.id);
-      if (live) {
-        await deps.journal(workflowName, entry.id).observe({
-          workflowName,
-          instanceId: entry.id,
-          ...live,
-          createdOn: entry.createdOn.getTime(),
-        });
-      } else if (await releaseIfAbandoned(deps.db, workflow.id, entry.id, entry.createdOn)) {
-        dropped++;
-      }
+  await forEachConcurrently(entries, CONCURRENCY, async (entry) => {
+    const live = await readLive(bound.engine, entry.id);
+    if (live) {
+      await deps.journal(workflowName, entry.id).observe({
+        workflowName,
+        instanceId: entry.id,
+        ...live,
+        createdOn: entry.createdOn.getTime(),
+      });
+    } else if (await releaseIfAbandoned(deps.db, workflow.id, entry.id, entry.createdOn)) {
+      dropped++;
     }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  });
   return dropped;
 }
 
 async function markChecked({ db }: Deps, workflowId: string, entries: Entry[]): Promise<void> {
   const now = new Date();
-  const [first, ...rest] = chunk(
-    entries.map((entry) => entry.id),
-    98,
-  ).map((ids) =>
-    db
-      .update(instances)
-      .set({ checkedOn: now })
-      .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, ids))),
+  const ids = entries.map((entry) => entry.id);
+  await batchAll(
+    db,
+    chunkForStatement(ids, 2).map((part) =>
+      db
+        .update(instances)
+        .set({ checkedOn: now })
+        .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
+    ),
   );
-  if (first) await db.batch([first, ...rest]);
 }

@@ -1,5 +1,5 @@
 import { eq, sql } from "drizzle-orm";
-import type { Db } from "../../db/client";
+import { batchAll, type Db } from "../../db/client";
 import { instances, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 
@@ -69,6 +69,5 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
 
 /** Writes summaries into the index in one batch; older revisions than a row's are ignored. */
 export async function writeSummaries(db: Db, updates: SummaryUpdate[]): Promise<void> {
-  const [first, ...rest] = summaryWrites(db, updates);
-  if (first) await db.batch([first, ...rest]);
+  await batchAll(db, summaryWrites(db, updates));
 }

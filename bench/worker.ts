@@ -1,19 +1,29 @@
 /**
- * Routes the benchmarks in bench/ need inside the Worker, served only while `BENCH_ROUTES` is
- * "true" (the bench scripts start `npm run dev -- --var BENCH_ROUTES:true`). Never on in a
- * deployment: wrangler.toml sets it to "false".
+ * The Worker the benchmarks run: the control plane as deployed, plus the /__bench routes they
+ * need inside it. The bench scripts start it as `npm run dev -- bench/worker.ts`, an alternate
+ * entry point, so none of this is in the production Worker.
  */
 import { eq, sql } from "drizzle-orm";
-import { createDb } from "../db/client";
-import { instances, workflows } from "../db/schema";
-import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../domain/instance-status";
-import { BULK_CONCURRENCY } from "../durable-objects/bulk-job";
-import { journalOf } from "../durable-objects/instance-journal";
-import { listPlan, workflowIdOf } from "../services/instances/list";
-import type { InstanceReport } from "../tracking/events";
+import { createDb } from "../src/db/client";
+import { instances, workflows } from "../src/db/schema";
+import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../src/domain/instance-status";
+import { BULK_CONCURRENCY } from "../src/durable-objects/bulk-job";
+import worker from "../src/index";
+import { forEachConcurrently } from "../src/lib/concurrency";
+import { journalOf } from "../src/services/deps";
+import { listPlan, workflowIdOf } from "../src/services/instances/list";
+import type { InstanceReport } from "../src/tracking/events";
 
-export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
-  if (env.BENCH_ROUTES !== "true") return undefined;
+export * from "../src/index";
+
+export default {
+  ...worker,
+  async fetch(request, env, ctx) {
+    return (await benchRoute(request, env)) ?? worker.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<Env>;
+
+async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
   const url = new URL(request.url);
   switch (url.pathname) {
     case "/__bench/bare-create":
@@ -45,12 +55,9 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
  * (get, terminate), as many at once as a bulk job has in flight, with nothing recorded.
  */
 async function bareTerminate(request: Request, env: Env): Promise<Response> {
-  const queue = await request.json<string[]>();
+  const ids = await request.json<string[]>();
   const started = Date.now();
-  const worker = async () => {
-    for (let id = queue.shift(); id; id = queue.shift()) await (await env.ORDER_APPROVAL.get(id)).terminate();
-  };
-  await Promise.all(Array.from({ length: BULK_CONCURRENCY }, worker));
+  await forEachConcurrently(ids, BULK_CONCURRENCY, async (id) => (await env.ORDER_APPROVAL.get(id)).terminate());
   return Response.json({ ms: Date.now() - started });
 }
 

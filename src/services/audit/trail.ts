@@ -1,21 +1,18 @@
 import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
-import type { Principal } from "../access/principal";
-import type { Db } from "../db/client";
-import { auditLog } from "../db/schema";
-import type { ResultInfo } from "../lib/envelope";
-import { ApiError } from "../lib/errors";
-import type { Deps } from "./deps";
+import type { Principal } from "../../access/principal";
+import type { Db } from "../../db/client";
+import { auditLog } from "../../db/schema";
+import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
+import { type ListResult, listResult } from "../../lib/envelope";
+import type { Deps } from "../deps";
+import type { AuditFacts } from "./operations";
 
-export type AuditEntry = {
+/** One record of the trail: the call's facts, who made it, and how it was answered. */
+export type AuditEntry = Omit<AuditFacts, "status"> & {
   actor: Principal;
-  action: string;
-  workflowName?: string | undefined;
-  instanceId?: string | undefined;
   requestId: string;
   status: number;
   errorCode?: number | undefined;
-  reason?: string | undefined;
-  detail?: Record<string, unknown> | undefined;
 };
 
 /** An audit record as the API lists it. */
@@ -64,14 +61,8 @@ export type AuditQuery = {
 };
 
 /** The audit trail, newest first, filtered; `result_info.cursor` while older records remain. */
-export async function listAudit(
-  { db }: Deps,
-  query: AuditQuery,
-): Promise<{ items: AuditRecord[]; resultInfo: ResultInfo }> {
-  const before = query.cursor === undefined ? undefined : Number.parseInt(query.cursor, 36);
-  if (before !== undefined && !Number.isSafeInteger(before)) {
-    throw new ApiError("invalidRequest", "query.cursor: not a cursor this API issued");
-  }
+export async function listAudit({ db }: Deps, query: AuditQuery): Promise<ListResult<AuditRecord>> {
+  const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor, sequenceOf);
   const filters: (SQL | undefined)[] = [
     query.workflow ? eq(auditLog.workflowName, query.workflow) : undefined,
     query.actorId ? eq(auditLog.actorId, query.actorId) : undefined,
@@ -89,25 +80,23 @@ export async function listAudit(
     .limit(query.perPage + 1);
   const items = rows.slice(0, query.perPage);
   const last = items.at(-1);
-  return {
-    items: items.map((row) => ({
-      id: row.id,
-      at: row.at.toISOString(),
-      actor: { type: row.actorType, id: row.actorId, name: row.actorName },
-      action: row.action,
-      workflow_name: row.workflowName,
-      instance_id: row.instanceId,
-      request_id: row.requestId,
-      outcome: row.outcome,
-      status: row.status,
-      error_code: row.errorCode,
-      reason: row.reason,
-      detail: row.detail ?? null,
-    })),
-    resultInfo: {
-      count: items.length,
-      per_page: query.perPage,
-      ...(rows.length > query.perPage && last ? { cursor: last.id.toString(36) } : {}),
-    },
-  };
+  const records = items.map((row) => ({
+    id: row.id,
+    at: row.at.toISOString(),
+    actor: { type: row.actorType, id: row.actorId, name: row.actorName },
+    action: row.action,
+    workflow_name: row.workflowName,
+    instance_id: row.instanceId,
+    request_id: row.requestId,
+    outcome: row.outcome,
+    status: row.status,
+    error_code: row.errorCode,
+    reason: row.reason,
+    detail: row.detail ?? null,
+  }));
+  return listResult(records, {
+    count: items.length,
+    per_page: query.perPage,
+    ...(rows.length > query.perPage && last ? { cursor: encodeCursor(last.id) } : {}),
+  });
 }

@@ -1,0 +1,52 @@
+import type { BulkAction, BulkJobKind, BulkJobStatus } from "../db/schema";
+import type { ErrorInfo } from "./errors";
+import type { InstanceStatus } from "./instance-status";
+
+/** What services and a bulk job (its Durable Object) say to each other. */
+
+export type BulkFilter = {
+  status?: InstanceStatus[] | undefined;
+  date_start?: string | undefined;
+  date_end?: string | undefined;
+};
+
+export type BulkJobSpec = {
+  id: string;
+  workflowName: string;
+  kind: BulkJobKind;
+  action: BulkAction;
+  filter: BulkFilter | null;
+  createdOn: number;
+};
+
+/** A job as the API returns it. */
+export type BulkJobView = {
+  id: string;
+  workflow_name: string;
+  kind: BulkJobKind;
+  action: BulkAction;
+  status: BulkJobStatus;
+  total: number;
+  succeeded: number;
+  skipped: number;
+  failed: number;
+  pending: number;
+  created_on: string;
+  started_on: string | null;
+  ended_on: string | null;
+  filter: BulkFilter | null;
+  ids_count: number | null;
+};
+
+export type ItemOutcome = "succeeded" | "skipped" | "failed" | "pending";
+
+/** One row of a job's ledger. */
+export type BulkResult = {
+  instance_id: string;
+  outcome: ItemOutcome;
+  reason: string | null;
+  error: ErrorInfo | null;
+  status_before: InstanceStatus | null;
+  status_after: InstanceStatus | null;
+  attempts: number;
+};

@@ -1,0 +1,122 @@
+import { z } from "@hono/zod-openapi";
+import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
+import type { BulkRequest } from "../services/bulk/jobs";
+import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, UtcDateTime, WorkflowParams } from "./params";
+
+const Filter = z
+  .object({
+    status: Status.optional(),
+    date_start: UtcDateTime.optional(),
+    date_end: UtcDateTime.optional(),
+  })
+  .openapi("BulkFilter");
+
+export const BulkBody = z
+  .union([
+    z.strictObject({
+      action: z.enum(BULK_ACTIONS),
+      instance_ids: z.array(InstanceId).min(1).max(10_000),
+      reason: Reason,
+    }),
+    z.strictObject({ action: z.enum(BULK_ACTIONS), filter: Filter, reason: Reason }),
+  ])
+  .openapi("BulkRequest", {
+    description: "Either instance_ids (1 to 10,000) or a filter, resolved to ids when the job is accepted.",
+  });
+
+export const Job = z
+  .object({
+    id: z.string().uuid(),
+    workflow_name: z.string(),
+    kind: z.enum(BULK_JOB_KINDS),
+    action: z.enum(BULK_ACTIONS),
+    status: z.enum(BULK_JOB_STATUSES),
+    total: z.number().int(),
+    succeeded: z.number().int(),
+    skipped: z.number().int(),
+    failed: z.number().int(),
+    pending: z.number().int(),
+    created_on: Timestamp,
+    started_on: Timestamp.nullable(),
+    ended_on: Timestamp.nullable(),
+    filter: z
+      .object({ status: z.array(Status).optional(), date_start: Timestamp.optional(), date_end: Timestamp.optional() })
+      .nullable(),
+    ids_count: z.number().int().nullable(),
+  })
+  .openapi("BulkJob");
+
+const Outcome = z.enum(["succeeded", "skipped", "failed", "pending"]);
+
+export const Result = z
+  .object({
+    instance_id: z.string(),
+    outcome: Outcome,
+    reason: z
+      .string()
+      .nullable()
+      .openapi({ description: "Why an item was skipped (already terminated, not found, …)." }),
+    error: z.object({ name: z.string(), message: z.string() }).nullable(),
+    status_before: Status.nullable(),
+    status_after: Status.nullable(),
+    attempts: z.number().int(),
+  })
+  .openapi("BulkResult");
+
+export const JobParams = WorkflowParams.extend({
+  job_id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: "job_id", in: "path" } }),
+});
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "A retry with the same key returns the same job.",
+    }),
+});
+
+export const BulkJobQuery = pageQuery(20);
+
+export const ResultsQuery = cursorQuery({ cursorLength: 32, maxPerPage: 1000, defaultPerPage: 100 }).extend({
+  outcome: Outcome.optional().openapi({ param: { name: "outcome", in: "query" } }),
+});
+
+/** The job a validated bulk body asks for (the filter's dates as ISO text, one status as a list). */
+export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
+  if ("instance_ids" in body) return { action: body.action, instance_ids: body.instance_ids };
+  const { status, date_start, date_end } = body.filter;
+  return {
+    action: body.action,
+    filter: {
+      ...(status ? { status: [status] } : {}),
+      ...(date_start ? { date_start: date_start.toISOString() } : {}),
+      ...(date_end ? { date_end: date_end.toISOString() } : {}),
+    },
+  };
+}
+
+/** Cloudflare's batch terminate: up to 100 ids, answered once the job is accepted. */
+export const TerminateBatchBody = z.array(InstanceId).min(1).max(100);
+
+export const TerminateBatchResult = z.object({
+  instancesTerminated: z.number().int(),
+  status: z.enum(["ok", "already_running"]),
+});
+
+export const TerminateAllQuery = z.object({
+  status: z
+    .enum(["queued", "running", "paused", "waitingForPause", "waiting"])
+    .optional()
+    .openapi({ param: { name: "status", in: "query" }, description: "Only instances in this status." }),
+});
+
+export const TerminateAllResult = z.object({ status: z.enum(["ok", "already_running"]) });
+
+export const TerminateAllState = z.object({ status: z.enum(["running", "not_running"]) });

@@ -1,0 +1,57 @@
+import { z } from "@hono/zod-openapi";
+import { INSTANCE_STATUSES } from "../domain/instance-status";
+import { retentionInMs } from "../lib/time";
+import { pageQuery, RetentionInput, Timestamp, WorkflowName } from "./params";
+
+const InstanceCounts = z
+  .object(
+    Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, z.number().int()])) as Record<
+      (typeof INSTANCE_STATUSES)[number],
+      z.ZodNumber
+    >,
+  )
+  .openapi("InstanceCounts", { description: "Number of instances in each status, exact." });
+
+const WorkflowFields = {
+  id: z.string().uuid(),
+  name: WorkflowName,
+  class_name: z.string(),
+  script_name: z.string(),
+  created_on: Timestamp,
+  modified_on: Timestamp,
+  triggered_on: Timestamp.nullable().openapi({ description: "When the newest instance was created." }),
+  version_id: z.string().uuid().openapi({ description: "The current version, which new instances run." }),
+  terminator_running: z
+    .union([z.literal(0), z.literal(1)])
+    .openapi({ description: "1 while a terminate-all job runs." }),
+};
+
+export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
+
+export const WorkflowUpdate = z.object({ ...WorkflowFields, is_deleted: z.literal(0) }).openapi("WorkflowUpdate");
+
+export const WorkflowDefinitionBody = z
+  .object({
+    class_name: z.string().min(1).max(255),
+    script_name: z.string().min(1).max(255),
+    limits: z.object({ steps: z.number().int().min(1).max(25_000).optional() }).optional(),
+    default_retention: RetentionInput.transform(retentionInMs).optional(),
+    schedules: z
+      .array(z.object({ cron: z.string().min(1).max(256) }))
+      .max(
+        0,
+        "cron schedules run on Cloudflare's side: declare `schedules` on the [[workflows]] binding of the Worker that defines the workflow",
+      )
+      .optional()
+      .openapi({ description: "Not supported here: declare `schedules` on the Workflow's binding instead." }),
+  })
+  .openapi("WorkflowDefinition");
+
+export const WorkflowQuery = pageQuery(10).extend({
+  search: WorkflowName.optional().openapi({
+    param: { name: "search", in: "query" },
+    description: "Only workflows whose name contains this text.",
+  }),
+});
+
+export const WorkflowDeleted = z.object({ status: z.literal("ok"), success: z.boolean().nullable() });
