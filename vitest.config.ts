@@ -3,26 +3,48 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { buildDashboard } from "./scripts/build-dashboard.ts";
 import { LOCAL_ENGINE_FLAGS } from "./scripts/lib/local-engine.ts";
-import { buildConsumer, CONSUMER_BUILD } from "./test/build-consumer.ts";
+import { buildExamples, exampleBuild } from "./test/build-examples.ts";
 
 type MiniflareOverrides = Extract<Parameters<typeof cloudflareTest>[0], { miniflare?: unknown }>["miniflare"];
 
 export default defineConfig(async () => {
   // Read on the Node side; test/apply-migrations.ts applies them inside workerd.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
-  buildConsumer();
+  buildExamples();
   // wrangler.toml serves the dashboard's build as assets; wrangler builds it, Vitest does not.
   await buildDashboard();
 
-  /** The Worker from wrangler.toml, plus the scriptable ProbeWorkflow of test/fixtures/worker.ts. */
-  const worker = (overrides: MiniflareOverrides = {}) =>
+  /** The scriptable workflows of test/fixtures/worker.ts: a plain one, and one that nudges. */
+  const probes = [
+    { name: "probe", binding: "PROBE", className: "ProbeWorkflow" },
+    { name: "nudged-probe", binding: "NUDGED_PROBE", className: "NudgedProbeWorkflow" },
+  ];
+  /** The plain Workflow of examples/shipping-worker, which wrangler.toml binds by script name. */
+  const shippingWorker = {
+    name: "shipping-worker",
+    modules: true,
+    scriptPath: `${exampleBuild("shipping-worker")}/index.js`,
+    compatibilityDate: "2026-11-01",
+    compatibilityFlags: LOCAL_ENGINE_FLAGS,
+    workflows: { SHIP_ORDER: { name: "ship-order", className: "ShipOrderWorkflow" } },
+  };
+
+  /** The Worker from wrangler.toml, plus the probes, told of them through EXTRA_WORKFLOWS. */
+  const worker = ({ workers = [], ...overrides }: MiniflareOverrides & { workers?: unknown[] } = {}) =>
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       main: "./test/fixtures/worker.ts",
       miniflare: {
         compatibilityFlags: LOCAL_ENGINE_FLAGS,
-        bindings: { TEST_MIGRATIONS: migrations, ADMIN_TOKEN: "test-admin-token" },
-        workflows: { PROBE: { name: "probe", className: "ProbeWorkflow" } },
+        bindings: {
+          TEST_MIGRATIONS: migrations,
+          ADMIN_TOKEN: "test-admin-token",
+          // Tests drive the sweeper themselves.
+          SWEEP_INTERVAL: "1 hour",
+          EXTRA_WORKFLOWS: JSON.stringify(probes.map((probe) => ({ ...probe, scriptName: "workflow-control-plane" }))),
+        },
+        workflows: Object.fromEntries(probes.map(({ name, binding, className }) => [binding, { name, className }])),
+        workers: [shippingWorker, ...workers],
         ...overrides,
       },
     });
@@ -40,7 +62,7 @@ export default defineConfig(async () => {
                 {
                   name: "order-service",
                   modules: true,
-                  scriptPath: `${CONSUMER_BUILD}/index.js`,
+                  scriptPath: `${exampleBuild("consumer")}/index.js`,
                   compatibilityDate: "2026-11-01",
                   serviceBindings: {
                     CONTROL_PLANE: {
@@ -58,13 +80,13 @@ export default defineConfig(async () => {
             ...shared,
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/recording-failure/**"],
+            exclude: ["test/e2e/**", "test/nudge-failure/**"],
           },
         },
         {
-          // Every report fails here: CONTROL_PLANE is a plain fetch service without the RPC method.
+          // Every nudge fails here: CONTROL_PLANE is a plain fetch service without the RPC method.
           plugins: [worker({ serviceBindings: { CONTROL_PLANE: () => new Response("unavailable", { status: 503 }) } })],
-          test: { ...shared, name: "recording-failure", include: ["test/recording-failure/**/*.test.ts"] },
+          test: { ...shared, name: "nudge-failure", include: ["test/nudge-failure/**/*.test.ts"] },
         },
       ],
     },

@@ -12,7 +12,6 @@ import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import { journalOf } from "../src/services/deps";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
-import type { InstanceReport } from "../src/tracking/events";
 
 export * from "../src/index";
 
@@ -32,13 +31,6 @@ async function benchRoute(request: Request, env: Env): Promise<Response | undefi
       return seed(request, env);
     case "/__bench/explain":
       return explain(url, env);
-    case "/__bench/report": {
-      // Many instances' reports at once, each through the ControlPlane entrypoint as a tracked
-      // workflow sends it, so the benchmark measures the journals rather than HTTP.
-      const reports = await request.json<InstanceReport[]>();
-      await Promise.all(reports.map((report) => env.CONTROL_PLANE.report(report)));
-      return new Response(null, { status: 204 });
-    }
     case "/__bench/bare-terminate":
       return bareTerminate(request, env);
     case "/__bench/journal":

@@ -87,11 +87,24 @@ const banner =
         "",
       ].join("\n");
 
+/**
+ * The control plane binds ship-order from examples/shipping-worker by script name, so that
+ * Worker runs in the same `wrangler dev`, after the configs given (the first is the one served).
+ */
+const SHIPPING_WORKER_CONFIG = "examples/shipping-worker/wrangler.toml";
+const configs = args.some((arg) => arg === "-c" || arg === "--config" || arg.startsWith("--config="))
+  ? []
+  : ["-c", CONTROL_PLANE_CONFIG];
 const wranglerArgs = [
   "dev",
+  ...configs,
   ...(flag("--ip") ? [] : ["--ip", host]),
   ...LOCAL_ENGINE_FLAGS.flatMap((name) => ["--compatibility-flag", name]),
+  // Local Workflows have no Event Subscriptions: the sweeper keeps lists current on its own.
+  "--var",
+  "SWEEP_INTERVAL:2 seconds",
   ...args,
+  ...(args.includes(SHIPPING_WORKER_CONFIG) ? [] : ["-c", SHIPPING_WORKER_CONFIG]),
 ];
 const child = spawn("wrangler", wranglerArgs, { stdio: ["inherit", "pipe", "inherit"], env: childEnv });
 let announced = false;

@@ -11,6 +11,7 @@ import { provideDeps } from "./middleware/deps";
 import { accountRoutes } from "./routes/accounts";
 import { auditRoutes } from "./routes/audit";
 import { bulkRoutes } from "./routes/bulk";
+import { instanceStreamRoutes } from "./routes/instance-stream";
 import { instanceRoutes } from "./routes/instances";
 import { tokenRoutes } from "./routes/tokens";
 import { versionRoutes } from "./routes/versions";
@@ -60,6 +61,7 @@ export function createApp() {
       // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.
       .route("/client/v4", bulkRoutes)
       .route("/client/v4", instanceRoutes)
+      .route("/client/v4", instanceStreamRoutes)
   );
 }
 

@@ -17,3 +17,10 @@ export type AppEnv = {
     errorCode?: number;
   };
 };
+
+declare global {
+  interface Env {
+    /** Workflow bindings beyond wrangler.toml's `[[workflows]]`, as JSON (see src/services/engines.ts). */
+    EXTRA_WORKFLOWS?: string;
+  }
+}

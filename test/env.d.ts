@@ -2,8 +2,9 @@ declare namespace Cloudflare {
   interface Env {
     /** Defined in vitest.config.ts. */
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
-    /** The scriptable workflow of test/fixtures/worker.ts, bound in vitest.config.ts. */
+    /** The scriptable workflows of test/fixtures/worker.ts, bound in vitest.config.ts. */
     PROBE: Workflow<import("./fixtures/worker").ProbeParams>;
+    NUDGED_PROBE: Workflow<import("./fixtures/worker").ProbeParams>;
     /** The consumer example (examples/consumer), an auxiliary worker in vitest.config.ts. */
     ORDER_SERVICE: Fetcher;
   }

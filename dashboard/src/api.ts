@@ -58,7 +58,8 @@ export type Attempt = { start: string | null; end: string | null; success: boole
 
 export type Step =
   | {
-      type: "step";
+      /** A step.do, or a rollback handler that ran for one. */
+      type: "step" | "rollback";
       name: string;
       start: string | null;
       end: string | null;
@@ -99,6 +100,7 @@ export type InstanceDetails = {
   end: string | null;
   error: ErrorDetail | null;
   output: unknown;
+  rollback: { outcome: "complete" | "failed"; error: ErrorDetail | null } | null;
   step_count: number;
   steps: Step[];
 };

@@ -10,16 +10,21 @@ export type Principal =
       permissions: TokenPermission[];
       workflows: string[] | null;
       eventTypes: string[] | null;
+      /** A subscribe token: it may only open this instance's event stream. */
+      stream?: { workflow: string; instanceId: string };
     }
   | { kind: "rpc"; id: string; name: string };
 
 export const ADMIN: Principal = { kind: "admin", id: "admin", name: "admin" };
 
-/** What a call needs: a level, and the workflow and event type it touches, if any. */
+/** What a call needs: a level, and the workflow, instance and event type it touches, if any. */
 export type Requirement = {
   permission: "any" | "read" | "edit" | "events" | "admin";
   workflow?: string | undefined;
+  instanceId?: string | undefined;
   eventType?: string | undefined;
+  /** Opening an instance's event stream, the one thing a subscribe token may do. */
+  stream?: true;
 };
 
 /**
@@ -28,8 +33,16 @@ export type Requirement = {
  * events) and, when it is scoped, the workflow and event type.
  */
 export function refusal(principal: Principal, requirement: Requirement): string | null {
-  if (principal.kind !== "token" || requirement.permission === "any") return null;
-  const { permissions, workflows, eventTypes } = principal;
+  if (principal.kind !== "token") return null;
+  const { permissions, workflows, eventTypes, stream } = principal;
+  if (stream) {
+    return requirement.stream &&
+      requirement.workflow === stream.workflow &&
+      requirement.instanceId === stream.instanceId
+      ? null
+      : `A subscribe token may only open the event stream of instance '${stream.instanceId}' of workflow '${stream.workflow}'`;
+  }
+  if (requirement.permission === "any") return null;
   const has = (permission: TokenPermission) => permissions.includes(permission);
   const level =
     requirement.permission === "admin"

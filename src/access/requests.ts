@@ -1,7 +1,7 @@
 import type { Requirement } from "./principal";
 
 /** What a REST call is about, read from its method and path (below /client/v4). */
-export type RequestTarget = Requirement & { instanceId?: string | undefined };
+export type RequestTarget = Requirement;
 
 const ACCOUNT = "/accounts/[^/]+";
 
@@ -15,6 +15,8 @@ const ADMIN_ONLY = new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`);
 const WORKFLOW_PATH = new RegExp(`^${ACCOUNT}/workflows/([^/]+)(?:/instances/([^/]+))?`);
 
 const EVENT_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/events/([^/]+)$`);
+
+const STREAM_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/subscribe$`);
 
 /** Literal segments under /instances that are routes, not instance ids. */
 const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
@@ -46,5 +48,6 @@ export function targetOf(method: string, path: string): RequestTarget {
   const event = EVENT_PATH.exec(relative);
   if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
   const read = method === "GET" || method === "HEAD";
+  if (read && STREAM_PATH.test(relative)) return { permission: "read", workflow, instanceId, stream: true };
   return { permission: read ? "read" : "edit", workflow, instanceId };
 }

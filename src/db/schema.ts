@@ -40,8 +40,8 @@ export const workflowVersions = sqliteTable(
 );
 
 /**
- * The instance index: what this control plane knows about each instance. The engine (the
- * Workflow binding) stays the source of truth for live state; reads refresh these rows.
+ * The instance index: each instance's summary as its journal mirrored it from the engine's
+ * event stream (the engine stays the source of truth); lists and counts read only this.
  */
 export const instances = sqliteTable(
   "instances",
@@ -61,11 +61,9 @@ export const instances = sqliteTable(
     modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
     /** `name` of the error an errored instance ended with. */
     errorName: text("error_name"),
-    /** When the engine last confirmed this row's status (reconciliation goes oldest first). */
-    checkedOn: integer("checked_on", { mode: "timestamp_ms" }),
     /**
-     * Version of the summary written by the instance's journal; a write carrying an older
-     * revision than the row's is ignored, so delayed writes never undo newer ones.
+     * Version of the summary written by the instance's journal (it follows the clock); a write
+     * carrying an older revision than the row's is ignored, so delayed writes never undo newer ones.
      */
     revision: integer("revision").notNull().default(0),
   },
@@ -80,9 +78,9 @@ export const instances = sqliteTable(
     index("instances_by_error")
       .on(table.workflowId, table.errorName, table.createdOn, table.id)
       .where(sql`${table.errorName} is not null`),
-    // Unfinished instances, least recently confirmed first: what reconciliation walks.
-    index("instances_to_reconcile")
-      .on(table.checkedOn)
+    // Unfinished instances, the sweeper's round: it walks them by (workflow, creation, id).
+    index("instances_unfinished")
+      .on(table.workflowId, table.createdOn, table.id)
       .where(sql`${table.status} not in ('complete', 'errored', 'terminated')`),
   ],
 );

@@ -1,6 +1,6 @@
 import type { Json } from "../lib/json";
 import type { ErrorInfo } from "./errors";
-import type { InstanceStatus, TriggerSource } from "./instance-status";
+import type { InstanceStatus } from "./instance-status";
 
 /**
  * What services and an instance's journal (its Durable Object) say to each other: the step log
@@ -16,19 +16,22 @@ export type StepConfig = {
 
 export type Attempt = { start: string | null; end: string | null; success: boolean | null; error: ErrorInfo | null };
 
+/** A step.do (or a rollback handler) as the log shows it. */
+type DoEntry = {
+  name: string;
+  start: string | null;
+  end: string | null;
+  success: boolean | null;
+  config: StepConfig | null;
+  output: Json;
+  output_truncated?: true;
+  attempts: Attempt[];
+};
+
 /** A step log entry in Cloudflare's instance-log shape. */
 export type LogStep =
-  | {
-      type: "step";
-      name: string;
-      start: string | null;
-      end: string | null;
-      success: boolean | null;
-      config: StepConfig | null;
-      output: Json;
-      output_truncated?: true;
-      attempts: Attempt[];
-    }
+  | ({ type: "step" } & DoEntry)
+  | ({ type: "rollback" } & DoEntry)
   | {
       type: "sleep";
       name: string;
@@ -68,6 +71,9 @@ export const LOG_OUTPUT_LIMIT = 4096;
 
 export const REDACTED = "[REDACTED]";
 
+/** How the instance's rollback handlers ran, when they did. */
+export type RollbackOutcome = { outcome: "complete" | "failed"; error: ErrorInfo | null };
+
 /** What the journal knows about its instance as a whole; output and params as JSON text. */
 export type JournalSnapshot = {
   status: InstanceStatus;
@@ -77,30 +83,26 @@ export type JournalSnapshot = {
   output: string | null;
   error: ErrorInfo | null;
   params: string | null;
-  triggerSource: TriggerSource;
+  rollback: RollbackOutcome | null;
   stepCount: number;
 };
 
-/** Something learned about the instance from outside it: the binding, or an action taken on it. */
-export type Observation = {
-  workflowName: string;
-  instanceId: string;
-  status: InstanceStatus;
-  /** JSON text of the output, when the instance completed. */
-  output: string | null;
-  error: ErrorInfo | null;
-  /** When an index row must be created: when the instance was created, as far as is known. */
-  createdOn: number;
-  action?:
-    | { kind: "terminate"; source: string }
-    | {
-        kind: "restart";
-        from?:
-          | { name: string; count?: number | undefined; type?: "do" | "sleep" | "waitForEvent" | undefined }
-          | undefined;
-        /** `lastStepSeq()` before the restart: steps after it were reported by the new run. */
-        upTo: number;
-      };
+/** The instance a journal mirrors. Workflow names cannot contain "/", so `name/id` names the journal. */
+export type MirrorTarget = { workflowName: string; instanceId: string };
+
+export type SyncOptions = {
+  /** Write the index before answering (a request waits to show it); else through a batching writer. */
+  indexNow?: boolean;
+  /** Read the engine's history from its start, as after a restart made through the API. */
+  fromStart?: boolean;
 };
+
+/** Where a mirror stands in the engine's stream: the last event it applied, and what that event was. */
+export type StreamPosition = { cursor: number; mark: string | null };
+
+/** Identifies an engine event beyond its id, which the engine reuses after a restart. */
+export function markOf(event: WorkflowInstanceEvent): string {
+  return `${event.type} ${event.timestamp} ${"stepName" in event ? event.stepName : ""}`;
+}
 
 export type StepPage = { json: string; count: number };

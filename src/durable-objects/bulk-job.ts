@@ -10,7 +10,6 @@ import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import { applyToInstance, type ItemResult } from "../services/bulk/apply";
 import { createDeps } from "../services/deps";
-import { writeSummaries } from "../services/instances/summary";
 import { migrateSqlite } from "./sqlite-schema";
 
 /**
@@ -233,7 +232,6 @@ export class BulkJob extends DurableObject<Env> {
               action: job.action,
               instanceId: item.instance_id,
               interrupted: item.in_flight === 1,
-              createdOn: now,
             })
           : {
               outcome: "failed",
@@ -243,11 +241,6 @@ export class BulkJob extends DurableObject<Env> {
       );
     });
 
-    const summaries = [...results.values()].flatMap((result) =>
-      "summary" in result && result.summary ? [result.summary] : [],
-    );
-    // One D1 batch: a chunk holds at most CHUNK items.
-    await writeSummaries(createDb(this.env.DB), summaries);
     this.ctx.storage.transactionSync(() => {
       for (const item of due) {
         const result = results.get(item.seq);

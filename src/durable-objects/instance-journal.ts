@@ -1,45 +1,36 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { ErrorInfo } from "../domain/errors";
-import { type InstanceStatus, isFinished, type TriggerSource } from "../domain/instance-status";
-import type { JournalSnapshot, Observation, StepDetail, StepPage, StepQuery } from "../domain/journal";
-import { jsonText, readStoredJson } from "../lib/json";
+import type { InstanceStatus } from "../domain/instance-status";
+import {
+  type JournalSnapshot,
+  type MirrorTarget,
+  markOf,
+  type RollbackOutcome,
+  type StepDetail,
+  type StepPage,
+  type StepQuery,
+  type StreamPosition,
+} from "../domain/journal";
+import { readStoredJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
-import type { InstanceEvent, InstanceReport } from "../tracking/events";
 import { indexWriterFor } from "./index-writer";
-import { JOURNAL_MIGRATIONS, readStep, readSteps, type StepRow } from "./journal-log";
+import { applyEvent } from "./journal-fold";
+import { type InstanceRow, JOURNAL_MIGRATIONS, readStep, readSteps } from "./journal-log";
 import { migrateSqlite } from "./sqlite-schema";
 
-type InstanceRow = {
-  workflow_name: string;
-  instance_id: string;
-  status: InstanceStatus;
-  queued_at: number | null;
-  started_at: number | null;
-  ended_at: number | null;
-  output: string | null;
-  error: string | null;
-  params: string | null;
-  trigger_source: TriggerSource;
-  revision: number;
-  checked_at: number | null;
-};
-
-/** How long the index may go without a confirmation write when nothing changed. */
-const RECHECK_AFTER_MS = 60_000;
-
-/** Attempt ends that never arrived: the engine moved on (a timeout, or an evicted isolate). */
-const LOST_ATTEMPT: ErrorInfo = {
-  name: "Error",
-  message: "The attempt ended without reporting (it timed out, or its isolate was evicted)",
-};
-
 /**
- * One instance's step log and lifecycle, in its own SQLite database: each instance writes only
- * here, so step events of many instances never queue behind one writer. Reports are applied
- * idempotently (a replay repeats facts the journal already has), and each change of the
- * instance's summary goes to the D1 index, through a batching `IndexWriter` for reports and
- * directly for observations made by the API.
+ * One instance's mirror of its engine event stream, in its own SQLite database: the lifecycle,
+ * the step log in Cloudflare's shape and the attempts, all derived from the engine's events and
+ * nothing else, so any Workflow is seen whole with no code in it. Each event is applied once,
+ * in eventId order, in the transaction that advances the cursor; the mirror is rebuilt from the
+ * engine's first event when the engine rewrote its history (a restart reuses event ids).
+ *
+ * The journal never reads the engine itself: a sync (`syncInstance`, in a Worker invocation)
+ * asks it where it stands, reads what is new, hands it over chunk by chunk and then lets it
+ * index the result, so any number of syncs may run and redeliver without harm. A change of the
+ * instance's summary goes to the D1 index: directly when a request waits for it, else through
+ * a batching `IndexWriter`. `kick` asks for a sync from an alarm.
  */
 export class InstanceJournal extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -50,90 +41,74 @@ export class InstanceJournal extends DurableObject<Env> {
     migrateSqlite(ctx.storage, JOURNAL_MIGRATIONS);
   }
 
-  /** Applies what a tracked workflow reported; the index follows within a flush interval. */
-  async record(report: InstanceReport): Promise<void> {
-    const update = this.ctx.storage.transactionSync(() => {
-      this.#ensureInstance(report.workflowName, report.instanceId, {
-        queuedAt: report.queuedAt,
-        params: report.params,
-        triggerSource: report.cron ? "cron" : "binding",
-      });
-      const before = this.#summaryKey();
-      for (const event of report.events) this.#apply(event);
-      this.#settleWaiting();
-      return this.#nextSummary(before, null);
-    });
-    if (update) await indexWriterFor(this.env, update).enqueue([update]);
+  /** Where the mirror stands; `fromStart` forgets it all first, as after a restart made through the API. */
+  position(target: MirrorTarget, { fromStart = false }: { fromStart?: boolean } = {}): StreamPosition {
+    this.#target(target);
+    if (fromStart) this.ctx.storage.transactionSync(() => this.#startOver());
+    return this.#position();
   }
 
-  /** Applies what the API saw or did, writes the index now, and returns the merged snapshot. */
-  async observe(observation: Observation): Promise<JournalSnapshot> {
-    const update = this.#observe(observation);
-    if (update) await writeSummaries(createDb(this.env.DB), [update]);
+  /**
+   * Applies engine events in order, skipping those at or before the cursor (a redelivery).
+   * `rewrittenFrom` says the events are the engine's history read again from its start because
+   * the event at that position was gone: the mirror starts over, unless another sync already
+   * moved it on from there.
+   */
+  ingest(target: MirrorTarget, events: WorkflowInstanceEvent[], rewrittenFrom?: StreamPosition): JournalSnapshot {
+    this.#target(target);
+    this.ctx.storage.transactionSync(() => {
+      const now = this.#position();
+      if (rewrittenFrom && now.cursor === rewrittenFrom.cursor && now.mark === rewrittenFrom.mark) this.#startOver();
+      this.#apply(events);
+    });
     return this.snapshot();
   }
 
-  /**
-   * Applies an observation and returns the index write it calls for, for a caller that batches
-   * the writes of many instances (a bulk job), with the status the journal knew before.
-   */
-  observeForBatch(observation: Observation): { previous: InstanceStatus | null; update: SummaryUpdate | null } {
-    const previous = this.#instance()?.status ?? null;
-    return { previous, update: this.#observe(observation) };
+  /** Ends a sync: hands a changed summary to the index, and returns the mirror. */
+  async finish({ indexNow = false }: { indexNow?: boolean } = {}): Promise<JournalSnapshot> {
+    await this.#index(indexNow);
+    return this.snapshot();
   }
 
-  #observe(observation: Observation): SummaryUpdate | null {
-    return this.ctx.storage.transactionSync(() => {
-      this.#ensureInstance(observation.workflowName, observation.instanceId, {
-        queuedAt: observation.createdOn,
-        params: null,
-        triggerSource: "unknown",
-      });
-      const before = this.#summaryKey();
-      this.#applyObservation(observation);
-      this.#settleWaiting();
-      return this.#nextSummary(before, Date.now());
-    });
+  /** Asks for a sync soon, from an alarm, without waiting for it: several asks make one sync. */
+  async kick(target: MirrorTarget): Promise<void> {
+    this.#target(target);
+    if ((await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  override async alarm(): Promise<void> {
+    const row = this.#instance();
+    if (row) await this.ctx.exports.MirrorSync.sync({ workflowName: row.workflow_name, instanceId: row.instance_id });
   }
 
   /**
-   * Claims an action on the instance for `claimant` (a bulk job): true for the first claimant
-   * and for its retries, false for anyone else. Jobs that overlap thus terminate an instance
-   * once between them; a restart releases the claims.
+   * Claims an action on the instance for `claimant` (a bulk job): granted to the first claimant
+   * and to its retries, to nobody else. Jobs that overlap thus terminate an instance once
+   * between them; a restart releases the claims. Says the status the mirror last saw.
    */
-  claim(action: "terminate", claimant: string): boolean {
+  claim(action: "terminate", claimant: string): { granted: boolean; status: InstanceStatus | null } {
     this.#sql.exec(
       "INSERT INTO claims (action, claimant, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
       action,
       claimant,
       Date.now(),
     );
-    return (
-      this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one().claimant ===
-      claimant
-    );
-  }
-
-  /**
-   * Where the step log ends. Read before a restart, it tells the steps of the old run from those
-   * the new run may report before the restart is observed here.
-   */
-  lastStepSeq(): number {
-    return this.#sql.exec<{ seq: number | null }>("SELECT max(seq) AS seq FROM steps").one().seq ?? 0;
+    const holder = this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one();
+    return { granted: holder.claimant === claimant, status: this.#instance() ? this.#status() : null };
   }
 
   snapshot(): JournalSnapshot {
     const row = this.#instance();
     const steps = this.#sql.exec<{ count: number }>("SELECT count(*) AS count FROM steps").one().count;
     return {
-      status: row?.status ?? "queued",
+      status: this.#status(),
       queuedAt: row?.queued_at ?? null,
       startedAt: row?.started_at ?? null,
       endedAt: row?.ended_at ?? null,
       output: row?.output ?? null,
       error: readStoredJson<ErrorInfo>(row?.error ?? null),
       params: row?.params ?? null,
-      triggerSource: row?.trigger_source ?? "unknown",
+      rollback: readStoredJson<RollbackOutcome>(row?.rollback ?? null),
       stepCount: steps,
     };
   }
@@ -152,301 +127,120 @@ export class InstanceJournal extends DurableObject<Env> {
     return readStep(this.#sql, name, type, attempt);
   }
 
-  /** Forgets the instance (it was deleted). */
+  /** Forgets the instance (it was deleted, or never existed). */
   async clear(): Promise<void> {
     await this.ctx.storage.deleteAll();
     migrateSqlite(this.ctx.storage, JOURNAL_MIGRATIONS);
   }
 
   // -------------------------------------------------------------------------------------------
-  // Applying reports
+  // The mirror
   // -------------------------------------------------------------------------------------------
 
-  #apply(event: InstanceEvent): void {
-    switch (event.kind) {
-      case "run": {
-        const row = this.#instance();
-        // A run after the end means the instance was restarted outside this API.
-        if (row && isFinished(row.status)) this.#resetLifecycle("running", event.at);
-        this.#sql.exec(
-          `UPDATE instance SET status = CASE WHEN status IN ('queued', 'paused', 'waitingForPause') THEN 'running' ELSE status END,
-             started_at = coalesce(started_at, ?)`,
-          event.at,
-        );
-        return;
-      }
-      case "complete":
-        this.#sql.exec(
-          "UPDATE instance SET status = 'complete', ended_at = ?, output = ?, error = NULL",
-          event.at,
-          event.output,
-        );
-        return;
-      case "fail":
-        this.#sql.exec("UPDATE instance SET status = 'errored', ended_at = ?, error = ?", event.at, json(event.error));
-        return;
-      case "stepStart":
-        this.#sql.exec(
-          "INSERT INTO steps (type, name, started_at, config) VALUES ('step', ?, ?, ?) ON CONFLICT DO NOTHING",
-          event.name,
-          event.at,
-          json(event.config),
-        );
-        return;
-      case "attemptStart":
-        this.#startAttempt(event.name, event.attempt, event.at);
-        return;
-      case "attemptEnd": {
-        const seq = this.#stepSeq("step", event.name, event.at);
-        this.#sql.exec(
-          "INSERT INTO attempts (step_seq, attempt, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-          seq,
-          event.attempt,
-          event.at,
-        );
-        this.#sql.exec(
-          "UPDATE attempts SET ended_at = ?, success = ?, error = ? WHERE step_seq = ? AND attempt = ? AND ended_at IS NULL",
-          event.at,
-          event.error ? 0 : 1,
-          json(event.error),
-          seq,
-          event.attempt,
-        );
-        return;
-      }
-      case "stepEnd": {
-        const seq = this.#stepSeq("step", event.name, event.at);
-        const output = event.error ? null : event.output;
-        this.#sql.exec(
-          `UPDATE steps SET ended_at = ?, success = ?, output = ?, output_bytes = ?, error = ?, redacted = ?
-           WHERE seq = ? AND ended_at IS NULL`,
-          event.at,
-          event.error ? 0 : 1,
-          output,
-          output === null ? null : new TextEncoder().encode(output).byteLength,
-          json(event.error),
-          event.redacted ? 1 : 0,
-          seq,
-        );
-        return;
-      }
-      case "waitStart":
-        this.#sql.exec(
-          `INSERT INTO steps (type, name, started_at, planned_end, event_type) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT DO NOTHING`,
-          event.type,
-          event.name,
-          event.at,
-          event.until,
-          event.eventType,
-        );
-        return;
-      case "waitEnd": {
-        const seq = this.#stepSeq(event.type, event.name, event.at);
-        this.#sql.exec(
-          "UPDATE steps SET settled = 1, ended_at = ?, success = ?, output = ?, error = ? WHERE seq = ? AND settled = 0",
-          event.at,
-          event.error ? 0 : 1,
-          event.output,
-          json(event.error),
-          seq,
-        );
-        return;
-      }
-    }
-  }
-
-  /**
-   * Records an attempt. A first attempt of a step that already ended means the instance was
-   * restarted from that step (restarts re-run steps; replays never do), so that step and all
-   * after it are forgotten first. Earlier attempts still open ended without reporting.
-   */
-  #startAttempt(name: string, attempt: number, at: number): void {
-    const existing = this.#sql
-      .exec<{ seq: number; ended_at: number | null; config: string | null }>(
-        "SELECT seq, ended_at, config FROM steps WHERE type = 'step' AND name = ?",
-        name,
-      )
-      .toArray()[0];
-    if (existing && attempt === 1 && existing.ended_at !== null) {
-      this.#forgetFrom(existing.seq);
-      this.#resetLifecycle("running", at);
+  #apply(events: WorkflowInstanceEvent[]): void {
+    let { cursor } = this.#position();
+    for (const event of events) {
+      if (event.eventId <= cursor) continue;
+      const before = this.#summaryKey();
+      applyEvent(this.#sql, event);
+      cursor = event.eventId;
       this.#sql.exec(
-        "INSERT INTO steps (type, name, started_at, config) VALUES ('step', ?, ?, ?)",
-        name,
-        at,
-        existing.config,
+        `UPDATE instance SET cursor = ?, cursor_mark = ?,
+           changed_at = CASE WHEN ? THEN ? ELSE changed_at END`,
+        cursor,
+        markOf(event),
+        before !== this.#summaryKey() ? 1 : 0,
+        event.timestamp,
       );
     }
-    const seq = this.#stepSeq("step", name, at);
+  }
+
+  /** Forgets everything mirrored, to apply the engine's history again from its first event. */
+  #startOver(): void {
+    this.#sql.exec("DELETE FROM attempts");
+    this.#sql.exec("DELETE FROM steps");
+    this.#sql.exec("DELETE FROM claims");
     this.#sql.exec(
-      "UPDATE attempts SET ended_at = ?, success = 0, error = ? WHERE step_seq = ? AND attempt < ? AND ended_at IS NULL",
-      at,
-      json(LOST_ATTEMPT),
-      seq,
-      attempt,
-    );
-    this.#sql.exec(
-      "INSERT INTO attempts (step_seq, attempt, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      seq,
-      attempt,
-      at,
+      `UPDATE instance SET lifecycle = 'queued', started_at = NULL, ended_at = NULL, output = NULL, error = NULL,
+         rollback = NULL, cursor = 0, cursor_mark = NULL`,
     );
   }
 
-  /** The seq of a step, inserting it when its start was never reported. */
-  #stepSeq(type: StepRow["type"], name: string, at: number): number {
-    this.#sql.exec(
-      "INSERT INTO steps (type, name, started_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      type,
-      name,
-      at,
-    );
-    return this.#sql.exec<{ seq: number }>("SELECT seq FROM steps WHERE type = ? AND name = ?", type, name).one().seq;
+  #position(): StreamPosition {
+    const row = this.#instance();
+    return { cursor: row?.cursor ?? 0, mark: row?.cursor_mark ?? null };
   }
 
-  /** A running instance with a sleep or event wait outstanding is waiting, and vice versa. */
-  #settleWaiting(): void {
+  /** Remembers which instance this journal mirrors, the first time it hears of it. */
+  #target({ workflowName, instanceId }: MirrorTarget): void {
     this.#sql.exec(
-      `UPDATE instance SET status = CASE
-         WHEN EXISTS (SELECT 1 FROM steps WHERE type IN ('sleep', 'waitForEvent') AND settled = 0) THEN 'waiting'
-         ELSE 'running' END
-       WHERE status IN ('running', 'waiting')`,
-    );
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Applying observations
-  // -------------------------------------------------------------------------------------------
-
-  #applyObservation(observation: Observation): void {
-    const { action } = observation;
-    const at = Date.now();
-    if (action?.kind === "restart") {
-      const from = action.from ? this.#findRestartStep(action.from) : undefined;
-      this.#forgetFrom(from ?? 0, action.upTo);
-      this.#resetLifecycle(observation.status, at);
-      return;
-    }
-    if (action?.kind === "terminate") {
-      const count = this.#sql.exec<{ n: number }>("SELECT count(*) AS n FROM steps WHERE type = 'termination'").one().n;
-      this.#sql.exec(
-        "INSERT INTO steps (type, name, started_at, trigger_source, settled) VALUES ('termination', ?, ?, ?, 1)",
-        `termination-${count + 1}`,
-        at,
-        action.source,
-      );
-    }
-    const current = this.#instance();
-    // The local engine, and production while waiting for an event, report "running" for an
-    // instance that is waiting; the journal's own view is the more precise one then.
-    const status = observation.status === "running" && current?.status === "waiting" ? "waiting" : observation.status;
-    if (current && isFinished(current.status) && !isFinished(status)) this.#resetLifecycle(status, at);
-    this.#sql.exec(
-      `UPDATE instance SET status = ?,
-         started_at = CASE WHEN ? != 'queued' THEN coalesce(started_at, ?) ELSE started_at END,
-         ended_at = CASE WHEN ? THEN coalesce(ended_at, ?) ELSE NULL END,
-         output = CASE WHEN ? IS NOT NULL THEN ? ELSE output END,
-         error = CASE WHEN ? IS NOT NULL THEN ? ELSE error END`,
-      status,
-      status,
-      at,
-      isFinished(status) ? 1 : 0,
-      at,
-      observation.output,
-      observation.output,
-      json(observation.error),
-      json(observation.error),
-    );
-  }
-
-  /** The seq of the step a restart `from` names, as the engine matches it. */
-  #findRestartStep(from: NonNullable<Extract<Observation["action"], { kind: "restart" }>["from"]>): number | undefined {
-    const type = from.type === "sleep" ? "sleep" : from.type === "waitForEvent" ? "waitForEvent" : "step";
-    return this.#sql
-      .exec<{ seq: number }>(
-        "SELECT seq FROM steps WHERE type = ? AND name = ?",
-        type,
-        `${from.name}-${from.count ?? 1}`,
-      )
-      .toArray()[0]?.seq;
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Shared helpers
-  // -------------------------------------------------------------------------------------------
-
-  #ensureInstance(
-    workflowName: string,
-    instanceId: string,
-    seed: { queuedAt: number; params: string | null; triggerSource: TriggerSource },
-  ): void {
-    this.#sql.exec(
-      `INSERT INTO instance (id, workflow_name, instance_id, status, queued_at, params, trigger_source)
-       VALUES (1, ?, ?, 'queued', ?, ?, ?) ON CONFLICT DO NOTHING`,
+      "INSERT INTO instance (id, workflow_name, instance_id) VALUES (1, ?, ?) ON CONFLICT DO NOTHING",
       workflowName,
       instanceId,
-      seed.queuedAt,
-      seed.params,
-      seed.triggerSource,
     );
-    if (seed.params !== null) this.#sql.exec("UPDATE instance SET params = coalesce(params, ?)", seed.params);
   }
 
   #instance(): InstanceRow | undefined {
     return this.#sql.exec<InstanceRow>("SELECT * FROM instance").toArray()[0];
   }
 
-  /** Forgets the steps from `seq` on (up to `upTo`), as a restart from that step does. */
-  #forgetFrom(seq: number, upTo = Number.MAX_SAFE_INTEGER): void {
-    this.#sql.exec("DELETE FROM attempts WHERE step_seq >= ? AND step_seq <= ?", seq, upTo);
-    this.#sql.exec("DELETE FROM steps WHERE seq >= ? AND seq <= ?", seq, upTo);
+  /** The lifecycle the engine reported, and `waiting` while a running instance sleeps or waits. */
+  #status(): InstanceRow["lifecycle"] {
+    const lifecycle = this.#instance()?.lifecycle ?? "queued";
+    if (lifecycle !== "running") return lifecycle;
+    const waits = this.#sql
+      .exec<{ open: number }>(
+        "SELECT EXISTS (SELECT 1 FROM steps WHERE type IN ('sleep', 'waitForEvent') AND settled = 0) AS open",
+      )
+      .one().open;
+    return waits === 1 ? "waiting" : "running";
   }
 
-  /** A restarted instance: a new run, nothing ended yet, nothing claimed. */
-  #resetLifecycle(status: InstanceStatus, at: number): void {
-    this.#sql.exec("DELETE FROM claims");
-    this.#sql.exec(
-      "UPDATE instance SET status = ?, started_at = ?, ended_at = NULL, output = NULL, error = NULL",
-      status,
-      status === "queued" ? null : at,
-    );
-  }
+  // -------------------------------------------------------------------------------------------
+  // The index
+  // -------------------------------------------------------------------------------------------
 
   /** The parts of the instance the index holds, to tell whether a write is due. */
   #summaryKey(): string {
     const row = this.#instance();
-    const errorName = row?.error ? readStoredJson<ErrorInfo>(row.error).name : null;
-    return JSON.stringify([row?.status, row?.started_at, row?.ended_at, errorName]);
+    const errorName = readStoredJson<ErrorInfo>(row?.error ?? null)?.name ?? null;
+    return JSON.stringify([this.#status(), row?.started_at ?? null, row?.ended_at ?? null, errorName]);
   }
 
   /**
-   * The next summary for the index, with a new revision, if the indexed parts changed (or, for
-   * an engine-confirmed observation, if the index has not been told of a confirmation lately).
+   * Hands the summary to the index if it changed since it was last handed over, with a new
+   * revision, and notes it only once it is safely handed over (written to D1, or queued durably
+   * in an IndexWriter), so a failed write is made again by the next sync. `now` writes D1
+   * directly unless this very summary was already written so: a summary still queued in an
+   * IndexWriter is written once more, so that the request waiting sees it in lists at once.
+   * `modified_on` is when the engine's events last changed the summary.
    */
-  #nextSummary(before: string, checkedOn: number | null): SummaryUpdate | null {
-    const previous = this.#instance();
-    const confirmationDue =
-      checkedOn !== null && (previous?.checked_at == null || checkedOn - previous.checked_at > RECHECK_AFTER_MS);
-    if (before === this.#summaryKey() && !confirmationDue) return null;
-    this.#sql.exec("UPDATE instance SET revision = revision + 1, checked_at = coalesce(?, checked_at)", checkedOn);
+  async #index(now: boolean): Promise<void> {
+    const key = this.#summaryKey();
     const row = this.#instance();
-    if (!row) return null;
-    return {
+    if (!row || row.cursor === 0 || (now ? row.written : row.indexed) === key) return;
+    // Revisions follow the clock, so they keep rising past those of a journal that was rebuilt.
+    const revision = Math.max(row.revision + 1, Date.now());
+    this.#sql.exec("UPDATE instance SET revision = ?", revision);
+    const update: SummaryUpdate = {
       workflowName: row.workflow_name,
       instanceId: row.instance_id,
-      revision: row.revision,
-      status: row.status,
+      revision,
+      status: this.#status(),
       startedOn: row.started_at,
       endedOn: row.ended_at,
-      errorName: row.error ? readStoredJson<ErrorInfo>(row.error).name : null,
-      checkedOn,
-      at: Date.now(),
+      errorName: readStoredJson<ErrorInfo>(row.error)?.name ?? null,
+      at: row.changed_at ?? row.queued_at ?? Date.now(),
       createdOn: row.queued_at ?? Date.now(),
-      triggerSource: row.trigger_source,
+      triggerSource: "unknown",
       params: row.params,
     };
+    if (now) {
+      await writeSummaries(createDb(this.env.DB), [update]);
+      this.#sql.exec("UPDATE instance SET indexed = ?, written = ?", key, key);
+    } else {
+      await indexWriterFor(this.env, update).enqueue([update]);
+      this.#sql.exec("UPDATE instance SET indexed = ?", key);
+    }
   }
 }
-
-const json = jsonText;

@@ -1,4 +1,5 @@
 import type { ErrorInfo } from "../domain/errors";
+import type { InstanceStatus } from "../domain/instance-status";
 import {
   type Attempt,
   LOG_OUTPUT_LIMIT,
@@ -12,9 +13,14 @@ import { type Json, parseJson as parse, readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 
 /**
- * The journal's SQLite schema, one migration per version (see `migrateSqlite`). `steps.seq` only
- * grows (AUTOINCREMENT), so after a restart forgets steps the new ones still sort after
- * everything kept.
+ * The journal's SQLite schema, one migration per version (see `migrateSqlite`).
+ *
+ * Version 1 held logs rebuilt from a tracked workflow's own reports. Version 2 mirrors the
+ * engine's event stream: `instance.cursor` is the last engine event applied and `cursor_mark`
+ * tells that event apart from another that reuses its id after a restart. Version 2 drops the
+ * logs of version 1; the next sync rebuilds them from the engine, which keeps every event for
+ * the instance's retention. `steps.seq` only grows (AUTOINCREMENT), so steps recorded after a
+ * restart forgot some still sort after everything kept.
  */
 export const JOURNAL_MIGRATIONS = [
   `
@@ -66,11 +72,83 @@ export const JOURNAL_MIGRATIONS = [
     PRIMARY KEY (step_seq, attempt)
   );
 `,
+  `
+  DROP TABLE instance;
+  DROP TABLE steps;
+  DROP TABLE attempts;
+  CREATE TABLE instance (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    workflow_name TEXT NOT NULL,
+    instance_id TEXT NOT NULL,
+    lifecycle TEXT NOT NULL DEFAULT 'queued',
+    queued_at INTEGER,
+    started_at INTEGER,
+    ended_at INTEGER,
+    output TEXT,
+    error TEXT,
+    params TEXT,
+    rollback TEXT,
+    cursor INTEGER NOT NULL DEFAULT 0,
+    cursor_mark TEXT,
+    changed_at INTEGER,
+    revision INTEGER NOT NULL DEFAULT 0,
+    indexed TEXT,
+    written TEXT
+  );
+  CREATE TABLE steps (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    planned_end INTEGER,
+    success INTEGER,
+    settled INTEGER NOT NULL DEFAULT 0,
+    config TEXT,
+    output TEXT,
+    output_bytes INTEGER,
+    redacted INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    event_type TEXT,
+    trigger_source TEXT,
+    UNIQUE (type, name)
+  );
+  CREATE TABLE attempts (
+    step_seq INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    started_at INTEGER,
+    ended_at INTEGER,
+    success INTEGER,
+    error TEXT,
+    PRIMARY KEY (step_seq, attempt)
+  );
+`,
 ];
+
+/** The instance row of version 2. */
+export type InstanceRow = {
+  workflow_name: string;
+  instance_id: string;
+  lifecycle: InstanceStatus;
+  queued_at: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  output: string | null;
+  error: string | null;
+  params: string | null;
+  rollback: string | null;
+  cursor: number;
+  cursor_mark: string | null;
+  changed_at: number | null;
+  revision: number;
+  /** The summary last handed to the index, and the one last written to D1 directly. */
+  indexed: string | null;
+  written: string | null;
+};
 
 export type StepRow = {
   seq: number;
-  type: "step" | "sleep" | "waitForEvent" | "termination";
+  type: "step" | "rollback" | "sleep" | "waitForEvent" | "termination";
   name: string;
   started_at: number | null;
   ended_at: number | null;
@@ -111,7 +189,7 @@ export function readSteps(sql: SqlStorage, { order, offset, limit }: StepQuery):
 }
 
 function attemptsOf(sql: SqlStorage, rows: StepRow[]): Map<number, Attempt[]> {
-  const seqs = rows.filter((row) => row.type === "step").map((row) => row.seq);
+  const seqs = rows.filter((row) => row.type === "step" || row.type === "rollback").map((row) => row.seq);
   const bySeq = new Map<number, Attempt[]>();
   if (seqs.length === 0) return bySeq;
   const attempts = sql
@@ -160,8 +238,9 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
         ...logOutput(row),
       };
     case "step":
+    case "rollback":
       return {
-        type: "step",
+        type: row.type,
         name: row.name,
         start: toIso(row.started_at),
         end: toIso(row.ended_at),

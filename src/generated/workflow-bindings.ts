@@ -13,5 +13,11 @@ export const deployedWorkflows = [
     "binding": "ORDER_APPROVAL",
     "className": "OrderApprovalWorkflow",
     "scriptName": "workflow-control-plane"
+  },
+  {
+    "name": "ship-order",
+    "binding": "SHIP_ORDER",
+    "className": "ShipOrderWorkflow",
+    "scriptName": "shipping-worker"
   }
 ] as const satisfies readonly DeployedWorkflow[];

@@ -20,6 +20,7 @@ export const ERRORS = {
   stepNotFound: { code: 10402, status: 404 },
   instanceAlreadyExists: { code: 10405, status: 400 },
   instanceStateConflict: { code: 10409, status: 409 },
+  eventStreamRestarted: { code: 10410, status: 409 },
   tokenNotFound: { code: 10700, status: 404 },
   bulkJobNotFound: { code: 10600, status: 404 },
   bulkJobConflict: { code: 10609, status: 409 },

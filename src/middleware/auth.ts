@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { ADMIN, refusal } from "../access/principal";
 import { targetOf } from "../access/requests";
+import { verifyStreamToken } from "../access/stream-token";
 import { createDb } from "../db/client";
 import type { AppEnv } from "../env";
 import { ApiError } from "../lib/errors";
@@ -10,8 +11,10 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Works out who is calling from `Authorization: Bearer <token>`: the ADMIN_TOKEN secret
- * (compared in constant time) or a scoped token (looked up by its hash). Fails closed: with no
- * ADMIN_TOKEN configured, every request is refused with a message saying how to set one.
+ * (compared in constant time) or a scoped token (looked up by its hash); or, for clients that
+ * cannot send headers with a WebSocket, a subscribe token in the `token` query parameter, which
+ * `authorize` lets open one event stream and nothing else. Fails closed: with no ADMIN_TOKEN
+ * configured, every request is refused with a message saying how to set one.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -23,6 +26,13 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
       );
     }
     const presented = BEARER.exec(c.req.header("Authorization") ?? "")?.[1];
+    const streamToken = c.req.query("token");
+    if (!presented && streamToken !== undefined) {
+      const principal = await verifyStreamToken(configured, streamToken);
+      if (!principal) throw new ApiError("unauthenticated", "Invalid or expired subscribe token");
+      c.set("principal", principal);
+      return next();
+    }
     if (!presented) {
       throw new ApiError("unauthenticated", "Missing API token: send `Authorization: Bearer <token>`");
     }

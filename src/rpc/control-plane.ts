@@ -17,6 +17,7 @@ import {
   listOptionsOf,
   StatusChangeBody,
   StepQuery,
+  SubscribeQuery,
 } from "../schemas/instances";
 import { EventType, InstanceId, JsonPayload, WorkflowName } from "../schemas/params";
 import { VersionQuery } from "../schemas/versions";
@@ -25,18 +26,17 @@ import { AUDITED, type FactsOf } from "../services/audit/operations";
 import { recordAudit } from "../services/audit/trail";
 import * as bulk from "../services/bulk/jobs";
 import { readyDeps } from "../services/deployment";
-import { type Deps, journalOf } from "../services/deps";
+import type { Deps } from "../services/deps";
 import * as instances from "../services/instances";
+import { openEventStream } from "../services/instances/event-stream";
 import * as versions from "../services/versions";
 import * as workflows from "../services/workflows";
-import type { InstanceReport } from "../tracking/events";
 import { ControlPlaneError } from "./errors";
+import { EventSubscription } from "./event-subscription";
 
 /** What a consumer's binding may say about itself: `props = { caller = "order-service" }`. */
 export type CallerProps = { caller?: string };
 
-/** More events than one run of `run()` can produce in one report is a caller's bug. */
-const MAX_EVENTS_PER_REPORT = 10_000;
 /** Steps an RPC read of an instance returns at most; REST streams any number. */
 const MAX_RPC_STEPS = 10_000;
 
@@ -129,6 +129,22 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     });
   }
 
+  /**
+   * The instance's event stream, as `GET …/subscribe` serves it: retained events after `cursor`,
+   * then live ones, only the `filter`'s types, `{ done: true }` after the end. `using` it
+   * disposes it.
+   */
+  async subscribe(workflowName: string, instanceId: string, options: { cursor?: number; filter?: string[] } = {}) {
+    return this.#call(async (deps) => {
+      const { cursor, filter } = parseInput(SubscribeQuery, options, "query");
+      const stream = await openEventStream(deps, this.#workflow(workflowName), this.#instance(instanceId), {
+        cursor,
+        filter,
+      });
+      return new EventSubscription(stream);
+    });
+  }
+
   async getInstanceStep(workflowName: string, instanceId: string, query: z.input<typeof StepQuery>) {
     return this.#call((deps) =>
       instances.getInstanceStep(
@@ -217,19 +233,16 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   // ------------------------------------------------------------------ tracking
 
   /**
-   * Records what a tracked workflow observed about its instance (`TrackedWorkflow` calls this).
-   * Reports that do not name a valid workflow and instance are refused.
+   * Says that an instance just changed (`TrackedWorkflow` calls this at each step): its journal
+   * syncs with the engine soon, which makes lists follow within moments. A name that is not a
+   * valid workflow and instance is refused.
    */
-  async report(report: InstanceReport): Promise<void> {
-    if (
-      !WorkflowName.safeParse(report.workflowName).success ||
-      !InstanceId.safeParse(report.instanceId).success ||
-      !Array.isArray(report.events) ||
-      report.events.length > MAX_EVENTS_PER_REPORT
-    ) {
-      throw new TypeError("report: needs a valid workflowName, instanceId and at most 10,000 events");
-    }
-    await journalOf(this.env, report.workflowName, report.instanceId).record(report);
+  async nudge(workflowName: string, instanceId: string): Promise<void> {
+    return this.#call(async (deps) => {
+      const target = { workflowName: this.#workflow(workflowName), instanceId: this.#instance(instanceId) };
+      if (deps.engines.bindingFor(target.workflowName))
+        await deps.journal(target.workflowName, target.instanceId).kick(target);
+    });
   }
 
   // ------------------------------------------------------------------ internals

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { ENGINE_EVENT_TYPES } from "../domain/engine-events";
 import { TRIGGER_SOURCES } from "../domain/instance-status";
 import { LOG_OUTPUT_LIMIT } from "../domain/journal";
 import { ApiError } from "../lib/errors";
@@ -85,29 +86,32 @@ const TRUNCATED = z
     description: `Set when the output was cut to ${LOG_OUTPUT_LIMIT} characters of JSON; GET …/step has it whole.`,
   });
 
+/** A step.do, or (type "rollback") a rollback handler that ran for one. */
+const DoFields = {
+  name: z.string(),
+  start: Timestamp.nullable(),
+  end: Timestamp.nullable(),
+  success: z.boolean().nullable(),
+  config: z
+    .object({
+      retries: z.object({
+        limit: z.number(),
+        delay: z.union([z.string(), z.number()]),
+        backoff: z.enum(["constant", "linear", "exponential"]).optional(),
+      }),
+      timeout: z.union([z.string(), z.number()]),
+      sensitive: z.literal("output").optional(),
+    })
+    .nullable(),
+  output: z.unknown(),
+  output_truncated: TRUNCATED,
+  attempts: z.array(Attempt),
+};
+
 export const Step = z
   .discriminatedUnion("type", [
-    z.object({
-      type: z.literal("step"),
-      name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable(),
-      success: z.boolean().nullable(),
-      config: z
-        .object({
-          retries: z.object({
-            limit: z.number(),
-            delay: z.union([z.string(), z.number()]),
-            backoff: z.enum(["constant", "linear", "exponential"]).optional(),
-          }),
-          timeout: z.union([z.string(), z.number()]),
-          sensitive: z.literal("output").optional(),
-        })
-        .nullable(),
-      output: z.unknown(),
-      output_truncated: TRUNCATED,
-      attempts: z.array(Attempt),
-    }),
+    z.object({ type: z.literal("step"), ...DoFields }),
+    z.object({ type: z.literal("rollback"), ...DoFields }),
     z.object({
       type: z.literal("sleep"),
       name: z.string(),
@@ -180,7 +184,10 @@ export const InstanceDetails = z
     success: z.boolean().nullable(),
     error: ErrorDetail.nullable(),
     output: z.unknown(),
-    rollback: z.null(),
+    rollback: z
+      .object({ outcome: z.enum(["complete", "failed"]), error: ErrorDetail.nullable() })
+      .nullable()
+      .openapi({ description: "How the rollback handlers ran, when they did." }),
     step_count: z.number().int(),
     steps: z.array(Step),
   })
@@ -295,6 +302,44 @@ export const EventParams = InstanceParams.extend({
 });
 
 export const EventDelivered = z.object({});
+
+const EngineEventType = z.enum(ENGINE_EVENT_TYPES);
+
+export const SubscribeQuery = z.object({
+  cursor: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .openapi({
+      param: { name: "cursor", in: "query" },
+      description: "The last event id already received: the stream starts after it.",
+    }),
+  filter: z
+    .union([EngineEventType, z.array(EngineEventType)])
+    .optional()
+    .transform((types) => (types === undefined || Array.isArray(types) ? types : [types]))
+    .openapi({
+      param: { name: "filter", in: "query" },
+      description: "Only these event types (repeat the parameter for several); the stream still ends at the end.",
+    }),
+  token: z
+    .string()
+    .min(1)
+    .max(2048)
+    .optional()
+    .openapi({
+      param: { name: "token", in: "query" },
+      description: "A subscribe token (GET …/subscribe/token), for clients that cannot send Authorization.",
+    }),
+});
+
+export const SubscribeToken = z
+  .object({
+    token: z.string().openapi({ description: "Opens this instance's event stream only, as ?token=…" }),
+    expires_on: Timestamp.openapi({ description: "Until when it opens the stream; an open stream stays open." }),
+  })
+  .openapi("SubscribeToken");
 
 export const InstanceDeleted = z.object({ instanceId: z.string(), timestamp: Timestamp });
 

@@ -17,16 +17,20 @@ export async function readyDeps(env: Env, ctx: Pick<ExecutionContext, "waitUntil
 
 /**
  * Makes sure the workflows this deployment binds exist as definitions, as `wrangler deploy`
- * would by PUT-ing each. Runs when the binding config differs from the last one synced, so a
- * workflow deleted through the API stays deleted until its binding changes.
+ * would by PUT-ing each, and that the sweeper runs (under `wrangler dev` no cron starts it).
+ * Runs once per isolate; the definitions change only when the binding config differs from the
+ * last one synced, so a workflow deleted through the API stays deleted until its binding changes.
  */
 function ensureDeployedWorkflows(deps: Deps, database: D1Database): Promise<void> {
   let sync = synced.get(database);
   if (!sync) {
-    sync = syncDeployedWorkflows(deps).catch((error: unknown) => {
-      synced.delete(database);
-      throw error;
-    });
+    sync = syncDeployedWorkflows(deps).then(
+      () => deps.defer(deps.sweeper().start()),
+      (error: unknown) => {
+        synced.delete(database);
+        throw error;
+      },
+    );
     synced.set(database, sync);
   }
   return sync;

@@ -7,6 +7,9 @@ export type JournalStub = ReturnType<Env["INSTANCE_JOURNAL"]["getByName"]>;
 /** The Durable Object running one bulk job. */
 export type BulkJobStub = ReturnType<Env["BULK_JOB"]["getByName"]>;
 
+/** The one sweeper of the deployment. */
+export type SweeperStub = ReturnType<Env["INSTANCE_SWEEPER"]["getByName"]>;
+
 /** What the services need, built from the Worker's env; REST, RPC, cron and tests pass one in. */
 export type Deps = {
   readonly db: Db;
@@ -14,6 +17,7 @@ export type Deps = {
   /** The journal (step log and lifecycle) of one instance. */
   readonly journal: (workflowName: string, instanceId: string) => JournalStub;
   readonly bulkJob: (jobId: string) => BulkJobStub;
+  readonly sweeper: () => SweeperStub;
   /** Work that may finish after the response (`ctx.waitUntil`); awaited where there is no request. */
   readonly defer: (task: Promise<unknown>) => void;
 };
@@ -24,6 +28,7 @@ export function createDeps(env: Env, ctx?: Pick<ExecutionContext, "waitUntil">):
     engines: createEngines(env),
     journal: (workflowName, instanceId) => journalOf(env, workflowName, instanceId),
     bulkJob: (jobId) => env.BULK_JOB.getByName(jobId),
+    sweeper: () => env.INSTANCE_SWEEPER.getByName("sweeper"),
     defer: (task) => (ctx ? ctx.waitUntil(task) : void task.catch(() => undefined)),
   };
 }

@@ -1,3 +1,4 @@
+import { z } from "@hono/zod-openapi";
 import type { DeployedWorkflow } from "../domain/deployed-workflow";
 import { deployedWorkflows } from "../generated/workflow-bindings";
 
@@ -12,12 +13,24 @@ export type Engines = {
   bindingFor(workflowName: string): BoundWorkflow | undefined;
 };
 
+/**
+ * Workflow bindings beyond the table generated from wrangler.toml, as JSON in the optional
+ * `EXTRA_WORKFLOWS` variable: `[{ "name", "binding", "className", "scriptName" }]`, for
+ * bindings a deployment adds outside wrangler.toml's `[[workflows]]` (the tests bind their
+ * scriptable workflow this way).
+ */
+const ExtraWorkflows = z.array(
+  z.object({ name: z.string(), binding: z.string(), className: z.string(), scriptName: z.string() }),
+);
+
 export function createEngines(env: Env): Engines {
+  const deployed = [...deployedWorkflows, ...ExtraWorkflows.parse(JSON.parse(env.EXTRA_WORKFLOWS ?? "[]"))];
+  const bindings = env as unknown as Record<string, Engine | undefined>;
   const byName = new Map<string, BoundWorkflow>(
-    deployedWorkflows.map((workflow) => [workflow.name, { ...workflow, engine: env[workflow.binding] }]),
+    deployed.flatMap((workflow) => {
+      const engine = bindings[workflow.binding];
+      return engine ? [[workflow.name, { ...workflow, engine }]] : [];
+    }),
   );
-  return {
-    deployed: deployedWorkflows,
-    bindingFor: (workflowName) => byName.get(workflowName),
-  };
+  return { deployed, bindingFor: (workflowName) => byName.get(workflowName) };
 }

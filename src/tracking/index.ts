@@ -1,9 +1,7 @@
 /**
- * What a Worker needs to have its workflows tracked by the control plane:
- * `import { TrackedWorkflow } from "workflow-control-plane/tracking"`.
+ * For Workflows in other Workers that want their lists to follow within moments:
+ * `import { TrackedWorkflow } from "workflow-control-plane/tracking"`. Optional: the control
+ * plane sees every Workflow from the engine's own events.
  */
-export type { ErrorInfo } from "../domain/errors";
-export type { StepConfig } from "../domain/journal";
-export type { InstanceEvent, InstanceReport } from "./events";
-export type { ReportSink } from "./recorder";
+export type { NudgeSink } from "./nudger";
 export { TrackedWorkflow, type TrackingEnv } from "./tracked-workflow";

@@ -1,13 +1,12 @@
-import type { WorkflowEvent, WorkflowStep } from "cloudflare:workers";
-import { TrackedWorkflow } from "../tracking/tracked-workflow";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 
 export type HelloWorldParams = { name: string };
 
 export type HelloWorldOutput = { greeting: string };
 
 /** The smallest useful workflow: one named, retried step whose result is the output. */
-export class HelloWorldWorkflow extends TrackedWorkflow<Env, HelloWorldParams> {
-  async execute(event: Readonly<WorkflowEvent<HelloWorldParams>>, step: WorkflowStep): Promise<HelloWorldOutput> {
+export class HelloWorldWorkflow extends WorkflowEntrypoint<Env, HelloWorldParams> {
+  override async run(event: Readonly<WorkflowEvent<HelloWorldParams>>, step: WorkflowStep): Promise<HelloWorldOutput> {
     return step.do(
       "compose greeting",
       { retries: { limit: 2, delay: "1 second", backoff: "constant" }, timeout: "30 seconds" },

@@ -1,6 +1,5 @@
-import type { WorkflowEvent, WorkflowStep } from "cloudflare:workers";
+import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from "cloudflare:workers";
 import { NonRetryableError } from "cloudflare:workflows";
-import { TrackedWorkflow } from "../tracking/tracked-workflow";
 
 export type OrderApprovalParams = { orderId: string; amount: number };
 
@@ -22,8 +21,11 @@ export const APPROVAL_EVENT = "approval";
  * hour for an `approval` event, then confirm or release. Every step is idempotent by order id,
  * so replays after sleeps, restarts or evictions repeat nothing twice.
  */
-export class OrderApprovalWorkflow extends TrackedWorkflow<Env, OrderApprovalParams> {
-  async execute(event: Readonly<WorkflowEvent<OrderApprovalParams>>, step: WorkflowStep): Promise<OrderApprovalOutput> {
+export class OrderApprovalWorkflow extends WorkflowEntrypoint<Env, OrderApprovalParams> {
+  override async run(
+    event: Readonly<WorkflowEvent<OrderApprovalParams>>,
+    step: WorkflowStep,
+  ): Promise<OrderApprovalOutput> {
     const order = await step.do("validate order", async () => validateOrder(event.payload));
 
     const reservation = await step.do(

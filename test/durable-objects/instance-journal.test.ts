@@ -1,52 +1,225 @@
+import { evictDurableObject, introspectWorkflowInstance } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import type { StepConfig } from "../../src/domain/journal";
-import type { InstanceEvent } from "../../src/tracking/events";
+import type { JournalSnapshot, LogStep } from "../../src/domain/journal";
 import { uniqueId } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { journal, stepsOf } from "../helpers/journal";
 
-const CONFIG: StepConfig = { retries: { limit: 0, delay: 0 }, timeout: "1 minute" };
+type StepEntry = Extract<LogStep, { type: "step" | "rollback" }>;
 
-/** One step reported from start to end, as TrackedWorkflow reports it. */
-function step(name: string, at: number): InstanceEvent[] {
-  return [
-    { kind: "stepStart", at, name, config: CONFIG },
-    { kind: "attemptStart", at, name, attempt: 1 },
-    { kind: "attemptEnd", at: at + 1, name, attempt: 1, error: null },
-    { kind: "stepEnd", at: at + 1, name, output: "1", error: null, redacted: false },
-  ];
+const names = (steps: LogStep[]) => steps.map((step) => (step.type === "termination" ? "termination" : step.name));
+
+/** Syncs the instance's journal with the engine, as the sweeper does, until it shows `status`. */
+async function syncedUntil(workflowName: string, id: string, status: JournalSnapshot["status"]) {
+  return eventually(async () => {
+    await exports.MirrorSync.sync({ workflowName, instanceId: id });
+    const snapshot = await journal(workflowName, id).snapshot();
+    if (snapshot.status !== status) throw new Error(`journal says ${snapshot.status}`);
+    return snapshot;
+  });
 }
 
-describe("InstanceJournal.observe a restart", () => {
-  it("keeps the steps the restarted run reported before the restart was observed", async ({ expect }) => {
-    const instanceId = uniqueId("restart-race");
-    const stub = journal("hello-world", instanceId);
-    const report = (at: number, events: InstanceEvent[]) =>
-      stub.record({ workflowName: "hello-world", instanceId, queuedAt: at, params: null, cron: false, events });
-    const start = Date.now() - 60_000;
-    await report(start, [
-      { kind: "run", at: start },
-      ...step("first-1", start + 10),
-      ...step("second-1", start + 20),
-      { kind: "complete", at: start + 30, output: null },
-    ]);
+/** Synthetic engine events, numbered from `from`, one millisecond apart. */
+function events(from: number, shapes: Record<string, unknown>[]): WorkflowInstanceEvent[] {
+  return shapes.map(
+    (shape, index) =>
+      ({
+        instanceId: "synthetic",
+        eventId: from + index,
+        timestamp: 1_000 + from + index,
+        ...shape,
+      }) as WorkflowInstanceEvent,
+  );
+}
 
-    // The API reads where the log ends, restarts the engine, and the new run reports its first
-    // step before the API gets to tell the journal about the restart.
-    const upTo = await stub.lastStepSeq();
-    await report(start, [{ kind: "run", at: start + 40 }, ...step("first-1", start + 50)]);
-    await stub.observe({
-      workflowName: "hello-world",
-      instanceId,
-      status: "running",
-      output: null,
-      error: null,
-      createdOn: start,
-      action: { kind: "restart", upTo },
+const CONFIG = { retries: { limit: 1, delay: 0, backoff: "constant" }, timeout: "1 minute" };
+
+/** A run with one step, from queued to complete. */
+const RUN: Record<string, unknown>[] = [
+  { type: "workflow_queued" },
+  { type: "workflow_started", params: { n: 1 } },
+  { type: "workflow_running" },
+  { type: "step_started", stepName: "work-1", config: CONFIG },
+  { type: "attempt_started", stepName: "work-1", attempt: 1 },
+  { type: "attempt_completed", stepName: "work-1", attempt: 1 },
+  { type: "step_completed", stepName: "work-1", output: { ok: true } },
+  { type: "workflow_completed", output: { done: true } },
+];
+
+describe("InstanceJournal: a plain Workflow mirrored from the engine's events", () => {
+  it("shows every attempt with its error, the sleep, the open wait, then the output", async ({ expect }) => {
+    const id = uniqueId("mirror");
+    await using instance = await introspectWorkflowInstance(env.PROBE, id);
+    await instance.modify(async (m) => {
+      await m.disableRetryDelays();
     });
+    await env.PROBE.create({ id, params: { failures: 2, sleep: true, waitFor: "go" } });
 
-    const steps = await stepsOf("hello-world", instanceId);
-    expect(steps.map((entry) => (entry.type === "termination" ? entry.type : entry.name))).toEqual(["first-1"]);
-    expect(steps[0]?.type === "step" && steps[0].start).toBe(new Date(start + 50).toISOString());
-    expect((await stub.snapshot()).status).toBe("running");
+    const waiting = await eventually(async () => {
+      const snapshot = await syncedUntil("probe", id, "waiting");
+      if (snapshot.stepCount < 4) throw new Error("still sleeping");
+      return snapshot;
+    });
+    expect(waiting).toMatchObject({
+      error: null,
+      output: null,
+      params: JSON.stringify({ failures: 2, sleep: true, waitFor: "go" }),
+    });
+    const open = await stepsOf("probe", id);
+    expect(names(open)).toEqual(["prepare-1", "flaky-1", "nap-1", "wait-1"]);
+    const flaky = open[1] as StepEntry;
+    expect(flaky).toMatchObject({
+      success: true,
+      output: { succeededOn: 3 },
+      config: { retries: { limit: 2, delay: 0, backoff: "constant" }, timeout: "10 minutes" },
+    });
+    expect(flaky.attempts).toEqual([
+      expect.objectContaining({ success: false, error: { name: "Error", message: "attempt 1 failed" } }),
+      expect.objectContaining({ success: false, error: { name: "Error", message: "attempt 2 failed" } }),
+      expect.objectContaining({ success: true, error: null }),
+    ]);
+    expect(open[2]).toMatchObject({ type: "sleep", finished: true, error: null });
+    expect(open[3]).toMatchObject({ type: "waitForEvent", finished: false, event_type: "go", end: null });
+
+    await (await env.PROBE.get(id)).sendEvent({ type: "go", payload: { approved: true } });
+    const done = await syncedUntil("probe", id, "complete");
+    expect(done).toMatchObject({ output: JSON.stringify({ done: true }), error: null });
+    expect(done.endedAt).not.toBeNull();
+    expect((await stepsOf("probe", id))[3]).toMatchObject({ type: "waitForEvent", finished: true });
+  });
+
+  it("applies a redelivered event once", async ({ expect }) => {
+    const id = uniqueId("redelivered");
+    const target = { workflowName: "probe", instanceId: id };
+    const once = await journal("probe", id).ingest(target, events(1, RUN));
+    const again = await journal("probe", id).ingest(target, [...events(1, RUN), ...events(4, RUN.slice(3, 6))]);
+    expect(again).toEqual(once);
+    expect(once).toMatchObject({ status: "complete", stepCount: 1, params: JSON.stringify({ n: 1 }) });
+    expect(((await stepsOf("probe", id))[0] as StepEntry).attempts).toHaveLength(1);
+  });
+
+  it("resumes from its cursor after an eviction, without repeating a step", async ({ expect }) => {
+    const id = uniqueId("evicted");
+    await using instance = await introspectWorkflowInstance(env.PROBE, id);
+    await instance.modify(async (m) => {
+      await m.disableSleeps();
+    });
+    await env.PROBE.create({ id, params: { loops: 3, waitFor: "go" } });
+    await eventually(async () => {
+      if ((await syncedUntil("probe", id, "waiting")).stepCount < 5) throw new Error("not waiting for the event yet");
+    });
+    await evictDurableObject(journal("probe", id));
+    await (await env.PROBE.get(id)).sendEvent({ type: "go", payload: {} });
+    await syncedUntil("probe", id, "complete");
+    expect(names(await stepsOf("probe", id))).toEqual(["prepare-1", "loop-1", "loop-2", "loop-3", "wait-1"]);
+  });
+
+  it("shows a sensitive step's output as redacted", async ({ expect }) => {
+    const id = uniqueId("secret");
+    await using _instance = await introspectWorkflowInstance(env.PROBE, id);
+    await env.PROBE.create({ id, params: { secret: true } });
+    await syncedUntil("probe", id, "complete");
+    const secret = (await stepsOf("probe", id)).find((step) => step.type === "step" && step.name === "secret-1");
+    expect(secret).toMatchObject({ output: "[REDACTED]", config: { sensitive: "output" } });
+    expect(JSON.stringify(await stepsOf("probe", id))).not.toContain("s3cr3t");
+    expect(await journal("probe", id).step("secret-1", "step")).toMatchObject({
+      status: "complete",
+      output: '"[REDACTED]"',
+    });
+  });
+
+  it.for([
+    {
+      why: "an error thrown by run()",
+      params: { fail: "boom at end" },
+      error: { name: "Error", message: "boom at end" },
+    },
+    {
+      why: "a NonRetryableError from a step",
+      params: { fatal: "bad input" },
+      error: { name: "NonRetryableError", message: "bad input" },
+    },
+  ])("ends errored on $why, with the error", async ({ params, error }, { expect }) => {
+    const id = uniqueId("errored");
+    await using _instance = await introspectWorkflowInstance(env.PROBE, id);
+    await env.PROBE.create({ id, params });
+    const errored = await syncedUntil("probe", id, "errored");
+    expect(errored.error).toEqual(error);
+    expect(errored.endedAt).not.toBeNull();
+    if ("fatal" in params) {
+      const fatal = (await stepsOf("probe", id)).find((step) => step.type === "step" && step.name === "fatal-1");
+      expect(fatal).toMatchObject({ success: false, attempts: [{ success: false, error }] });
+    }
+  });
+});
+
+describe("InstanceJournal: restarts", () => {
+  it("shows only the new run after a restart", async ({ expect }) => {
+    const id = uniqueId("restarted");
+    await using _instance = await introspectWorkflowInstance(env.PROBE, id);
+    await env.PROBE.create({ id, params: { loops: 2 } });
+    const first = await syncedUntil("probe", id, "complete");
+    await (await env.PROBE.get(id)).restart();
+    const again = await eventually(async () => {
+      const snapshot = await syncedUntil("probe", id, "complete");
+      if (snapshot.endedAt === first.endedAt) throw new Error("still the first run");
+      return snapshot;
+    });
+    expect(again.startedAt).toBeGreaterThan(first.endedAt ?? 0);
+    expect(names(await stepsOf("probe", id))).toEqual(["prepare-1", "loop-1", "loop-2"]);
+  });
+
+  it("keeps the steps before the one a restart starts from, and only once", async ({ expect }) => {
+    const id = uniqueId("restarted-from");
+    await using _instance = await introspectWorkflowInstance(env.PROBE, id);
+    await env.PROBE.create({ id, params: { loops: 3 } });
+    await syncedUntil("probe", id, "complete");
+    const before = await stepsOf("probe", id);
+    await (await env.PROBE.get(id)).restart({ from: { name: "loop", count: 2 } });
+    const after = await eventually(async () => {
+      await syncedUntil("probe", id, "complete");
+      const steps = await stepsOf("probe", id);
+      const [, , third] = steps;
+      const previous = before[2];
+      if (third?.type !== "step" || previous?.type !== "step" || third.start === previous.start) {
+        throw new Error("not the new run yet");
+      }
+      return steps;
+    });
+    expect(names(after)).toEqual(["prepare-1", "loop-1", "loop-2", "loop-3"]);
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+  });
+
+  it("forgets the old run when the engine appends a new run to the same history", async ({ expect }) => {
+    const id = uniqueId("appended");
+    const target = { workflowName: "probe", instanceId: id };
+    await journal("probe", id).ingest(target, events(1, RUN));
+    const restarted = await journal("probe", id).ingest(
+      target,
+      events(9, RUN.slice(0, 4)).map((event) => ({ ...event, timestamp: event.timestamp + 5_000 })),
+    );
+    expect(restarted).toMatchObject({ status: "running", endedAt: null, output: null, stepCount: 1 });
+    expect((await stepsOf("probe", id))[0]).toMatchObject({ name: "work-1", end: null, attempts: [] });
+  });
+});
+
+describe("InstanceJournal: rollback", () => {
+  it("shows the rollback handlers that ran, and the outcome, when terminated with rollback", async ({ expect }) => {
+    const id = uniqueId("rollback");
+    await using _instance = await introspectWorkflowInstance(env.PROBE, id);
+    await env.PROBE.create({ id, params: { rollback: true, waitFor: "go" } });
+    await syncedUntil("probe", id, "waiting");
+    await (await env.PROBE.get(id)).terminate({ rollback: true });
+    const terminated = await syncedUntil("probe", id, "terminated");
+    expect(terminated.rollback).toEqual({ outcome: "complete", error: null });
+    const steps = await stepsOf("probe", id);
+    expect(steps.map((step) => step.type)).toEqual(["step", "waitForEvent", "rollback", "termination"]);
+    expect(steps[2]).toMatchObject({
+      type: "rollback",
+      name: "prepare-1",
+      success: true,
+      attempts: [{ success: true }],
+    });
   });
 });

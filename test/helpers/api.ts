@@ -99,6 +99,11 @@ export async function audit(query: string): Promise<AuditRecord[]> {
   return (await api<AuditRecord[]>("GET", `/audit?per_page=100&${query}`)).body.result;
 }
 
+/** One sweep, now: the journals of unfinished instances sync with the engine, and the index follows. */
+export async function sweep() {
+  return env.INSTANCE_SWEEPER.getByName("sweeper").sweep();
+}
+
 /** Asserts an error envelope and returns its first error. */
 export function errorOf(response: ApiResponse<unknown>) {
   if (response.body.success !== false || response.body.result !== null || response.body.errors.length === 0) {

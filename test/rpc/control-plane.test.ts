@@ -132,9 +132,27 @@ describe("ControlPlane over a service binding", () => {
         "listVersions",
         "listWorkflows",
         "putWorkflow",
-        "report",
+        "nudge",
+        "subscribe",
         "sendEvent",
       ].sort(),
     );
+  });
+});
+
+describe("ControlPlane.subscribe", () => {
+  it("streams an instance's events as the binding's own subscription does", async ({ expect }) => {
+    const id = uniqueId("rpc-stream");
+    await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
+    await controlPlane.createInstance("hello-world", { instance_id: id });
+    await instance.waitForStatus("complete");
+    using subscription = await controlPlane.subscribe("hello-world", id, { filter: ["step_completed"] });
+    const first = await subscription.next();
+    expect(first).toMatchObject({ done: false, value: { type: "step_completed", stepName: "compose greeting-1" } });
+    expect(await subscription.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it("fails as REST does for an unknown instance", async ({ expect }) => {
+    expect(await rpcError(controlPlane.subscribe("hello-world", "ghost"))).toMatchObject({ code: 10400 });
   });
 });

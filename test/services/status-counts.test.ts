@@ -44,7 +44,6 @@ describe("instance_status_counts", () => {
         startedOn: now,
         endedOn: null,
         errorName: status === "errored" ? "Error" : null,
-        checkedOn: null,
         at: now,
         createdOn: now,
         triggerSource: "api",

@@ -8,12 +8,24 @@ import { JsonBlock } from "./json-block";
 
 type TimedStep = Exclude<Step, { type: "termination" }>;
 
-const TYPE_LABELS: Record<TimedStep["type"], string> = { step: "Step", sleep: "Sleep", waitForEvent: "Wait for event" };
+const TYPE_LABELS: Record<TimedStep["type"], string> = {
+  step: "Step",
+  rollback: "Rollback",
+  sleep: "Sleep",
+  waitForEvent: "Wait for event",
+};
+
+/** A step.do or a rollback handler: both have attempts, neither a `finished` flag. */
+type DoStep = Extract<TimedStep, { type: "step" | "rollback" }>;
+
+function isDo(step: TimedStep): step is DoStep {
+  return step.type === "step" || step.type === "rollback";
+}
 
 const ms = (iso: string | null | undefined) => (iso ? new Date(iso).getTime() : undefined);
 
 function isOpen(step: TimedStep): boolean {
-  return step.type === "step" ? step.end === null : !step.finished;
+  return isDo(step) ? step.end === null : !step.finished;
 }
 
 /**
@@ -63,8 +75,7 @@ export function Timeline({
           const id = `lane-${index}`;
           const start = ms(step.start);
           const end = isOpen(step) ? now : (ms(step.end) ?? now);
-          const failedAttempts =
-            step.type === "step" ? step.attempts.filter((attempt) => attempt.success === false) : [];
+          const failedAttempts = isDo(step) ? step.attempts.filter((attempt) => attempt.success === false) : [];
           const state = laneState(step, instance.status === "errored");
           return (
             <li key={id} class={`lane ${step === current ? "current" : ""}`} data-step={step.name} data-state={state}>
@@ -84,7 +95,7 @@ export function Timeline({
                 </span>
               </button>
               <div class="track" aria-hidden="true">
-                {step.type === "step" && step.attempts.length > 0
+                {isDo(step) && step.attempts.length > 0
                   ? step.attempts.map((attempt, number) => (
                       <span
                         key={number}
@@ -134,7 +145,7 @@ export function Timeline({
 }
 
 function laneState(step: TimedStep, instanceErrored: boolean): string {
-  if (step.type === "step")
+  if (isDo(step))
     return step.success === null ? (instanceErrored ? "failed" : "running") : step.success ? "ok" : "failed";
   if (step.error) return "failed";
   return step.finished ? "ok" : "running";
@@ -147,7 +158,7 @@ function attemptClass(attempt: Attempt): string {
 function laneSummary(step: TimedStep, start: number | undefined, end: number): string {
   if (start === undefined) return "not started";
   const took = formatDuration(end - start);
-  if (step.type === "step") return step.end === null ? `running for ${took}` : took;
+  if (isDo(step)) return step.end === null ? `running for ${took}` : took;
   if (step.finished) return step.type === "waitForEvent" && step.event_type ? `${took}, got ${step.event_type}` : took;
   if (step.type === "sleep") return `sleeping until ${formatTime(step.end)}`;
   return `waiting for ${step.event_type ? `“${step.event_type}”` : "an event"} for ${took}`;
@@ -167,8 +178,8 @@ function StepDetail({
       <Facts
         items={[
           ["Started", formatTime(step.start)],
-          [step.type === "step" ? "Ended" : step.type === "sleep" ? "Wakes" : "Times out", formatTime(step.end)],
-          ...(step.type === "step" && step.config
+          [isDo(step) ? "Ended" : step.type === "sleep" ? "Wakes" : "Times out", formatTime(step.end)],
+          ...(isDo(step) && step.config
             ? ([
                 [
                   "Retries",
@@ -180,7 +191,7 @@ function StepDetail({
           ...(step.type === "waitForEvent" ? ([["Event", step.event_type ?? "—"]] as [string, string][]) : []),
         ]}
       />
-      {step.type === "step" && step.attempts.length > 0 && (
+      {isDo(step) && step.attempts.length > 0 && (
         <table class="attempts">
           <caption>Attempts</caption>
           <thead>
@@ -210,7 +221,7 @@ function StepDetail({
           </tbody>
         </table>
       )}
-      {step.type !== "step" && step.error && (
+      {!isDo(step) && step.error && (
         <p class="alert">
           {step.error.name}: {step.error.message}
         </p>
@@ -222,7 +233,10 @@ function StepDetail({
             <button
               type="button"
               onClick={() =>
-                void onLoadOutput({ name: step.name, type: step.type }).then(
+                void onLoadOutput({
+                  name: step.name,
+                  type: step.type === "waitForEvent" ? "waitForEvent" : "step",
+                }).then(
                   (value) => setFullOutput({ value }),
                   (error: unknown) => setLoadError(asError(error).message),
                 )

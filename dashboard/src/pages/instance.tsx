@@ -245,7 +245,8 @@ function Actions({
 /** Steps a restart can begin at: the log's names split into the step's name and its count. */
 function restartPointsOf(instance: InstanceDetails): { label: string; point: RestartPoint }[] {
   return instance.steps.flatMap((step) => {
-    if (step.type === "termination") return [];
+    // A restart begins at a step of the run; rollback handlers are not among them.
+    if (step.type === "termination" || step.type === "rollback") return [];
     const match = /^(.*)-(\d+)$/.exec(step.name);
     if (!match?.[1] || !match[2]) return [];
     const type = step.type === "step" ? "do" : step.type;

@@ -4,8 +4,7 @@ import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-st
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
 import type { Engine } from "../engines";
-import { type LiveStatus, liveStatusOf } from "../instances/read";
-import type { SummaryUpdate } from "../instances/summary";
+import { engineStatusOf } from "../instances/read";
 
 /** What one item of a bulk job came to. `retry` means a transient failure: try again later. */
 export type ItemResult =
@@ -14,7 +13,6 @@ export type ItemResult =
       reason: string | null;
       before: InstanceStatus | null;
       after: InstanceStatus | null;
-      summary: SummaryUpdate | null;
     }
   | { outcome: "failed"; error: ErrorInfo; before: InstanceStatus | null }
   | { outcome: "retry"; error: ErrorInfo; before: InstanceStatus | null };
@@ -35,14 +33,13 @@ type Item = {
   instanceId: string;
   /** An earlier attempt of this item started and did not record its outcome. */
   interrupted: boolean;
-  createdOn: number;
 };
 
 /**
  * Applies `action` to one instance through the binding, idempotently: an action already in
  * effect is skipped; one that an earlier, interrupted attempt of this job already took counts as
- * succeeded. The instance's journal learns the new status and returns the index write it needs,
- * which the job batches with its neighbours'.
+ * succeeded. The instance's journal is asked to sync soon, and brings the index up to date with
+ * the engine's events of the change.
  */
 export async function applyToInstance(deps: Deps, engine: Engine, item: Item): Promise<ItemResult> {
   try {
@@ -51,7 +48,7 @@ export async function applyToInstance(deps: Deps, engine: Engine, item: Item): P
   } catch (error) {
     switch (engineErrorKind(error)) {
       case "notFound":
-        return { outcome: "skipped", reason: "not found", before: null, after: null, summary: null };
+        return { outcome: "skipped", reason: "not found", before: null, after: null };
       case "invalidId":
       case "invalidRequest":
         return { outcome: "failed", error: errorInfo(error), before: null };
@@ -63,35 +60,41 @@ export async function applyToInstance(deps: Deps, engine: Engine, item: Item): P
 
 /**
  * Terminate goes straight to the engine, which refuses a finished instance: one call fewer per
- * instance than reading the status first. The status before is the journal's. The journal's
- * claim makes overlapping jobs terminate an instance once between them.
+ * instance than reading the status first. The status before is the one the journal mirrored.
+ * The journal's claim makes overlapping jobs terminate an instance once between them.
  */
 async function terminate(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
-  if (!(await deps.journal(item.workflowName, item.instanceId).claim("terminate", item.jobId))) {
-    return { outcome: "skipped", reason: "terminated by another job", before: null, after: null, summary: null };
+  const journal = deps.journal(item.workflowName, item.instanceId);
+  const claim = await journal.claim("terminate", item.jobId);
+  if (!claim.granted) {
+    return { outcome: "skipped", reason: "terminated by another job", before: claim.status, after: null };
   }
   try {
     await handle.terminate();
   } catch (error) {
     if (engineErrorKind(error) !== "cannotTerminate") throw error;
-    const { status } = await liveStatusOf(handle);
+    const status = await engineStatusOf(handle);
     return alreadyDone(item, status, `already ${status}`);
   }
-  const { previous, update } = await observe(deps, item, { status: "terminated", output: null, error: null });
-  return { outcome: "succeeded", reason: null, before: previous, after: "terminated", summary: update };
+  await kick(deps, item);
+  return { outcome: "succeeded", reason: null, before: claim.status, after: "terminated" };
 }
 
 async function pauseOrResume(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
-  const before = (await liveStatusOf(handle)).status;
+  const before = await engineStatusOf(handle);
   const inEffect = alreadyInEffect(item.action, before);
   if (inEffect !== null) return alreadyDone(item, before, inEffect);
   await (item.action === "pause" ? handle.pause() : handle.resume());
-  const after = await liveStatusOf(handle);
-  const { update } = await observe(deps, item, after);
-  if (after.status === before) {
-    return { outcome: "skipped", reason: `no effect while ${before}`, before, after: after.status, summary: update };
-  }
-  return { outcome: "succeeded", reason: null, before, after: after.status, summary: update };
+  const after = await engineStatusOf(handle);
+  await kick(deps, item);
+  if (after === before) return { outcome: "skipped", reason: `no effect while ${before}`, before, after };
+  return { outcome: "succeeded", reason: null, before, after };
+}
+
+function kick(deps: Deps, item: Item): Promise<void> {
+  return deps
+    .journal(item.workflowName, item.instanceId)
+    .kick({ workflowName: item.workflowName, instanceId: item.instanceId });
 }
 
 /** An action already in effect: this job's own, taken before an interruption, or not. */
@@ -102,18 +105,7 @@ function alreadyDone(item: Item, status: InstanceStatus, reason: string): ItemRe
     reason: tookEffectEarlier ? "took effect before the job was interrupted" : reason,
     before: status,
     after: status,
-    summary: null,
   };
-}
-
-function observe(deps: Deps, item: Item, live: LiveStatus) {
-  return deps.journal(item.workflowName, item.instanceId).observeForBatch({
-    workflowName: item.workflowName,
-    instanceId: item.instanceId,
-    ...live,
-    createdOn: item.createdOn,
-    ...(item.action === "terminate" ? { action: { kind: "terminate" as const, source: "bulk" } } : {}),
-  });
 }
 
 /** Whether `status` is what `action` leads to. */

@@ -1,10 +1,11 @@
 import type { InstanceStatus } from "../../domain/instance-status";
 import { isFinished } from "../../domain/instance-status";
-import { ApiError, ERRORS } from "../../lib/errors";
+import { ApiError, ERRORS, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
 import { release } from "./create";
-import { findIndexed, getHandle, liveStatusOf } from "./read";
+import { syncInstance } from "./mirror";
+import { engineStatusOf, getHandle } from "./read";
 import { resolveRunnable } from "./runnable";
 
 export type StatusChange =
@@ -22,7 +23,9 @@ export type StatusChangeResult = { status: InstanceStatus; timestamp: string };
 
 /**
  * Pauses, resumes, terminates or restarts an instance through the binding. Only a restart
- * applies to a finished instance; anything else is refused with 409 and changes nothing.
+ * applies to a finished instance; anything else is refused with 409 and changes nothing. The
+ * answer carries the status the instance's mirror shows once the engine's events of the change
+ * are in (a restart reads the new run from its first event).
  */
 export async function changeInstanceStatus(
   deps: Deps,
@@ -30,18 +33,15 @@ export async function changeInstanceStatus(
   id: string,
   change: StatusChange,
 ): Promise<StatusChangeResult> {
-  const { workflow, bound } = await resolveRunnable(deps, workflowName);
+  const { bound } = await resolveRunnable(deps, workflowName);
   const handle = await getHandle(bound.engine, workflowName, id);
-  const before = await liveStatusOf(handle);
-  if (change.status !== "restart" && isFinished(before.status)) {
+  const before = await engineStatusOf(handle);
+  if (change.status !== "restart" && isFinished(before)) {
     throw new ApiError(
       "instanceStateConflict",
-      `Instance '${id}' is ${before.status}; only a restart applies to a finished instance`,
+      `Instance '${id}' is ${before}; only a restart applies to a finished instance`,
     );
   }
-  // The restarted run may report its first steps before the restart is observed below.
-  const journal = deps.journal(workflowName, id);
-  const upTo = change.status === "restart" ? await journal.lastStepSeq() : 0;
   try {
     switch (change.status) {
       case "pause":
@@ -60,20 +60,12 @@ export async function changeInstanceStatus(
   } catch (error) {
     throw toApiError(error, { workflowName, instanceId: id });
   }
-  const [after, row] = await Promise.all([liveStatusOf(handle), findIndexed(deps.db, workflow.id, id)]);
-  const action =
-    change.status === "terminate"
-      ? { kind: "terminate" as const, source: "api" }
-      : change.status === "restart"
-        ? { kind: "restart" as const, from: change.from, upTo }
-        : undefined;
-  const snapshot = await journal.observe({
-    workflowName,
-    instanceId: id,
-    ...after,
-    createdOn: row?.createdOn.getTime() ?? Date.now(),
-    ...(action ? { action } : {}),
-  });
+  const snapshot = await syncInstance(
+    deps,
+    { workflowName, instanceId: id },
+    { indexNow: true, fromStart: change.status === "restart" },
+  );
+  if (!snapshot) throw instanceNotFound(workflowName, id);
   return { status: snapshot.status, timestamp: new Date().toISOString() };
 }
 
@@ -82,7 +74,10 @@ function restartPoint({ name, count, type }: NonNullable<Extract<StatusChange, {
   return { name, ...(count === undefined ? {} : { count }), ...(type === undefined ? {} : { type }) };
 }
 
-/** Delivers an event to an instance; a finished instance accepts none (409). */
+/**
+ * Delivers an event to an instance; a finished instance accepts none (409). The instance's
+ * journal is asked to sync soon, to mirror the wait the event may end.
+ */
 export async function sendInstanceEvent(
   deps: Deps,
   workflowName: string,
@@ -91,7 +86,7 @@ export async function sendInstanceEvent(
 ): Promise<void> {
   const { bound } = await resolveRunnable(deps, workflowName);
   const handle = await getHandle(bound.engine, workflowName, id);
-  const { status } = await liveStatusOf(handle);
+  const status = await engineStatusOf(handle);
   if (isFinished(status)) {
     throw new ApiError("instanceStateConflict", `Instance '${id}' is ${status} and no longer accepts events`);
   }
@@ -100,6 +95,7 @@ export async function sendInstanceEvent(
   } catch (error) {
     throw toApiError(error, { workflowName, instanceId: id });
   }
+  deps.defer(deps.journal(workflowName, id).kick({ workflowName, instanceId: id }));
 }
 
 export type InstanceDeleted = { instanceId: string; timestamp: string };

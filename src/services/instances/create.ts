@@ -152,7 +152,6 @@ function reserveOne(db: Db, workflowName: string, id: string, params: unknown) {
           endedOn: sql`null`.as("ended_on"),
           modifiedOn: sql`${now}`.as("modified_on"),
           errorName: sql`null`.as("error_name"),
-          checkedOn: sql`null`.as("checked_on"),
           revision: sql`0`.as("revision"),
         })
         .from(workflows)

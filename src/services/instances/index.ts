@@ -3,5 +3,6 @@
 export { changeInstanceStatus, deleteInstance, deleteInstances, type StatusChange, sendInstanceEvent } from "./control";
 export { type CreateInstanceInput, createInstance, createInstances, type InstanceCreated } from "./create";
 export { type InstanceListQuery, type InstanceSummary, listInstances } from "./list";
+export { syncInstance } from "./mirror";
 export { getInstance, getInstanceStep, type InstanceDetails } from "./read";
-export { type ReconcileResult, reconcile } from "./reconcile";
+export { type SweepPosition, type SweepResult, sweepUnfinished } from "./sweep";

@@ -1,13 +1,12 @@
 import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { instanceStatusCounts, instances, workflows } from "../../db/schema";
-import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
+import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
-import { refreshInstances, STALE_AFTER_MS } from "./reconcile";
 
 /** An instance as Cloudflare's `GET …/instances` lists it. */
 export type InstanceSummary = {
@@ -47,16 +46,13 @@ export type InstanceListQuery = {
  */
 const TOTAL_COUNT_CAP = 1_000;
 
-/** Stale entries a list brings up to date in the background, at most. */
-const REFRESH_PER_LIST = 10;
-
 /**
  * Lists instances from the index: newest first by default, filtered by status, creation date,
  * version, trigger source, error name and id prefix, paged by `page` or by an opaque `cursor`.
  * Each filter is served by an index that also yields creation order, so a page costs the same
  * at any size; `result_info.cursor` is present while more remain in the walking direction.
- * Unfinished entries on the page that the engine has not confirmed lately are refreshed from
- * the binding after the response.
+ * A list only reads: the index follows the engine through the journals (sweeper, Event
+ * Subscriptions, reads by id, nudges), never through lists.
  */
 export async function listInstances(
   deps: Deps,
@@ -80,9 +76,6 @@ export async function listInstances(
   const more = rows.length > query.perPage;
   const page = query.page ?? 1;
   const totalCount = total?.value ?? 0;
-
-  const stale = items.filter((row) => isStale(row, Date.now())).slice(0, REFRESH_PER_LIST);
-  if (stale.length > 0) deps.defer(refreshInstances(deps, workflowName, stale));
 
   return listResult(items.map(toSummary), {
     count: items.length,
@@ -156,12 +149,6 @@ function idStartsWith(prefix: string): SQL | undefined {
 /** A workflow's id by name, as a subquery the index constraints can use. */
 export function workflowIdOf(workflowName: string): SQL {
   return sql`(select ${workflows.id} from ${workflows} where ${workflows.name} = ${workflowName})`;
-}
-
-function isStale(row: typeof instances.$inferSelect, now: number): boolean {
-  if (isFinished(row.status)) return false;
-  const confirmed = row.checkedOn?.getTime() ?? row.createdOn.getTime();
-  return now - confirmed > STALE_AFTER_MS;
 }
 
 function toSummary(row: typeof instances.$inferSelect): InstanceSummary {

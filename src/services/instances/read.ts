@@ -3,20 +3,18 @@ import type { Db } from "../../db/client";
 import { instances } from "../../db/schema";
 import type { ErrorInfo } from "../../domain/errors";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
-import type { JournalSnapshot, StepDetail, StepPage } from "../../domain/journal";
+import type { JournalSnapshot, RollbackOutcome, StepDetail, StepPage } from "../../domain/journal";
 import { ApiError, instanceNotFound } from "../../lib/errors";
-import { type Json, jsonText, parseJson } from "../../lib/json";
+import { type Json, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
-import { engineErrorKind, toApiError } from "../engine-errors";
+import { toApiError } from "../engine-errors";
 import type { Engine } from "../engines";
 import { releaseIfAbandoned } from "./create";
+import { syncInstance } from "./mirror";
 import { resolveRunnable, type WorkflowRow } from "./runnable";
 
 type InstanceRow = typeof instances.$inferSelect;
-
-/** The binding's view of an instance; the output as JSON text. */
-export type LiveStatus = { status: InstanceStatus; output: string | null; error: ErrorInfo | null };
 
 /** An instance as Cloudflare's `GET …/instances/:id` returns it, but for its steps. */
 export type InstanceDetails = {
@@ -30,7 +28,7 @@ export type InstanceDetails = {
   success: boolean | null;
   error: ErrorInfo | null;
   output: Json;
-  rollback: null;
+  rollback: RollbackOutcome | null;
   step_count: number;
 };
 
@@ -44,29 +42,22 @@ export type InstanceReadout = {
 export type StepOutput = Omit<StepDetail, "output"> & { output: Json };
 
 /**
- * Reads an instance: live status, output and error from the binding, lifecycle times and steps
- * from its journal (which learns the live status, and brings the index up to date with it).
- * An instance made straight through the binding is indexed on first sight; an index entry the
- * engine no longer knows is dropped.
+ * Reads an instance as its journal mirrors the engine's events, after bringing the mirror (and
+ * the index) up to date. An instance made straight through a binding is indexed on first sight;
+ * an index entry the engine does not know is dropped once a create has had time to finish.
  */
 export async function getInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceReadout> {
-  const { workflow, bound } = await resolveRunnable(deps, workflowName);
-  const [row, live] = await Promise.all([findIndexed(deps.db, workflow.id, id), readLive(bound.engine, id)]);
-  if (!live) {
+  const { workflow } = await resolveRunnable(deps, workflowName);
+  const [row, snapshot] = await Promise.all([
+    findIndexed(deps.db, workflow.id, id),
+    syncInstance(deps, { workflowName, instanceId: id }, { indexNow: true }),
+  ]);
+  if (!snapshot) {
     if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
   const journal = deps.journal(workflowName, id);
-  const snapshot = await journal.observe({
-    workflowName,
-    instanceId: id,
-    ...live,
-    createdOn: row?.createdOn.getTime() ?? Date.now(),
-  });
-  return {
-    details: toDetails(workflow, row, snapshot),
-    steps: (query) => journal.steps(query),
-  };
+  return { details: toDetails(workflow, row, snapshot), steps: (query) => journal.steps(query) };
 }
 
 /** One step's full output, as `GET …/instances/:id/step` returns it. */
@@ -96,6 +87,12 @@ export async function findIndexed(db: Db, workflowId: string, id: string): Promi
   return row;
 }
 
+/** The engine's handle of an instance of a workflow this deployment runs; 404 for either unknown. */
+export async function findHandle(deps: Deps, workflowName: string, id: string): Promise<WorkflowInstance> {
+  const { bound } = await resolveRunnable(deps, workflowName);
+  return getHandle(bound.engine, workflowName, id);
+}
+
 export async function getHandle(engine: Engine, workflowName: string, id: string): Promise<WorkflowInstance> {
   try {
     return await engine.get(id);
@@ -104,26 +101,10 @@ export async function getHandle(engine: Engine, workflowName: string, id: string
   }
 }
 
-/** The binding's view of an instance, or undefined when the engine does not know it. */
-export async function readLive(engine: Engine, id: string): Promise<LiveStatus | undefined> {
-  let handle: WorkflowInstance;
-  try {
-    handle = await engine.get(id);
-  } catch (error) {
-    if (engineErrorKind(error) === "notFound") return undefined;
-    throw error;
-  }
-  return liveStatusOf(handle);
-}
-
-export async function liveStatusOf(handle: WorkflowInstance): Promise<LiveStatus> {
-  const { status, output, error } = await handle.status();
-  return {
-    // "unknown" is the binding's word for a state it cannot name; the REST API has none.
-    status: status === "unknown" ? "queued" : status,
-    output: jsonText(output),
-    error: error ?? null,
-  };
+/** The engine's status of an instance; "unknown", the binding's word for a state it cannot name, is queued. */
+export async function engineStatusOf(handle: WorkflowInstance): Promise<InstanceStatus> {
+  const { status } = await handle.status();
+  return status === "unknown" ? "queued" : status;
 }
 
 function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot: JournalSnapshot): InstanceDetails {
@@ -131,15 +112,15 @@ function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot
   return {
     status: snapshot.status,
     params: row ? ((row.params ?? null) as Json) : parseJson(snapshot.params),
-    trigger: { source: row?.triggerSource ?? snapshot.triggerSource },
+    trigger: { source: row?.triggerSource ?? "unknown" },
     versionId: row?.versionId ?? workflow.versionId,
     queued: toIso(new Date(queued)),
-    start: snapshot.startedAt === null ? null : toIso(new Date(snapshot.startedAt)),
-    end: snapshot.endedAt === null ? null : toIso(new Date(snapshot.endedAt)),
+    start: toIso(snapshot.startedAt),
+    end: toIso(snapshot.endedAt),
     success: snapshot.status === "complete" ? true : isFinished(snapshot.status) ? false : null,
     error: snapshot.error,
     output: parseJson(snapshot.output),
-    rollback: null,
+    rollback: snapshot.rollback,
     step_count: snapshot.stepCount,
   };
 }

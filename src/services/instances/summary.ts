@@ -16,8 +16,7 @@ export type SummaryUpdate = {
   startedOn: number | null;
   endedOn: number | null;
   errorName: string | null;
-  /** Set when the engine itself confirmed the status; reconciliation walks the oldest first. */
-  checkedOn: number | null;
+  /** When the summary last changed: the index's `modified_on`. */
   at: number;
   /** For an instance the index has not seen (created straight through the binding). */
   createdOn: number;
@@ -45,7 +44,6 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
             endedOn: sql`${update.endedOn}`.as("ended_on"),
             modifiedOn: sql`${update.at}`.as("modified_on"),
             errorName: sql`${update.errorName}`.as("error_name"),
-            checkedOn: sql`${update.checkedOn}`.as("checked_on"),
             revision: sql`${update.revision}`.as("revision"),
           })
           .from(workflows)
@@ -59,7 +57,6 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
           endedOn: sql`excluded.ended_on`,
           errorName: sql`excluded.error_name`,
           modifiedOn: sql`excluded.modified_on`,
-          checkedOn: sql`coalesce(excluded.checked_on, ${instances.checkedOn})`,
           revision: sql`excluded.revision`,
         },
         setWhere: sql`excluded.revision > ${instances.revision}`,
