@@ -26,11 +26,18 @@ export default defineConfig(async () => {
     scriptPath: `${exampleBuild("shipping-worker")}/index.js`,
     compatibilityDate: "2026-11-01",
     compatibilityFlags: LOCAL_ENGINE_FLAGS,
-    workflows: { SHIP_ORDER: { name: "ship-order", className: "ShipOrderWorkflow" } },
+    workflows: {
+      SHIP_ORDER: { name: "ship-order", className: "ShipOrderWorkflow" },
+      SHIP_BATCH: { name: "ship-batch", className: "ShipBatchWorkflow" },
+    },
   };
 
   /** The Worker from wrangler.toml, plus the probes, told of them through EXTRA_WORKFLOWS. */
-  const worker = ({ workers = [], ...overrides }: MiniflareOverrides & { workers?: unknown[] } = {}) =>
+  const worker = ({
+    workers = [],
+    bindings = {},
+    ...overrides
+  }: MiniflareOverrides & { workers?: unknown[]; bindings?: Record<string, string> } = {}) =>
     cloudflareTest({
       wrangler: { configPath: "./wrangler.toml" },
       main: "./test/fixtures/worker.ts",
@@ -42,6 +49,7 @@ export default defineConfig(async () => {
           // Tests drive the sweeper themselves.
           SWEEP_INTERVAL: "1 hour",
           EXTRA_WORKFLOWS: JSON.stringify(probes.map((probe) => ({ ...probe, scriptName: "workflow-control-plane" }))),
+          ...bindings,
         },
         workflows: Object.fromEntries(probes.map(({ name, binding, className }) => [binding, { name, className }])),
         workers: [shippingWorker, ...workers],
@@ -83,6 +91,15 @@ export default defineConfig(async () => {
             exclude: ["test/e2e/**", "test/nudge-failure/**"],
           },
         },
+        ...(process.env.WORKERS_BENCH
+          ? [
+              {
+                // npm run bench:mirror only: the pull path in the Workers runtime itself.
+                plugins: [worker({ bindings: { BENCH_STEPS: process.env.WORKERS_BENCH } })],
+                test: { ...shared, name: "bench", include: ["bench/**/*.workers.ts"] },
+              },
+            ]
+          : []),
         {
           // Every nudge fails here: CONTROL_PLANE is a plain fetch service without the RPC method.
           plugins: [worker({ serviceBindings: { CONTROL_PLANE: () => new Response("unavailable", { status: 503 }) } })],

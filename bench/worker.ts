@@ -10,19 +10,21 @@ import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../src/domain/instance-statu
 import { BULK_CONCURRENCY } from "../src/durable-objects/bulk-job";
 import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
-import { journalOf } from "../src/services/deps";
+import { createDeps, journalOf } from "../src/services/deps";
+import { consumeLifecycleMessages } from "../src/services/instances/lifecycle-messages";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
+import { syncInstance } from "../src/services/instances/mirror";
 
 export * from "../src/index";
 
 export default {
   ...worker,
   async fetch(request, env, ctx) {
-    return (await benchRoute(request, env)) ?? worker.fetch(request, env, ctx);
+    return (await benchRoute(request, env, ctx)) ?? worker.fetch(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;
 
-async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
+async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
   const url = new URL(request.url);
   switch (url.pathname) {
     case "/__bench/bare-create":
@@ -37,9 +39,100 @@ async function benchRoute(request: Request, env: Env): Promise<Response | undefi
       return Response.json(
         await journalOf(env, url.searchParams.get("workflow") ?? "", url.searchParams.get("id") ?? "").snapshot(),
       );
+    case "/__bench/send-events":
+      return sendEvents(request, env);
+    case "/__bench/sync":
+      return sync(request, env, ctx);
+    case "/__bench/read-raw":
+      return readRaw(request, env);
+    case "/__bench/nudge":
+      return each(request, async ({ workflow, ids }) => {
+        await Promise.all(ids.map((id) => env.CONTROL_PLANE.nudge(workflow, id)));
+      });
+    case "/__bench/lifecycle-messages":
+      return each(request, ({ workflow, ids }) => deliverLifecycleMessages(env, ctx, workflow, ids));
     default:
       return undefined;
   }
+}
+
+type Targets = { workflow: string; ids: string[] };
+
+async function each(request: Request, work: (targets: Targets) => Promise<unknown>): Promise<Response> {
+  const started = Date.now();
+  await work(await request.json<Targets>());
+  return Response.json({ ms: Date.now() - started });
+}
+
+/**
+ * Reads finished instances' whole event streams through the engine's own subscriptions,
+ * `concurrency` at once, recording nothing: the ceiling of a sync.
+ */
+async function readRaw(request: Request, env: Env): Promise<Response> {
+  const { workflow, ids, concurrency } = await request.json<Targets & { concurrency: number }>();
+  const engine = createDeps(env).engines.bindingFor(workflow)?.engine;
+  if (!engine) return new Response(`no binding for ${workflow}`, { status: 404 });
+  const started = Date.now();
+  let events = 0;
+  await forEachConcurrently(ids, concurrency, async (id) => {
+    using subscription = await (await engine.get(id)).subscribe();
+    for (let next = await subscription.next(); !next.done; next = await subscription.next()) events++;
+  });
+  return Response.json({ ms: Date.now() - started, events });
+}
+
+/** Sends events straight through the binding, behind the API's back: nothing tells the control plane. */
+async function sendEvents(request: Request, env: Env): Promise<Response> {
+  const { workflow, ids, type, payload } = await request.json<Targets & { type: string; payload: unknown }>();
+  const engine = createDeps(env).engines.bindingFor(workflow)?.engine;
+  if (!engine) return new Response(`no binding for ${workflow}`, { status: 404 });
+  await forEachConcurrently(ids, 16, async (id) => (await engine.get(id)).sendEvent({ type, payload }));
+  return Response.json({ sentAt: Date.now() });
+}
+
+/**
+ * Syncs instances' journals with the engine in this invocation, `concurrency` at once, from their
+ * first event when `fresh` (their journals cleared first); says how long it took and how many
+ * events the journals hold after it (their cursors: event ids count from 1).
+ */
+async function sync(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const { workflow, ids, concurrency, fresh } = await request.json<Targets & { concurrency: number; fresh: boolean }>();
+  const deps = createDeps(env, ctx);
+  if (fresh) await forEachConcurrently(ids, concurrency, (id) => deps.journal(workflow, id).clear());
+  const started = Date.now();
+  await forEachConcurrently(ids, concurrency, async (id) => {
+    await syncInstance(deps, { workflowName: workflow, instanceId: id });
+  });
+  const ms = Date.now() - started;
+  let events = 0;
+  await forEachConcurrently(ids, concurrency, async (id) => {
+    const { position } = await deps.journal(workflow, id).begin({ workflowName: workflow, instanceId: id });
+    events += position.cursor;
+  });
+  return Response.json({ ms, events });
+}
+
+/** Delivers Event Subscriptions messages of these instances to the Queue consumer, as Cloudflare would. */
+async function deliverLifecycleMessages(env: Env, ctx: ExecutionContext, workflow: string, ids: string[]) {
+  const messages = ids.map((instanceId, index) => ({
+    id: `bench-${index}`,
+    timestamp: new Date(),
+    attempts: 1,
+    body: {
+      type: "cf.workflows.workflow.instance.completed",
+      source: { type: "workflows.workflow", workflowName: workflow },
+      payload: { instanceId, versionId: "bench" },
+      metadata: { eventTimestamp: new Date().toISOString() },
+    },
+    ack: () => {},
+    retry: () => {},
+  }));
+  await consumeLifecycleMessages(createDeps(env, ctx), {
+    queue: "workflow-events",
+    messages,
+    ackAll: () => {},
+    retryAll: () => {},
+  } as unknown as MessageBatch<unknown>);
 }
 
 /**
@@ -76,14 +169,14 @@ async function seed(request: Request, env: Env): Promise<Response> {
   const sources = sql.raw(`json('${JSON.stringify(TRIGGER_SOURCES)}')`);
   await db.run(sql`
     insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
-      started_on, ended_on, modified_on, error_name, checked_on, revision)
+      started_on, ended_on, modified_on, error_name, revision)
     with recursive series(n) as (
       select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
     )
     select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
       json_extract(${statuses}, '$[' || (n % 9) || ']'), json_extract(${sources}, '$[' || (n % 5) || ']'), null,
       ${startMs} + n * ${stepMs}, ${startMs} + n * ${stepMs}, null, ${startMs} + n * ${stepMs},
-      case when n % 9 = 3 then 'Error' end, null, 0
+      case when n % 9 = 3 then 'Error' end, 0
     from series
   `);
   return Response.json({ inserted: count });

@@ -5,6 +5,8 @@ declare namespace Cloudflare {
     /** The scriptable workflows of test/fixtures/worker.ts, bound in vitest.config.ts. */
     PROBE: Workflow<import("./fixtures/worker").ProbeParams>;
     NUDGED_PROBE: Workflow<import("./fixtures/worker").ProbeParams>;
+    /** How many steps bench/mirror.workers.ts runs (npm run bench:mirror). */
+    BENCH_STEPS?: string;
     /** The consumer example (examples/consumer), an auxiliary worker in vitest.config.ts. */
     ORDER_SERVICE: Fetcher;
   }

@@ -261,6 +261,16 @@ export class Api {
     return (await this.#call<InstanceDetails>("GET", this.#instance(workflow, id))).result;
   }
 
+  /**
+   * Where to open the instance's event stream as a WebSocket: the path, with a fresh subscribe
+   * token (a browser cannot send Authorization with one); `cursor` starts after an event seen.
+   */
+  async eventStreamPath(workflow: string, id: string, cursor?: number): Promise<string> {
+    const path = this.#instance(workflow, id);
+    const { result } = await this.#call<{ token: string }>("GET", `${path}/subscribe/token`);
+    return `${BASE}${this.#account}${path}/subscribe${queryString({ cursor, token: result.token })}`;
+  }
+
   async getStepOutput(workflow: string, id: string, step: { name: string; type: "step" | "waitForEvent" }) {
     const path = `${this.#instance(workflow, id)}/step${queryString(step)}`;
     return (await this.#call<StepOutput>("GET", path)).result;

@@ -17,8 +17,8 @@ export function numberArgs<Name extends string>(defaults: Record<Name, number>):
 }
 
 /** `npm run dev` serving bench/worker.ts: the control plane plus the /__bench routes. */
-export function startBenchServer(logPath: string): Promise<DevServer> {
-  return startDevServer({ logPath, flags: ["bench/worker.ts"] });
+export function startBenchServer(logPath: string, flags: string[] = []): Promise<DevServer> {
+  return startDevServer({ logPath, flags: ["bench/worker.ts", ...flags] });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

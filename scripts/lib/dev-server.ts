@@ -18,7 +18,8 @@ export type DevServer = {
   crash: () => Promise<void>;
 };
 
-const READY = "Workflow control plane is ready";
+/** What `npm run dev` prints once ready: the control plane's banner, or the one of a Worker served in front of it. */
+const READY = /Workflow control plane is ready|is ready at http/;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -38,7 +39,7 @@ function waitForReady(child: ChildProcess, logPath: string, timeoutMs: number): 
     );
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes(READY)) {
+      if (READY.test(output)) {
         clearTimeout(timer);
         resolve();
       }

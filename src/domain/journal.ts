@@ -100,6 +100,17 @@ export type SyncOptions = {
 /** Where a mirror stands in the engine's stream: the last event it applied, and what that event was. */
 export type StreamPosition = { cursor: number; mark: string | null };
 
+/** What a sync needs to know of a journal before it reads the engine. */
+export type SyncStart = {
+  position: StreamPosition;
+  /** The mirror saw the instance end: its stream, unless rewritten, ends after the cursor. */
+  finished: boolean;
+  /** The summary the mirror holds was handed to the index (`written`: written to D1 directly). */
+  indexed: boolean;
+  written: boolean;
+  snapshot: JournalSnapshot;
+};
+
 /** Identifies an engine event beyond its id, which the engine reuses after a restart. */
 export function markOf(event: WorkflowInstanceEvent): string {
   return `${event.type} ${event.timestamp} ${"stepName" in event ? event.stepName : ""}`;

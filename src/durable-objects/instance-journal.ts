@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { ErrorInfo } from "../domain/errors";
-import type { InstanceStatus } from "../domain/instance-status";
+import { type InstanceStatus, isFinished } from "../domain/instance-status";
 import {
   type JournalSnapshot,
   type MirrorTarget,
@@ -11,13 +11,19 @@ import {
   type StepPage,
   type StepQuery,
   type StreamPosition,
+  type SyncStart,
 } from "../domain/journal";
 import { readStoredJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 import { indexWriterFor } from "./index-writer";
-import { applyEvent } from "./journal-fold";
+import { JournalFold } from "./journal-fold";
 import { type InstanceRow, JOURNAL_MIGRATIONS, readStep, readSteps } from "./journal-log";
 import { migrateSqlite } from "./sqlite-schema";
+
+/** The instance's status (SQL over its row): `waiting` while a running instance sleeps or waits. */
+const STATUS = `CASE WHEN lifecycle = 'running' AND EXISTS (
+    SELECT 1 FROM steps WHERE type IN ('sleep', 'waitForEvent') AND settled = 0
+  ) THEN 'waiting' ELSE lifecycle END`;
 
 /**
  * One instance's mirror of its engine event stream, in its own SQLite database: the lifecycle,
@@ -41,11 +47,24 @@ export class InstanceJournal extends DurableObject<Env> {
     migrateSqlite(ctx.storage, JOURNAL_MIGRATIONS);
   }
 
-  /** Where the mirror stands; `fromStart` forgets it all first, as after a restart made through the API. */
-  position(target: MirrorTarget, { fromStart = false }: { fromStart?: boolean } = {}): StreamPosition {
+  /**
+   * Where the mirror stands, for a sync about to read the engine; `fromStart` forgets it all
+   * first, as after a restart made through the API. A sync that finds nothing new needs nothing
+   * more from the journal.
+   */
+  begin(target: MirrorTarget, { fromStart = false }: { fromStart?: boolean } = {}): SyncStart {
     this.#target(target);
     if (fromStart) this.ctx.storage.transactionSync(() => this.#startOver());
-    return this.#position();
+    const key = this.#summaryKey();
+    const row = this.#instance();
+    const snapshot = this.snapshot();
+    return {
+      position: this.#position(),
+      finished: isFinished(snapshot.status),
+      indexed: row?.cursor === 0 || row?.indexed === key,
+      written: row?.cursor === 0 || row?.written === key,
+      snapshot,
+    };
   }
 
   /**
@@ -54,14 +73,13 @@ export class InstanceJournal extends DurableObject<Env> {
    * the event at that position was gone: the mirror starts over, unless another sync already
    * moved it on from there.
    */
-  ingest(target: MirrorTarget, events: WorkflowInstanceEvent[], rewrittenFrom?: StreamPosition): JournalSnapshot {
+  ingest(target: MirrorTarget, events: WorkflowInstanceEvent[], rewrittenFrom?: StreamPosition): void {
     this.#target(target);
     this.ctx.storage.transactionSync(() => {
       const now = this.#position();
       if (rewrittenFrom && now.cursor === rewrittenFrom.cursor && now.mark === rewrittenFrom.mark) this.#startOver();
       this.#apply(events);
     });
-    return this.snapshot();
   }
 
   /** Ends a sync: hands a changed summary to the index, and returns the mirror. */
@@ -138,21 +156,26 @@ export class InstanceJournal extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
 
   #apply(events: WorkflowInstanceEvent[]): void {
-    let { cursor } = this.#position();
+    let { cursor, mark } = this.#position();
+    let key = this.#summaryKey();
+    let changedAt: number | null = null;
+    const fold = new JournalFold(this.#sql);
     for (const event of events) {
       if (event.eventId <= cursor) continue;
-      const before = this.#summaryKey();
-      applyEvent(this.#sql, event);
+      const summaryMayChange = fold.apply(event);
       cursor = event.eventId;
-      this.#sql.exec(
-        `UPDATE instance SET cursor = ?, cursor_mark = ?,
-           changed_at = CASE WHEN ? THEN ? ELSE changed_at END`,
-        cursor,
-        markOf(event),
-        before !== this.#summaryKey() ? 1 : 0,
-        event.timestamp,
-      );
+      mark = markOf(event);
+      if (summaryMayChange) {
+        const next = this.#summaryKey();
+        if (next !== key) [key, changedAt] = [next, event.timestamp];
+      }
     }
+    this.#sql.exec(
+      "UPDATE instance SET cursor = ?, cursor_mark = ?, changed_at = coalesce(?, changed_at)",
+      cursor,
+      mark,
+      changedAt,
+    );
   }
 
   /** Forgets everything mirrored, to apply the engine's history again from its first event. */
@@ -186,14 +209,10 @@ export class InstanceJournal extends DurableObject<Env> {
 
   /** The lifecycle the engine reported, and `waiting` while a running instance sleeps or waits. */
   #status(): InstanceRow["lifecycle"] {
-    const lifecycle = this.#instance()?.lifecycle ?? "queued";
-    if (lifecycle !== "running") return lifecycle;
-    const waits = this.#sql
-      .exec<{ open: number }>(
-        "SELECT EXISTS (SELECT 1 FROM steps WHERE type IN ('sleep', 'waitForEvent') AND settled = 0) AS open",
-      )
-      .one().open;
-    return waits === 1 ? "waiting" : "running";
+    return (
+      this.#sql.exec<{ status: InstanceRow["lifecycle"] }>(`SELECT ${STATUS} AS status FROM instance`).toArray()[0]
+        ?.status ?? "queued"
+    );
   }
 
   // -------------------------------------------------------------------------------------------
@@ -202,9 +221,12 @@ export class InstanceJournal extends DurableObject<Env> {
 
   /** The parts of the instance the index holds, to tell whether a write is due. */
   #summaryKey(): string {
-    const row = this.#instance();
-    const errorName = readStoredJson<ErrorInfo>(row?.error ?? null)?.name ?? null;
-    return JSON.stringify([this.#status(), row?.started_at ?? null, row?.ended_at ?? null, errorName]);
+    const row = this.#sql
+      .exec<{ key: string }>(
+        `SELECT json_array(${STATUS}, started_at, ended_at, json_extract(error, '$.name')) AS key FROM instance`,
+      )
+      .toArray()[0];
+    return row?.key ?? JSON.stringify(["queued", null, null, null]);
   }
 
   /**

@@ -1,10 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
+import { chunk } from "../db/client";
 import { errorInfo } from "../domain/errors";
 import { durationToMs } from "../lib/time";
-import type { SweepPosition, SweepResult } from "../services/instances/sweep";
+import { createDeps } from "../services/deps";
+import { nextUnfinished, type SweepPosition, type SyncedGroup } from "../services/instances/sweep";
 import { migrateSqlite } from "./sqlite-schema";
 
-/** Between sweeps when `SWEEP_INTERVAL` is missing or not a duration. */
+/** Unfinished instances one sweep syncs at most. */
+const SWEEP_BATCH = 500;
+/**
+ * A sweep's instances go to `MirrorSync` in groups this size, all groups at once, and each group
+ * syncs all its instances at once: an invocation of its own, so no invocation makes more than a
+ * few hundred calls or holds more than this many streams open.
+ */
+const SWEEP_GROUP = 50;
+
+/** Between the starts of two sweeps when `SWEEP_INTERVAL` is missing or not a duration. */
 const DEFAULT_INTERVAL_MS = 60_000;
 
 const MIGRATIONS = [
@@ -16,13 +27,16 @@ const MIGRATIONS = [
   )`,
 ];
 
+export type SweepResult = SyncedGroup & { roundEnded: boolean };
+
 /**
- * The one sweeper (named "sweeper"): from an alarm every `SWEEP_INTERVAL`, it has the journals
- * of the next `SWEEP_BATCH` unfinished instances of its round synced (through `MirrorSync`, where
- * the engine is read), so that lists and counts follow
- * the engine without anyone reading by id, with no subscription held open in between. With U
- * unfinished instances, each is synced at least every ⌈U / SWEEP_BATCH⌉ intervals. The cron
- * trigger and the first request an isolate serves start it; it keeps itself going after that.
+ * The one sweeper (named "sweeper"): a sweep starts every `SWEEP_INTERVAL` (or as soon as the
+ * previous one ended, when it took longer) from its alarm and has the journals of the next
+ * `SWEEP_BATCH` unfinished instances of its round synced, through `MirrorSync`, where the engine
+ * is read; so lists and counts follow the engine without anyone reading by id, and nothing
+ * stays subscribed in between. With U unfinished instances, each is synced at least every
+ * ⌈U / SWEEP_BATCH⌉ sweeps. The cron trigger and the first request an isolate serves start it;
+ * it keeps itself going after that.
  */
 export class InstanceSweeper extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -40,18 +54,36 @@ export class InstanceSweeper extends DurableObject<Env> {
 
   /** One sweep, now: the next batch of the round. */
   async sweep(): Promise<SweepResult> {
-    const result = await this.ctx.exports.MirrorSync.sweep(this.#position());
-    this.#keep(result.next);
-    return result;
+    const entries = await nextUnfinished(createDeps(this.env, this.ctx), this.#position(), SWEEP_BATCH);
+    const groups = await Promise.all(
+      chunk(entries, SWEEP_GROUP).map(async (group): Promise<SyncedGroup> => {
+        try {
+          return await this.ctx.exports.MirrorSync.syncGroup(group);
+        } catch (error) {
+          // The round moves on all the same: the next round tries these instances again.
+          console.error(JSON.stringify({ level: "error", message: "a sweep group failed", error: errorInfo(error) }));
+          return { synced: 0, dropped: 0, failed: group.length };
+        }
+      }),
+    );
+    const roundEnded = entries.length < SWEEP_BATCH;
+    this.#keep(roundEnded ? null : (entries.at(-1) ?? null));
+    return {
+      synced: groups.reduce((sum, group) => sum + group.synced, 0),
+      dropped: groups.reduce((sum, group) => sum + group.dropped, 0),
+      failed: groups.reduce((sum, group) => sum + group.failed, 0),
+      roundEnded,
+    };
   }
 
   override async alarm(): Promise<void> {
+    const started = Date.now();
     try {
       await this.sweep();
     } catch (error) {
       console.error(JSON.stringify({ level: "error", message: "sweep failed", error: errorInfo(error) }));
     }
-    await this.ctx.storage.setAlarm(Date.now() + intervalMs(this.env.SWEEP_INTERVAL));
+    await this.ctx.storage.setAlarm(Math.max(Date.now(), started + intervalMs(this.env.SWEEP_INTERVAL)));
   }
 
   #position(): SweepPosition | null {
@@ -61,8 +93,8 @@ export class InstanceSweeper extends DurableObject<Env> {
     return row ? { workflowId: row.workflow_id, createdOn: row.created_on, id: row.instance_id } : null;
   }
 
-  #keep(next: SweepPosition | null): void {
-    if (!next) {
+  #keep(last: SweepPosition | null): void {
+    if (!last) {
       this.#sql.exec("DELETE FROM round");
       return;
     }
@@ -70,9 +102,9 @@ export class InstanceSweeper extends DurableObject<Env> {
       `INSERT INTO round (id, workflow_id, created_on, instance_id) VALUES (1, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, created_on = excluded.created_on,
          instance_id = excluded.instance_id`,
-      next.workflowId,
-      next.createdOn,
-      next.id,
+      last.workflowId,
+      last.createdOn,
+      last.id,
     );
   }
 }

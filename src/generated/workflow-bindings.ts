@@ -19,5 +19,11 @@ export const deployedWorkflows = [
     "binding": "SHIP_ORDER",
     "className": "ShipOrderWorkflow",
     "scriptName": "shipping-worker"
+  },
+  {
+    "name": "ship-batch",
+    "binding": "SHIP_BATCH",
+    "className": "ShipBatchWorkflow",
+    "scriptName": "shipping-worker"
   }
 ] as const satisfies readonly DeployedWorkflow[];

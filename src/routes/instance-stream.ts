@@ -7,7 +7,7 @@ import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope"
 import { SubscribeQuery, SubscribeToken } from "../schemas/instances";
 import { InstanceParams } from "../schemas/params";
 import { openEventStream, pumpEvents } from "../services/instances/event-stream";
-import { findHandle } from "../services/instances/read";
+import { findHandle } from "../services/instances/handles";
 
 const INSTANCE = "/accounts/{account_id}/workflows/{workflow_name}/instances/{instance_id}";
 

@@ -2,11 +2,7 @@ import { WorkerEntrypoint } from "cloudflare:workers";
 import type { MirrorTarget } from "../domain/journal";
 import { createDeps } from "../services/deps";
 import { syncInstance } from "../services/instances/mirror";
-import { type SweepPosition, type SweepResult, sweepUnfinished } from "../services/instances/sweep";
-
-/** Unfinished instances one sweep syncs, and at once. */
-export const SWEEP_BATCH = 500;
-const SWEEP_CONCURRENCY = 16;
+import { type SweepEntry, type SyncedGroup, syncGroup } from "../services/instances/sweep";
 
 /**
  * Where Durable Objects have the engine read for them: each call is a stateless invocation,
@@ -19,11 +15,8 @@ export class MirrorSync extends WorkerEntrypoint<Env> {
     await syncInstance(createDeps(this.env, this.ctx), target);
   }
 
-  /** One sweep: syncs the next batch of unfinished instances of the round after `after`. */
-  async sweep(after: SweepPosition | null): Promise<SweepResult> {
-    return sweepUnfinished(createDeps(this.env, this.ctx), after, {
-      limit: SWEEP_BATCH,
-      concurrency: SWEEP_CONCURRENCY,
-    });
+  /** Syncs one group of a sweep. */
+  async syncGroup(entries: SweepEntry[]): Promise<SyncedGroup> {
+    return syncGroup(createDeps(this.env, this.ctx), entries);
   }
 }

@@ -59,3 +59,27 @@ describe("the consumer example over its service binding", () => {
     expect(invalid.body).toMatchObject({ code: 10002 });
   });
 });
+
+describe("the consumer example's shipments", () => {
+  it("ships an order on a plain Workflow of another Worker and reads it step by step", async ({ expect }) => {
+    const orderId = uniqueId("shipped");
+    const started = await orders(`/orders/${orderId}/shipment`, { method: "POST" });
+    expect(started).toEqual({ status: 201, body: { id: `ship-${orderId}`, status: "queued" } });
+    const shipment = await eventually(async () => {
+      const read = await orders(`/orders/${orderId}/shipment`);
+      if (read.body.status !== "waiting" || (read.body.steps as unknown[]).length < 4)
+        throw new Error("not waiting yet");
+      return read.body;
+    }, 15_000);
+    expect(shipment.steps).toMatchObject([
+      { name: "validate order-1", success: true },
+      {
+        name: "buy shipping label-1",
+        attempts: [{ success: false, error: { message: "carrier busy" } }, { success: true }],
+      },
+      { type: "sleep", finished: true },
+      { type: "waitForEvent", event_type: "picked-up", finished: false },
+    ]);
+    await api("DELETE", `/workflows/ship-order/instances/ship-${orderId}`);
+  });
+});

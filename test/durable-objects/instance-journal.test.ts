@@ -92,8 +92,10 @@ describe("InstanceJournal: a plain Workflow mirrored from the engine's events", 
   it("applies a redelivered event once", async ({ expect }) => {
     const id = uniqueId("redelivered");
     const target = { workflowName: "probe", instanceId: id };
-    const once = await journal("probe", id).ingest(target, events(1, RUN));
-    const again = await journal("probe", id).ingest(target, [...events(1, RUN), ...events(4, RUN.slice(3, 6))]);
+    await journal("probe", id).ingest(target, events(1, RUN));
+    const once = await journal("probe", id).snapshot();
+    await journal("probe", id).ingest(target, [...events(1, RUN), ...events(4, RUN.slice(3, 6))]);
+    const again = await journal("probe", id).snapshot();
     expect(again).toEqual(once);
     expect(once).toMatchObject({ status: "complete", stepCount: 1, params: JSON.stringify({ n: 1 }) });
     expect(((await stepsOf("probe", id))[0] as StepEntry).attempts).toHaveLength(1);
@@ -195,10 +197,11 @@ describe("InstanceJournal: restarts", () => {
     const id = uniqueId("appended");
     const target = { workflowName: "probe", instanceId: id };
     await journal("probe", id).ingest(target, events(1, RUN));
-    const restarted = await journal("probe", id).ingest(
+    await journal("probe", id).ingest(
       target,
       events(9, RUN.slice(0, 4)).map((event) => ({ ...event, timestamp: event.timestamp + 5_000 })),
     );
+    const restarted = await journal("probe", id).snapshot();
     expect(restarted).toMatchObject({ status: "running", endedAt: null, output: null, stepCount: 1 });
     expect((await stepsOf("probe", id))[0]).toMatchObject({ name: "work-1", end: null, attempts: [] });
   });

@@ -9,6 +9,7 @@ import { StatusBadge } from "../components/status";
 import { Timeline } from "../components/timeline";
 import { formatDuration, formatTime } from "../format";
 import { parseJson, useAction, useLoad } from "../hooks";
+import { useInstanceEvents } from "../live";
 import { href } from "../router";
 
 /** One instance: what it was given, what it returned or why it failed, its timeline, and actions. */
@@ -24,13 +25,11 @@ export function InstancePage({
   can: { edit: boolean; events: boolean };
 }) {
   const [live, setLive] = useState(true);
-  // A finished instance changes only if someone restarts it: no need to keep asking.
-  const instance = useLoad(() => api.getInstance(workflow, instanceId), `${workflow}/${instanceId}`, {
-    refreshMs: live ? 2000 : undefined,
-    refreshWhile: (details) => !isFinished(details.status),
-  });
+  const instance = useLoad(() => api.getInstance(workflow, instanceId), `${workflow}/${instanceId}`);
   const data = instance.data;
   const finished = data ? isFinished(data.status) : false;
+  // Followed through its event stream, which ends with the instance: nothing is polled.
+  useInstanceEvents(api, workflow, instanceId, live && data !== undefined && !finished, () => void instance.reload());
   const now = Date.now();
 
   return (
@@ -65,7 +64,7 @@ export function InstancePage({
           <div class="toolbar">
             <label class="inline">
               <input type="checkbox" checked={live} onChange={(event) => setLive(event.currentTarget.checked)} />
-              {finished ? "Auto-refresh every 2 s (paused: the instance has finished)" : "Auto-refresh every 2 s"}
+              {finished ? "Follow live (the instance has finished)" : "Follow live"}
             </label>
             <button type="button" onClick={() => void instance.reload()}>
               Refresh now

@@ -4,6 +4,9 @@
  *   POST /orders                 { "orderId": "A-1", "amount": 42 }   start an approval
  *   POST /orders/:id/approval    { "approved": true }                 decide it
  *   GET  /orders/:id                                                  where it stands
+ *   POST /orders/:id/shipment                                         ship it (ship-order, a Workflow of
+ *                                                                     examples/shipping-worker)
+ *   GET  /orders/:id/shipment                                         its shipment, step by step
  *
  * The binding is typed from the control plane's own source, and its failures carry the same
  * code and message as its REST API.
@@ -14,6 +17,8 @@ import { ControlPlaneError, ERRORS } from "workflow-control-plane/rpc";
 type OrderServiceEnv = { CONTROL_PLANE: Service<ControlPlane> };
 
 const WORKFLOW = "order-approval";
+/** A Workflow of another Worker, which the control plane sees from the engine's events alone. */
+const SHIPPING = "ship-order";
 
 export default {
   async fetch(request, env) {
@@ -32,6 +37,22 @@ export default {
         const decision = await request.json<{ approved: boolean }>();
         await env.CONTROL_PLANE.sendEvent(WORKFLOW, id, "approval", decision);
         return Response.json({ id, sent: "approval" }, { status: 202 });
+      }
+      if (id && action === "shipment") {
+        if (request.method === "POST") {
+          const created = await env.CONTROL_PLANE.createInstance(SHIPPING, {
+            instance_id: `ship-${id}`,
+            params: { orderId: id },
+          });
+          return Response.json({ id: created.id, status: created.status }, { status: 201 });
+        }
+        const shipment = await env.CONTROL_PLANE.getInstance(SHIPPING, `ship-${id}`);
+        return Response.json({
+          id: `ship-${id}`,
+          status: shipment.status,
+          output: shipment.output,
+          steps: shipment.steps,
+        });
       }
       if (request.method === "GET" && id && !action) {
         const instance = await env.CONTROL_PLANE.getInstance(WORKFLOW, id, { simple: "true" });

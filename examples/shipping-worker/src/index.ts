@@ -38,6 +38,23 @@ export class ShipOrderWorkflow extends WorkflowEntrypoint<unknown, ShipOrderPara
   }
 }
 
+export type ShipBatchParams = { orderIds: string[] };
+
+/**
+ * Buys one label per order of a batch, one step each, then waits for the carrier's pickup: a big
+ * batch makes a long history (10,000 orders, 10,001 steps).
+ */
+export class ShipBatchWorkflow extends WorkflowEntrypoint<unknown, ShipBatchParams> {
+  override async run(event: Readonly<WorkflowEvent<ShipBatchParams>>, step: WorkflowStep): Promise<{ labels: number }> {
+    const orderIds = event.payload?.orderIds ?? [];
+    for (const orderId of orderIds) {
+      await step.do("buy label", async () => `label-${orderId}`);
+    }
+    await step.sleep("wait for the carrier's pickup", "1 second");
+    return { labels: orderIds.length };
+  }
+}
+
 export default {
   async fetch() {
     return new Response("shipping-worker: its Workflow runs through the control plane's API\n");

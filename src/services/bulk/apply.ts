@@ -4,7 +4,7 @@ import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-st
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
 import type { Engine } from "../engines";
-import { engineStatusOf } from "../instances/read";
+import { engineStatusOf } from "../instances/handles";
 
 /** What one item of a bulk job came to. `retry` means a transient failure: try again later. */
 export type ItemResult =

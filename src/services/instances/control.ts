@@ -4,8 +4,8 @@ import { ApiError, ERRORS, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
 import { release } from "./create";
+import { engineStatusOf, getHandle } from "./handles";
 import { syncInstance } from "./mirror";
-import { engineStatusOf, getHandle } from "./read";
 import { resolveRunnable } from "./runnable";
 
 export type StatusChange =

@@ -3,7 +3,7 @@ import { markOf } from "../../domain/journal";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { isEngineInterruption } from "./engine-events";
-import { findHandle } from "./read";
+import { findHandle } from "./handles";
 
 /** Times the stream reopens the engine's subscription after the engine cut it short, in a row. */
 const REOPENS = 3;

@@ -5,4 +5,4 @@ export { type CreateInstanceInput, createInstance, createInstances, type Instanc
 export { type InstanceListQuery, type InstanceSummary, listInstances } from "./list";
 export { syncInstance } from "./mirror";
 export { getInstance, getInstanceStep, type InstanceDetails } from "./read";
-export { type SweepPosition, type SweepResult, sweepUnfinished } from "./sweep";
+export { nextUnfinished, type SweepEntry, type SweepPosition, syncGroup } from "./sweep";

@@ -22,6 +22,7 @@ export async function syncInstance(
   const bound = deps.engines.bindingFor(target.workflowName);
   if (!bound) throw new Error(`workflow '${target.workflowName}' has no Workflow binding in this deployment`);
   const journal = deps.journal(target.workflowName, target.instanceId);
+  const indexNow = options.indexNow === true;
   let fromStart = options.fromStart === true;
   for (let pass = 1; ; pass++) {
     let handle: WorkflowInstance;
@@ -32,15 +33,28 @@ export async function syncInstance(
       throw error;
     }
     try {
-      const position = await journal.position(target, { fromStart });
+      const start = await journal.begin(target, { fromStart });
       fromStart = false;
-      for await (const chunk of newEvents(handle, position)) {
-        await journal.ingest(target, chunk.events, chunk.rewritten ? position : undefined);
+      // Each chunk goes to the journal while the next one is read; they arrive in order.
+      let ingested: Promise<void> | undefined;
+      try {
+        for await (const chunk of newEvents(handle, start.position, { toEnd: start.finished })) {
+          await ingested;
+          ingested = journal.ingest(target, chunk.events, chunk.rewritten ? start.position : undefined);
+          // Its failure is met at the next await; until then it must not count as unhandled.
+          ingested.catch(() => undefined);
+        }
+      } catch (error) {
+        // The next pass begins once the chunk in flight is in (or failed: the read's error wins).
+        await ingested?.catch(() => undefined);
+        throw error;
       }
+      if (!ingested && (indexNow ? start.written : start.indexed)) return start.snapshot;
+      await ingested;
       break;
     } catch (error) {
       if (!isEngineInterruption(error) || pass === PASSES) throw error;
     }
   }
-  return journal.finish({ indexNow: options.indexNow === true });
+  return journal.finish({ indexNow });
 }

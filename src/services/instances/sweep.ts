@@ -1,28 +1,24 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { instances, workflows } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
-import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
 
-/** Where the sweeper's round stands: the last unfinished instance it synced. */
-export type SweepPosition = { workflowId: string; createdOn: number; id: string };
+/** An unfinished instance in the sweeper's round, which goes by workflow, creation time and id. */
+export type SweepEntry = { workflowId: string; workflowName: string; id: string; createdOn: number };
 
-export type SweepResult = { synced: number; dropped: number; failed: number; next: SweepPosition | null };
+/** Where the round stands: the last instance a sweep took. */
+export type SweepPosition = Pick<SweepEntry, "workflowId" | "createdOn" | "id">;
+
+export type SyncedGroup = { synced: number; dropped: number; failed: number };
 
 /**
- * Syncs the journals of the next `limit` unfinished instances after `after` in the sweeper's
- * round (by workflow, creation time and id, which the partial index `instances_unfinished`
- * serves), `concurrency` at once, so lists and counts follow the engine with nobody reading by
- * id. An instance the engine does not know is dropped from the index once a create has had
- * time to finish. `next` is null when the round reached its end and starts over.
+ * The next `limit` unfinished instances of the workflows this deployment binds after `after`
+ * in the sweeper's round (the partial index `instances_unfinished` serves the walk); fewer when
+ * the round reaches its end.
  */
-export async function sweepUnfinished(
-  deps: Deps,
-  after: SweepPosition | null,
-  { limit, concurrency }: { limit: number; concurrency: number },
-): Promise<SweepResult> {
+export async function nextUnfinished(deps: Deps, after: SweepPosition | null, limit: number): Promise<SweepEntry[]> {
   const bound = deps.engines.deployed.map((workflow) => workflow.name);
   const rows = await deps.db
     .select({
@@ -44,29 +40,39 @@ export async function sweepUnfinished(
     )
     .orderBy(asc(instances.workflowId), asc(instances.createdOn), asc(instances.id))
     .limit(limit);
+  return rows.map((row) => ({ ...row, createdOn: row.createdOn.getTime() }));
+}
+
+/**
+ * Syncs the journals of a group of instances with the engine, all at once (an idle instance's
+ * sync mostly waits for its stream to fall quiet, so the group's size bounds the work in
+ * flight), so lists and counts follow the engine with nobody reading by id. An instance the
+ * engine does not know is dropped from the index once a create has had time to finish.
+ */
+export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<SyncedGroup> {
   const result = { synced: 0, dropped: 0, failed: 0 };
-  await forEachConcurrently(rows, concurrency, async (row) => {
-    try {
-      const synced = await syncInstance(deps, { workflowName: row.workflowName, instanceId: row.id });
-      result.synced++;
-      if (!synced && (await releaseIfAbandoned(deps.db, row.workflowId, row.id, row.createdOn))) {
-        await deps.journal(row.workflowName, row.id).clear();
-        result.dropped++;
+  await Promise.all(
+    entries.map(async (entry) => {
+      try {
+        const synced = await syncInstance(deps, { workflowName: entry.workflowName, instanceId: entry.id });
+        result.synced++;
+        if (!synced && (await releaseIfAbandoned(deps.db, entry.workflowId, entry.id, new Date(entry.createdOn)))) {
+          await deps.journal(entry.workflowName, entry.id).clear();
+          result.dropped++;
+        }
+      } catch (error) {
+        // One instance's engine failing must not stall the round; the next round tries it again.
+        result.failed++;
+        console.warn(
+          JSON.stringify({
+            level: "warn",
+            message: "sweep could not sync",
+            instance: entry.id,
+            error: errorInfo(error),
+          }),
+        );
       }
-    } catch (error) {
-      // One instance's engine failing must not stall the round; the next round tries it again.
-      result.failed++;
-      console.warn(
-        JSON.stringify({ level: "warn", message: "sweep could not sync", instance: row.id, error: errorInfo(error) }),
-      );
-    }
-  });
-  const last = rows.at(-1);
-  return {
-    ...result,
-    next:
-      last && rows.length === limit
-        ? { workflowId: last.workflowId, createdOn: last.createdOn.getTime(), id: last.id }
-        : null,
-  };
+    }),
+  );
+  return result;
 }
