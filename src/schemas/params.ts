@@ -131,8 +131,15 @@ const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?Z?)?$
 export const UtcDateTime = z
   .string()
   .regex(ISO_DATE_TIME, "must be an ISO 8601 date-time in UTC, like 2026-11-25T10:00:00Z")
+  // A day the month does not have (2026-02-30) would otherwise roll over into the next month.
+  .refine((text) => isCalendarDay(text.slice(0, 10)), "is not a day of the calendar")
   .transform((text) => new Date(text.includes("T") && !text.endsWith("Z") ? `${text}Z` : text))
   .refine((date) => !Number.isNaN(date.getTime()), "is not a valid date");
+
+function isCalendarDay(day: string): boolean {
+  const midnight = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(midnight.getTime()) && midnight.toISOString().startsWith(day);
+}
 
 /** Why a change is made, for the audit trail. */
 export const Reason = z

@@ -66,7 +66,14 @@ export async function getInstanceStep(
   query: { name: string; type: "step" | "waitForEvent"; attempt?: number | undefined },
 ): Promise<StepOutput> {
   await resolveRunnable(deps, workflowName);
-  const detail = await deps.journal(workflowName, id).step(query.name, query.type, query.attempt);
+  const journal = deps.journal(workflowName, id);
+  const read = () => journal.step(query.name, query.type, query.attempt);
+  let detail = await read();
+  if (!detail) {
+    // Not mirrored yet, or no such instance: the engine tells which.
+    if (!(await syncInstance(deps, { workflowName, instanceId: id }))) throw instanceNotFound(workflowName, id);
+    detail = await read();
+  }
   if (!detail) {
     const attempt = query.attempt === undefined ? "" : ` attempt ${query.attempt}`;
     throw new ApiError(
