@@ -1,15 +1,17 @@
 import { describe, expect, inject, it } from "vitest";
-import { untilStatus } from "./poll.ts";
+import { until, untilStatus } from "./poll.ts";
 import { wrangler } from "./wrangler-cli.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
 
 /** Reads an instance straight from the REST API, to check what wrangler did. */
-async function instance(workflow: string, id: string): Promise<{ status: string; output: unknown }> {
+type Instance = { status: string; output: unknown; steps: { type: string; finished?: boolean }[] };
+
+async function instance(workflow: string, id: string): Promise<Instance> {
   const response = await fetch(`${baseUrl}/accounts/${accountId}/workflows/${workflow}/instances/${id}`, {
     headers: { Authorization: `Bearer ${token}` },
   });
-  const body = (await response.json()) as { result: { status: string; output: unknown } };
+  const body = (await response.json()) as { result: Instance };
   return body.result;
 }
 
@@ -48,6 +50,12 @@ describe("wrangler workflows", () => {
 
     expect(await wrangler("instances", "resume", "order-approval", id)).toContain("resumed successfully");
     expect((await instance("order-approval", id)).status).not.toBe("paused");
+    // The event goes to the open wait, as an approver would send it. Sent while the resumed
+    // local instance was still replaying its run, it once ended the wait early (in CI, under load).
+    await until(
+      () => instance("order-approval", id),
+      ({ steps }) => steps.some((step) => step.type === "waitForEvent" && step.finished === false),
+    );
 
     const sent = await wrangler(
       "instances",
