@@ -68,12 +68,13 @@ export class InstanceSweeper extends DurableObject<Env> {
     );
     const roundEnded = entries.length < SWEEP_BATCH;
     this.#keep(roundEnded ? null : (entries.at(-1) ?? null));
-    return {
-      synced: groups.reduce((sum, group) => sum + group.synced, 0),
-      dropped: groups.reduce((sum, group) => sum + group.dropped, 0),
-      failed: groups.reduce((sum, group) => sum + group.failed, 0),
-      roundEnded,
-    };
+    const total: SweepResult = { synced: 0, dropped: 0, failed: 0, roundEnded };
+    for (const group of groups) {
+      total.synced += group.synced;
+      total.dropped += group.dropped;
+      total.failed += group.failed;
+    }
+    return total;
   }
 
   override async alarm(): Promise<void> {

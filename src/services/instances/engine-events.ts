@@ -42,7 +42,8 @@ export async function* newEvents(
   try {
     let rewritten = false;
     if (position.cursor > 0) {
-      const atCursor = await within(subscription.next(), toEnd ? END_MS : CURSOR_EVENT_MS);
+      using cursorWatch = new QuietWatch(() => (toEnd ? END_MS : CURSOR_EVENT_MS));
+      const atCursor = await cursorWatch.read(subscription.next());
       const same =
         atCursor !== QUIET &&
         !atCursor.done &&
@@ -146,24 +147,6 @@ class QuietWatch {
 
   [Symbol.dispose](): void {
     clearTimeout(this.#timer);
-  }
-}
-
-/**
- * The promise's value, or QUIET if it takes longer than `ms`. A read that loses the race is not
- * cancelled: the pass ends and disposes its subscription, and its rejection is silenced.
- */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof QUIET> {
-  const timer = { id: 0 };
-  const quiet = new Promise<typeof QUIET>((resolve) => {
-    timer.id = setTimeout(() => resolve(QUIET), ms);
-  });
-  try {
-    const winner = await Promise.race([promise, quiet]);
-    if (winner === QUIET) promise.catch(() => undefined);
-    return winner;
-  } finally {
-    clearTimeout(timer.id);
   }
 }
 
