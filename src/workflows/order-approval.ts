@@ -43,8 +43,11 @@ export class OrderApprovalWorkflow extends WorkflowEntrypoint<Env, OrderApproval
         timeout: "1 hour",
       });
       decision = { approved: approval.payload?.approved === true };
-    } catch {
-      // Nobody answered within the hour: the order expires instead of failing the instance.
+    } catch (error) {
+      // Only a timeout means nobody answered. Anything else, such as the engine aborting this
+      // run for a pause, must end the run: swallowed, the run would go on to finalize the order
+      // as expired, and the engine would replay that cached result after the resume.
+      if (!isWaitTimeout(error)) throw error;
       decision = undefined;
     }
 
@@ -73,4 +76,13 @@ function validateOrder(payload: unknown): OrderApprovalParams {
     throw new NonRetryableError("params.amount must be a positive number");
   }
   return { orderId, amount };
+}
+
+/**
+ * The engine's answer when a `waitForEvent` outlives its timeout. It crosses from the engine as
+ * a plain `Error` whose message keeps the original name: "WorkflowTimeoutError: Execution timed
+ * out after 3600000ms".
+ */
+function isWaitTimeout(error: unknown): boolean {
+  return error instanceof Error && /^(?:WorkflowTimeoutError: )?Execution timed out\b/.test(error.message);
 }

@@ -11,6 +11,12 @@ async function startOrder() {
   return { id, instance };
 }
 
+/** Reads the engine's event stream until the instance waits for its approval. */
+async function untilWaitStarted(order: WorkflowInstance): Promise<void> {
+  using subscription = await order.subscribe({ filter: ["wait_started"] });
+  await subscription.next();
+}
+
 describe("OrderApprovalWorkflow", () => {
   it.for([
     [true, "confirmed"],
@@ -43,6 +49,24 @@ describe("OrderApprovalWorkflow", () => {
     await env.ORDER_APPROVAL.create({ id, params: ORDER });
     await instance.waitForStatus("complete");
     expect(await instance.getOutput()).toMatchObject({ approved: false, outcome: "expired" });
+  });
+
+  it("still takes the approval after a pause while it waited for it", async ({ expect }) => {
+    const { id, instance } = await startOrder();
+    await using _ = instance;
+    await instance.modify(async (m) => {
+      await m.disableSleeps();
+    });
+    const order = await env.ORDER_APPROVAL.create({ id, params: ORDER });
+    await untilWaitStarted(order);
+
+    await order.pause();
+    await instance.waitForStatus("paused");
+    await order.resume();
+    await order.sendEvent({ type: "approval", payload: { approved: true } });
+
+    await instance.waitForStatus("complete");
+    expect(await instance.getOutput()).toMatchObject({ approved: true, outcome: "confirmed" });
   });
 
   it("retries the reservation step when it fails", async ({ expect }) => {
