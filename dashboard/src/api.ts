@@ -54,38 +54,39 @@ export type InstanceSummary = {
 
 export type ErrorDetail = { name: string; message: string };
 
-export type Attempt = { start: string | null; end: string | null; success: boolean | null; error: ErrorDetail | null };
+export type Attempt = { start: string; end: string | null; success: boolean | null; error: ErrorDetail | null };
 
 export type Step =
   | {
       /** A step.do, or a rollback handler that ran for one. */
       type: "step" | "rollback";
       name: string;
-      start: string | null;
+      start: string;
       end: string | null;
       success: boolean | null;
-      config: { retries: { limit: number; delay: string | number; backoff?: string }; timeout: string | number } | null;
-      output: unknown;
+      config: { retries: { limit: number; delay: string | number; backoff?: string }; timeout: string | number };
+      /** JSON text, cut short when `output_truncated` (GET …/step has it whole). */
+      output: string | null;
       output_truncated?: true;
       attempts: Attempt[];
     }
   | {
       type: "sleep";
       name: string;
-      start: string | null;
-      end: string | null;
+      start: string;
+      end: string;
       finished: boolean;
       error: ErrorDetail | null;
     }
   | {
       type: "waitForEvent";
       name: string;
-      start: string | null;
+      start: string;
       end: string | null;
       finished: boolean;
       error: ErrorDetail | null;
-      event_type: string | null;
-      output: unknown;
+      event_type?: string;
+      output?: string;
       output_truncated?: true;
     }
   | { type: "termination"; trigger: { source: string } };
@@ -99,7 +100,8 @@ export type InstanceDetails = {
   start: string | null;
   end: string | null;
   error: ErrorDetail | null;
-  output: unknown;
+  /** What run() returned, as JSON text. */
+  output: string | null;
   rollback: { outcome: "complete" | "failed"; error: ErrorDetail | null } | null;
   step_count: number;
   steps: Step[];

@@ -1,4 +1,3 @@
-import type { Json } from "../lib/json";
 import type { ErrorInfo } from "./errors";
 import type { InstanceStatus } from "./instance-status";
 
@@ -14,19 +13,32 @@ export type StepConfig = {
   sensitive?: "output";
 };
 
-export type Attempt = { start: string | null; end: string | null; success: boolean | null; error: ErrorInfo | null };
+/**
+ * What the engine applies to a step.do given no configuration (Cloudflare's documented
+ * defaults), shown for a step whose start event carried none.
+ */
+export const DEFAULT_STEP_CONFIG: StepConfig = {
+  retries: { limit: 5, delay: 10_000, backoff: "exponential" },
+  timeout: "10 minutes",
+};
+
+export type Attempt = { start: string; end: string | null; success: boolean | null; error: ErrorInfo | null };
+
+/**
+ * A step's output in the log view: its JSON text, cut to `LOG_OUTPUT_LIMIT` characters, as
+ * Cloudflare's API gives it (a string, or null while there is none); `GET …/step` has it whole.
+ */
+type LogOutput = { output: string | null; output_truncated?: true };
 
 /** A step.do (or a rollback handler) as the log shows it. */
 type DoEntry = {
   name: string;
-  start: string | null;
+  start: string;
   end: string | null;
   success: boolean | null;
-  config: StepConfig | null;
-  output: Json;
-  output_truncated?: true;
+  config: StepConfig;
   attempts: Attempt[];
-};
+} & LogOutput;
 
 /** A step log entry in Cloudflare's instance-log shape. */
 export type LogStep =
@@ -35,20 +47,22 @@ export type LogStep =
   | {
       type: "sleep";
       name: string;
-      start: string | null;
-      end: string | null;
+      start: string;
+      /** When it ended, else when it is planned to. */
+      end: string;
       finished: boolean;
       error: ErrorInfo | null;
     }
   | {
       type: "waitForEvent";
       name: string;
-      start: string | null;
+      start: string;
+      /** When it ended; null while it waits, since the engine's stream does not carry the timeout. */
       end: string | null;
       finished: boolean;
       error: ErrorInfo | null;
-      event_type: string | null;
-      output: Json;
+      event_type?: string;
+      output?: string;
       output_truncated?: true;
     }
   | { type: "termination"; trigger: { source: string } };
@@ -64,10 +78,10 @@ export type StepDetail = {
 };
 
 /**
- * Outputs longer than this (characters of JSON) are cut in the log view; the full output is at
- * `GET …/step`.
+ * Outputs longer than this (characters of JSON) are cut in the log view, as Cloudflare cuts
+ * them; the full output is at `GET …/step`.
  */
-export const LOG_OUTPUT_LIMIT = 4096;
+export const LOG_OUTPUT_LIMIT = 1024;
 
 export const REDACTED = "[REDACTED]";
 

@@ -2,6 +2,7 @@ import type { ErrorInfo } from "../domain/errors";
 import type { InstanceStatus } from "../domain/instance-status";
 import {
   type Attempt,
+  DEFAULT_STEP_CONFIG,
   LOG_OUTPUT_LIMIT,
   type LogStep,
   REDACTED,
@@ -9,7 +10,7 @@ import {
   type StepDetail,
   type StepQuery,
 } from "../domain/journal";
-import { type Json, parseJson as parse, readStoredJson } from "../lib/json";
+import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 
 /**
@@ -150,7 +151,8 @@ export type StepRow = {
   seq: number;
   type: "step" | "rollback" | "sleep" | "waitForEvent" | "termination";
   name: string;
-  started_at: number | null;
+  /** Every insert sets it: a step is recorded when it starts, or (seen late) when it ends. */
+  started_at: number;
   ended_at: number | null;
   planned_end: number | null;
   success: number | null;
@@ -167,7 +169,7 @@ export type StepRow = {
 type AttemptRow = {
   step_seq: number;
   attempt: number;
-  started_at: number | null;
+  started_at: number;
   ended_at: number | null;
   success: number | null;
   error: string | null;
@@ -222,7 +224,8 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
         type: "sleep",
         name: row.name,
         start: toIso(row.started_at),
-        end: toIso(row.ended_at ?? row.planned_end),
+        // A sleep's planned end is known from its start, so this is never null.
+        end: toIso(row.ended_at ?? row.planned_end ?? row.started_at),
         finished: row.settled === 1 && error === null,
         error,
       };
@@ -234,8 +237,8 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
         end: toIso(row.ended_at ?? row.planned_end),
         finished: row.settled === 1 && error === null,
         error,
-        event_type: row.event_type,
-        ...logOutput(row),
+        ...(row.event_type === null ? {} : { event_type: row.event_type }),
+        ...logText(row),
       };
     case "step":
     case "rollback":
@@ -245,20 +248,29 @@ function toLogStep(row: StepRow, attempts: Attempt[]): LogStep {
         start: toIso(row.started_at),
         end: toIso(row.ended_at),
         success: flag(row.success),
-        config: readStoredJson<StepConfig>(row.config),
+        config: readStoredJson<StepConfig>(row.config) ?? DEFAULT_STEP_CONFIG,
         ...logOutput(row),
         attempts,
       };
   }
 }
 
-/** An output for the log view: redacted, whole, or cut to `LOG_OUTPUT_LIMIT` characters of JSON. */
-function logOutput(row: StepRow): { output: Json; output_truncated?: true } {
+/** A step.do's output in the log view: null while there is none. */
+function logOutput(row: StepRow): { output: string | null; output_truncated?: true } {
+  return logText(row) ?? { output: null };
+}
+
+/**
+ * An output as Cloudflare's log view shows it: its JSON text, cut to `LOG_OUTPUT_LIMIT`
+ * characters (flagged `output_truncated`), or "[REDACTED]".
+ */
+function logText(row: StepRow): { output: string; output_truncated?: true } | undefined {
   if (row.redacted) return { output: REDACTED };
-  if (row.output !== null && row.output.length > LOG_OUTPUT_LIMIT) {
-    return { output: `${row.output.slice(0, LOG_OUTPUT_LIMIT)}…`, output_truncated: true };
+  if (row.output === null) return undefined;
+  if (row.output.length > LOG_OUTPUT_LIMIT) {
+    return { output: row.output.slice(0, LOG_OUTPUT_LIMIT), output_truncated: true };
   }
-  return { output: parse(row.output) };
+  return { output: row.output };
 }
 
 /** One step by its log name, with its full output; `attempt` narrows to one attempt of a step. */

@@ -2,7 +2,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * The one registry of error codes. Codes Cloudflare is known to use keep their number
- * (10000, 10001, 10002, 10200, 10400, 10405; 7003 for unknown routes); the others are this
+ * (10000, 10001, 10002, 10200, 10400, 10405, 10415; 7003 for unknown routes); the others are this
  * control plane's own, in the same ranges. See docs/api.md for the table.
  */
 export const ERRORS = {
@@ -19,6 +19,8 @@ export const ERRORS = {
   instanceNotFound: { code: 10400, status: 404 },
   stepNotFound: { code: 10402, status: 404 },
   instanceAlreadyExists: { code: 10405, status: 400 },
+  /** Reported per item of a batch create, never as a whole response. */
+  instanceDuplicateInBatch: { code: 10415, status: 400 },
   instanceStateConflict: { code: 10409, status: 409 },
   eventStreamRestarted: { code: 10410, status: 409 },
   tokenNotFound: { code: 10700, status: 404 },

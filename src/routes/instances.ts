@@ -6,12 +6,15 @@ import { streamEnvelope, streamedAs } from "../lib/stream-envelope";
 import { audited } from "../middleware/audit";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
 import {
+  BatchCreateReport,
   BatchDeleteBody,
   BatchDeleteResult,
+  batchInputsOf,
+  CreateBatchBody,
   CreateInstanceBody,
   CreateInstancesBody,
-  EventDelivered,
   EventParams,
+  EventSent,
   eventPayloadOf,
   InstanceCreated,
   InstanceDeleted,
@@ -30,6 +33,7 @@ import { AUDITED } from "../services/audit/operations";
 import {
   changeInstanceStatus,
   createInstance,
+  createInstanceBatch,
   createInstances,
   deleteInstance,
   deleteInstances,
@@ -87,25 +91,32 @@ export const instanceRoutes = createRouter()
       method: "post",
       path: `${INSTANCES}/batch`,
       tags: ["Instances"],
-      summary: "Create up to 100 instances; ids that already exist are skipped",
+      summary: "Create up to 100 instances",
+      description:
+        "An array (Cloudflare's body) answers with the instances created: ids that already exist or repeat are skipped. " +
+        "An object, `{ instances: [...] }` or `{ count, params }` (the binding's object form), answers " +
+        "`{ created, errors }`, with an error for each item not created.",
       request: {
         params: WorkflowParams,
         body: {
           required: true,
-          content: { "application/json": { schema: CreateInstancesBody } },
+          content: { "application/json": { schema: z.union([CreateInstancesBody, CreateBatchBody]) } },
         },
       },
       responses: {
-        200: jsonResponse(envelopeOf(z.array(InstanceCreated)), "Created"),
+        200: jsonResponse(envelopeOf(z.union([z.array(InstanceCreated), BatchCreateReport])), "Created"),
         ...failureResponses(400, 404, 413),
       },
     }),
     async (c) => {
       const { workflow_name } = c.req.valid("param");
-      const created = await audited(c, AUDITED.createInstances(workflow_name), () =>
-        createInstances(c.var.deps, workflow_name, c.req.valid("json")),
-      );
-      return c.json(ok(created), 200);
+      const body = c.req.valid("json");
+      const { deps } = c.var;
+      const facts = AUDITED.createInstances(workflow_name);
+      const result = Array.isArray(body)
+        ? await audited(c, facts, () => createInstances(deps, workflow_name, body))
+        : await audited(c, facts, () => createInstanceBatch(deps, workflow_name, batchInputsOf(body)));
+      return c.json(ok(result), 200);
     },
   )
   .openapi(
@@ -205,19 +216,19 @@ export const instanceRoutes = createRouter()
         },
       },
       responses: {
-        200: jsonResponse(envelopeOf(EventDelivered), "Delivered"),
+        200: jsonResponse(envelopeOf(EventSent), "Sent"),
         ...failureResponses(400, 404, 409),
       },
     }),
     async (c) => {
       const { workflow_name, instance_id, event_type } = c.req.valid("param");
-      await audited(c, AUDITED.sendEvent(workflow_name, instance_id, event_type), async () =>
+      const sent = await audited(c, AUDITED.sendEvent(workflow_name, instance_id, event_type), async () =>
         sendInstanceEvent(c.var.deps, workflow_name, instance_id, {
           type: event_type,
           payload: eventPayloadOf(await c.req.text()),
         }),
       );
-      return c.json(ok({}), 200);
+      return c.json(ok(sent), 200);
     },
   )
   .openapi(

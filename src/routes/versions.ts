@@ -3,8 +3,8 @@ import { listPage, ok, okList } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
 import { WorkflowParams } from "../schemas/params";
-import { Version, VersionGraph, VersionParams, VersionQuery } from "../schemas/versions";
-import { getVersion, getVersionGraph, listVersions } from "../services/versions";
+import { Version, VersionDag, VersionGraph, VersionParams, VersionQuery } from "../schemas/versions";
+import { getVersion, getVersionDag, getVersionGraph, listVersions } from "../services/versions";
 
 export const versionRoutes = createRouter()
   .openapi(
@@ -48,5 +48,19 @@ export const versionRoutes = createRouter()
     async (c) => {
       const { workflow_name, version_id } = c.req.valid("param");
       return c.json(ok(await getVersionGraph(c.var.deps, workflow_name, version_id)), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/accounts/{account_id}/workflows/{workflow_name}/versions/{version_id}/dag",
+      tags: ["Versions"],
+      summary: "Get a version's DAG (always null here)",
+      request: { params: VersionParams },
+      responses: { 200: jsonResponse(envelopeOf(VersionDag), "The version"), ...failureResponses(400, 404) },
+    }),
+    async (c) => {
+      const { workflow_name, version_id } = c.req.valid("param");
+      return c.json(ok(await getVersionDag(c.var.deps, workflow_name, version_id)), 200);
     },
   );

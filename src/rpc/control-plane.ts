@@ -10,6 +10,8 @@ import { parseInput } from "../lib/validation";
 import { BulkBody, BulkJobQuery, bulkRequestOf, ResultsQuery } from "../schemas/bulk";
 import {
   BatchDeleteBody,
+  batchInputsOf,
+  CreateBatchBody,
   CreateInstanceBody,
   CreateInstancesBody,
   InstanceListQuery,
@@ -115,6 +117,20 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     );
   }
 
+  /**
+   * The object form of the binding's `createBatch`: `{ instances: [...] }` or `{ count, params }`;
+   * answers `{ created, errors }`, with an error (10405, 10415) for each item not created.
+   */
+  async createBatch(workflowName: string, batch: z.input<typeof CreateBatchBody>) {
+    return this.#audited(AUDITED.createInstances(workflowName), (deps) =>
+      instances.createInstanceBatch(
+        deps,
+        this.#workflow(workflowName),
+        batchInputsOf(parseInput(CreateBatchBody, batch, "body")),
+      ),
+    );
+  }
+
   /** The instance with its steps (up to 10,000, in the order asked for). */
   async getInstance(workflowName: string, instanceId: string, options: z.input<typeof InstanceQuery> = {}) {
     return this.#call(async (deps) => {
@@ -164,13 +180,12 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   }
 
   async sendEvent(workflowName: string, instanceId: string, eventType: string, payload?: unknown) {
-    return this.#audited(AUDITED.sendEvent(workflowName, instanceId, eventType), async (deps) => {
-      await instances.sendInstanceEvent(deps, this.#workflow(workflowName), this.#instance(instanceId), {
+    return this.#audited(AUDITED.sendEvent(workflowName, instanceId, eventType), (deps) =>
+      instances.sendInstanceEvent(deps, this.#workflow(workflowName), this.#instance(instanceId), {
         type: parseInput(EventType, eventType, "path.event_type"),
         payload: parseInput(JsonPayload, payload, "body"),
-      });
-      return {};
-    });
+      }),
+    );
   }
 
   async deleteInstance(workflowName: string, instanceId: string) {

@@ -73,23 +73,29 @@ export const InstanceSummary = z
   .openapi("InstanceSummary");
 
 const Attempt = z.object({
-  start: Timestamp.nullable(),
+  start: Timestamp,
   end: Timestamp.nullable(),
   success: z.boolean().nullable(),
   error: ErrorDetail.nullable(),
 });
 
-const TRUNCATED = z
-  .literal(true)
-  .optional()
-  .openapi({
-    description: `Set when the output was cut to ${LOG_OUTPUT_LIMIT} characters of JSON; GET …/step has it whole.`,
-  });
+const LOG_OUTPUT = {
+  output: z
+    .string()
+    .nullable()
+    .openapi({
+      description: `The output's JSON text, cut to ${LOG_OUTPUT_LIMIT} characters, or "[REDACTED]"; null while there is none. GET …/step has it whole.`,
+    }),
+  output_truncated: z
+    .literal(true)
+    .optional()
+    .openapi({ description: `Set when the output was cut to ${LOG_OUTPUT_LIMIT} characters.` }),
+};
 
 /** A step.do, or (type "rollback") a rollback handler that ran for one. */
 const DoFields = {
   name: z.string(),
-  start: Timestamp.nullable(),
+  start: Timestamp,
   end: Timestamp.nullable(),
   success: z.boolean().nullable(),
   config: z
@@ -102,9 +108,8 @@ const DoFields = {
       timeout: z.union([z.string(), z.number()]),
       sensitive: z.literal("output").optional(),
     })
-    .nullable(),
-  output: z.unknown(),
-  output_truncated: TRUNCATED,
+    .openapi({ description: "As the step declared it, with the engine's defaults for what it left out." }),
+  ...LOG_OUTPUT,
   attempts: z.array(Attempt),
 };
 
@@ -115,21 +120,23 @@ export const Step = z
     z.object({
       type: z.literal("sleep"),
       name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable().openapi({ description: "The planned wake time while the sleep lasts." }),
+      start: Timestamp,
+      end: Timestamp.openapi({ description: "When it ended, else the planned wake time." }),
       finished: z.boolean(),
       error: ErrorDetail.nullable(),
     }),
     z.object({
       type: z.literal("waitForEvent"),
       name: z.string(),
-      start: Timestamp.nullable(),
-      end: Timestamp.nullable().openapi({ description: "The timeout while the wait lasts." }),
+      start: Timestamp,
+      end: Timestamp.nullable().openapi({
+        description: "When the wait ended; null while it waits (the engine's stream does not carry its timeout).",
+      }),
       finished: z.boolean(),
       error: ErrorDetail.nullable(),
-      event_type: z.string().nullable(),
-      output: z.unknown(),
-      output_truncated: TRUNCATED,
+      event_type: z.string().optional(),
+      output: z.string().optional().openapi({ description: "The event's JSON text, when the engine reports it." }),
+      output_truncated: LOG_OUTPUT.output_truncated,
     }),
     z.object({ type: z.literal("termination"), trigger: z.object({ source: z.string() }) }),
   ])
@@ -183,7 +190,9 @@ export const InstanceDetails = z
     end: Timestamp.nullable(),
     success: z.boolean().nullable(),
     error: ErrorDetail.nullable(),
-    output: z.unknown(),
+    output: z.string().nullable().openapi({
+      description: "What run() returned, as JSON text (Cloudflare's API types it a string); null while there is none.",
+    }),
     rollback: z
       .object({ outcome: z.enum(["complete", "failed"]), error: ErrorDetail.nullable() })
       .nullable()
@@ -286,6 +295,45 @@ export const StatusChangeBody = z
 
 export const CreateInstancesBody = z.array(CreateInstanceBody).min(1).max(100);
 
+/**
+ * The object form of a batch create, as the binding's `createBatch` takes it: listed
+ * instances, or `count` instances with the same params. It answers with a per-item report.
+ */
+export const CreateBatchBody = z
+  .union([
+    z.object({ instances: CreateInstancesBody }).strict(),
+    z
+      .object({
+        count: z.number().int().min(1).max(100),
+        params: CreateInstanceBody.shape.params,
+        instance_retention: CreateInstanceBody.shape.instance_retention,
+        location_hint: CreateInstanceBody.shape.location_hint,
+      })
+      .strict(),
+  ])
+  .openapi("CreateBatch");
+
+/** The instances a batch body stands for, one per item. */
+export function batchInputsOf(body: z.output<typeof CreateBatchBody>): z.output<typeof CreateInstanceBody>[] {
+  if ("instances" in body) return body.instances;
+  const { count, ...each } = body;
+  return Array.from({ length: count }, () => each);
+}
+
+export const BatchCreateReport = z
+  .object({
+    created: z.array(InstanceCreated),
+    errors: z.array(
+      z.object({
+        index: z.number().int().openapi({ description: "The item's position in the batch." }),
+        id: z.string().optional(),
+        code: z.number().int().openapi({ description: "10405: the id exists; 10415: it repeats in the batch." }),
+        message: z.string(),
+      }),
+    ),
+  })
+  .openapi("BatchCreateReport");
+
 export const StatusChangeResult = z.object({ status: Status, timestamp: Timestamp }).openapi("StatusChangeResult");
 
 export const BatchDeleteBody = z.object({ instances: z.array(InstanceId).min(1).max(100) }).openapi("BatchDelete");
@@ -301,7 +349,9 @@ export const EventParams = InstanceParams.extend({
   event_type: EventType.openapi({ param: { name: "event_type", in: "path" }, example: "approval" }),
 });
 
-export const EventDelivered = z.object({});
+export const EventSent = z
+  .object({ instanceId: z.string(), timestamp: Timestamp.openapi({ description: "When the event was sent." }) })
+  .openapi("EventSent");
 
 const EngineEventType = z.enum(ENGINE_EVENT_TYPES);
 
@@ -341,7 +391,7 @@ export const SubscribeToken = z
   })
   .openapi("SubscribeToken");
 
-export const InstanceDeleted = z.object({ instanceId: z.string(), timestamp: Timestamp });
+export const InstanceDeleted = z.object({ instanceId: z.string(), timestamp: Timestamp }).openapi("InstanceDeleted");
 
 /** An event body as REST takes it: empty means no payload; otherwise JSON of at most 1 MiB. */
 export function eventPayloadOf(body: string): unknown {

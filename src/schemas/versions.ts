@@ -21,15 +21,21 @@ export const Version = z
   })
   .openapi("Version");
 
-export const VersionGraph = Version.pick({
+const VersionHeader = Version.pick({
   id: true,
   workflow_id: true,
   class_name: true,
   created_on: true,
   modified_on: true,
-})
-  .extend({ graph: z.null().openapi({ description: "Step graphs are not derived by this control plane." }) })
-  .openapi("VersionGraph");
+});
+
+export const VersionGraph = VersionHeader.extend({
+  graph: z.null().openapi({ description: "Step graphs are not derived by this control plane." }),
+}).openapi("VersionGraph");
+
+export const VersionDag = VersionHeader.extend({
+  dag: z.null().openapi({ description: "No version has a DAG here (has_dag is false)." }),
+}).openapi("VersionDag");
 
 export const VersionParams = WorkflowParams.extend({
   version_id: z

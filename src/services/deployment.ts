@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { controlPlaneState, workflows, workflowVersions } from "../db/schema";
-import { createDeps, type Deps } from "./deps";
+import { retentionInMs } from "../lib/time";
+import { createDeps, type Deps, type DepsContext } from "./deps";
 import { putWorkflow } from "./workflows";
 
 const STATE_KEY = "deployed_workflows";
@@ -9,7 +10,7 @@ const STATE_KEY = "deployed_workflows";
 const synced = new WeakMap<D1Database, Promise<void>>();
 
 /** The services' dependencies for a request or an RPC call, once the deployed workflows are defined. */
-export async function readyDeps(env: Env, ctx: Pick<ExecutionContext, "waitUntil">): Promise<Deps> {
+export async function readyDeps(env: Env, ctx: DepsContext): Promise<Deps> {
   const deps = createDeps(env, ctx);
   await ensureDeployedWorkflows(deps, env.DB);
   return deps;
@@ -42,7 +43,8 @@ export async function syncDeployedWorkflows(deps: Deps): Promise<void> {
   const [state] = await db.select().from(controlPlaneState).where(eq(controlPlaneState.key, STATE_KEY));
   if (state?.value === fingerprint) return;
   for (const deployed of engines.deployed) {
-    // The deployment decides class, script and limits; retention set through the API stays.
+    // The deployment decides class, script and limits, and retention when an export declares
+    // one (as `wrangler deploy` sends it); otherwise retention set through the API stays.
     const [current] = await db
       .select({ retention: workflowVersions.defaultRetention })
       .from(workflows)
@@ -52,7 +54,9 @@ export async function syncDeployedWorkflows(deps: Deps): Promise<void> {
       class_name: deployed.className,
       script_name: deployed.scriptName,
       limits: "limits" in deployed ? deployed.limits : undefined,
-      default_retention: current?.retention ?? undefined,
+      default_retention: deployed.defaultRetention
+        ? retentionInMs(deployed.defaultRetention)
+        : (current?.retention ?? undefined),
     });
   }
   await db

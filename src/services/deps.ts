@@ -22,10 +22,13 @@ export type Deps = {
   readonly defer: (task: Promise<unknown>) => void;
 };
 
-export function createDeps(env: Env, ctx?: Pick<ExecutionContext, "waitUntil">): Deps {
+/** What deps take of a Worker's or Durable Object's context: deferral, and the loopback exports. */
+export type DepsContext = Pick<ExecutionContext, "waitUntil"> & { readonly exports?: object };
+
+export function createDeps(env: Env, ctx?: DepsContext): Deps {
   return {
     db: createDb(env.DB),
-    engines: createEngines(env),
+    engines: createEngines(env, ctx?.exports),
     journal: (workflowName, instanceId) => journalOf(env, workflowName, instanceId),
     bulkJob: (jobId) => env.BULK_JOB.getByName(jobId),
     sweeper: () => env.INSTANCE_SWEEPER.getByName("sweeper"),

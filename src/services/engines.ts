@@ -23,12 +23,26 @@ const ExtraWorkflows = z.array(
   z.object({ name: z.string(), binding: z.string(), className: z.string(), scriptName: z.string() }),
 );
 
-export function createEngines(env: Env): Engines {
-  const deployed = [...deployedWorkflows, ...ExtraWorkflows.parse(JSON.parse(env.EXTRA_WORKFLOWS ?? "[]"))];
+/**
+ * The deployment's Workflows with the binding that reaches each: its `env` binding, else its
+ * `ctx.exports` entry (a Workflow declared only in wrangler's `exports`).
+ */
+export function createEngines(
+  env: Env,
+  exports?: object,
+  declared: readonly DeployedWorkflow[] = deployedWorkflows,
+): Engines {
+  const deployed: readonly DeployedWorkflow[] = [
+    ...declared,
+    ...ExtraWorkflows.parse(JSON.parse(env.EXTRA_WORKFLOWS ?? "[]")),
+  ];
   const bindings = env as unknown as Record<string, Engine | undefined>;
+  const exported = (exports ?? {}) as Record<string, Engine | undefined>;
   const byName = new Map<string, BoundWorkflow>(
     deployed.flatMap((workflow) => {
-      const engine = bindings[workflow.binding];
+      const engine =
+        (workflow.binding === undefined ? undefined : bindings[workflow.binding]) ??
+        (workflow.exportName === undefined ? undefined : exported[workflow.exportName]);
       return engine ? [[workflow.name, { ...workflow, engine }]] : [];
     }),
   );

@@ -22,11 +22,14 @@ export type WorkflowVersion = {
   default_retention?: Retention;
 };
 
+/** What a version's graph and DAG answers carry besides the graph itself. */
+type VersionHeader = Pick<WorkflowVersion, "id" | "workflow_id" | "class_name" | "created_on" | "modified_on">;
+
 /** A version with its step graph; this control plane does not derive graphs, so it is null. */
-export type WorkflowVersionGraph = Pick<
-  WorkflowVersion,
-  "id" | "workflow_id" | "class_name" | "created_on" | "modified_on"
-> & { graph: null };
+export type WorkflowVersionGraph = VersionHeader & { graph: null };
+
+/** A version with its DAG (`has_dag` is false for every version here, so it is null). */
+export type WorkflowVersionDag = VersionHeader & { dag: null };
 
 function toVersion(row: typeof workflowVersions.$inferSelect): WorkflowVersion {
   return {
@@ -81,6 +84,14 @@ export async function getVersionGraph(
   workflowName: string,
   versionId: string,
 ): Promise<WorkflowVersionGraph> {
+  return { ...(await getVersionHeader(deps, workflowName, versionId)), graph: null };
+}
+
+export async function getVersionDag(deps: Deps, workflowName: string, versionId: string): Promise<WorkflowVersionDag> {
+  return { ...(await getVersionHeader(deps, workflowName, versionId)), dag: null };
+}
+
+async function getVersionHeader(deps: Deps, workflowName: string, versionId: string): Promise<VersionHeader> {
   const { id, workflow_id, class_name, created_on, modified_on } = await getVersion(deps, workflowName, versionId);
-  return { id, workflow_id, class_name, created_on, modified_on, graph: null };
+  return { id, workflow_id, class_name, created_on, modified_on };
 }

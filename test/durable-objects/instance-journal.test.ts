@@ -71,7 +71,7 @@ describe("InstanceJournal: a plain Workflow mirrored from the engine's events", 
     const flaky = open[1] as StepEntry;
     expect(flaky).toMatchObject({
       success: true,
-      output: { succeededOn: 3 },
+      output: JSON.stringify({ succeededOn: 3 }),
       config: { retries: { limit: 2, delay: 0, backoff: "constant" }, timeout: "10 minutes" },
     });
     expect(flaky.attempts).toEqual([
@@ -81,6 +81,7 @@ describe("InstanceJournal: a plain Workflow mirrored from the engine's events", 
     ]);
     expect(open[2]).toMatchObject({ type: "sleep", finished: true, error: null });
     expect(open[3]).toMatchObject({ type: "waitForEvent", finished: false, event_type: "go", end: null });
+    expect(open[3]).not.toHaveProperty("output");
 
     await (await env.PROBE.get(id)).sendEvent({ type: "go", payload: { approved: true } });
     const done = await syncedUntil("probe", id, "complete");

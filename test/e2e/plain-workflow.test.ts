@@ -146,7 +146,11 @@ describe("a plain Workflow of another Worker under npm run dev", () => {
   it("streams its events over a WebSocket, from a cursor and through a filter", async () => {
     const done = await untilStatus(() => details(id), "complete");
     firstRunEnded = done.end ?? "";
-    expect(done.output).toEqual({ orderId: id, label: `label-${id}`, pickedUpAt: "2026-12-01T12:00:00Z" });
+    expect(JSON.parse(String(done.output))).toEqual({
+      orderId: id,
+      label: `label-${id}`,
+      pickedUpAt: "2026-12-01T12:00:00Z",
+    });
     await listedAs("complete", id);
 
     const all = await streamEvents(id);

@@ -1,6 +1,6 @@
 import { describe, expect, inject, it } from "vitest";
 import { untilStatus } from "./poll.ts";
-import { wrangler } from "./wrangler-cli.ts";
+import { runWrangler, wrangler } from "./wrangler-cli.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
 
@@ -8,12 +8,24 @@ const { baseUrl, token, accountId } = inject("controlPlane");
 type Instance = { status: string; output: unknown; steps: { type: string; finished?: boolean }[] };
 
 async function instance(workflow: string, id: string): Promise<Instance> {
-  const response = await fetch(`${baseUrl}/accounts/${accountId}/workflows/${workflow}/instances/${id}`, {
+  return rest<Instance>(`/workflows/${workflow}/instances/${id}`);
+}
+
+async function rest<T>(path: string): Promise<T> {
+  const response = await fetch(`${baseUrl}/accounts/${accountId}${path}`, {
     headers: { Authorization: `Bearer ${token}` },
   });
-  const body = (await response.json()) as { result: Instance };
+  const body = (await response.json()) as { result: T };
   return body.result;
 }
+
+/** What `wrangler workflows … --json` printed, parsed. */
+async function json<T>(...args: string[]): Promise<T> {
+  const { stdout } = await runWrangler(...args, "--json");
+  return JSON.parse(stdout) as T;
+}
+
+type Summary = { id: string; created_on: string };
 
 describe("wrangler workflows", () => {
   it("lists and describes workflows", async () => {
@@ -30,7 +42,7 @@ describe("wrangler workflows", () => {
     const triggered = await wrangler("trigger", "hello-world", JSON.stringify({ name: "wrangler" }), "--id", id);
     expect(triggered).toContain(id);
     await untilStatus(() => instance("hello-world", id), "complete");
-    expect((await instance("hello-world", id)).output).toEqual({ greeting: "Hello, wrangler!" });
+    expect(JSON.parse(String((await instance("hello-world", id)).output))).toEqual({ greeting: "Hello, wrangler!" });
     const listed = await wrangler("instances", "list", "hello-world", "--per-page", "100");
     expect(listed).toContain(id);
     const described = await wrangler("instances", "describe", "hello-world", id);
@@ -38,6 +50,57 @@ describe("wrangler workflows", () => {
     expect(described).toMatch(/Status:\s+✅ Completed/);
     // "latest" makes wrangler list the instances first, with a trailing slash on the path.
     expect(await wrangler("instances", "describe", "hello-world", "latest")).toContain("Instance Id:");
+  });
+
+  it("answers --json with the REST API's data", async () => {
+    const id = `wrangler-json-${Date.now()}`;
+    expect(await json("trigger", "hello-world", JSON.stringify({ name: "json" }), "--id", id)).toMatchObject({ id });
+    await untilStatus(() => instance("hello-world", id), "complete");
+
+    expect(await json("instances", "describe", "hello-world", id)).toEqual({
+      id,
+      ...(await instance("hello-world", id)),
+    });
+    const listed = await json<Summary[]>("instances", "list", "hello-world", "--per-page", "100");
+    const restListed = await rest<Summary[]>("/workflows/hello-world/instances?per_page=100");
+    expect(listed.find((summary) => summary.id === id)).toEqual(restListed.find((summary) => summary.id === id));
+
+    const workflows = await json<{ name: string }[]>("list");
+    expect(workflows.map((workflow) => workflow.name)).toEqual(
+      expect.arrayContaining(["hello-world", "order-approval"]),
+    );
+    expect(await json("describe", "hello-world")).toMatchObject({
+      name: "hello-world",
+      class_name: "HelloWorldWorkflow",
+    });
+  });
+
+  it("lists the instances created between --date-start and --date-end", async () => {
+    const id = `wrangler-dates-${Date.now()}`;
+    await wrangler("trigger", "hello-world", "{}", "--id", id);
+    const [summary] = await rest<Summary[]>(`/workflows/hello-world/instances?id_prefix=${id}`);
+    if (!summary) throw new Error(`${id} is not listed`);
+    const { created_on } = summary;
+    const created = Date.parse(created_on);
+    const around = (from: number, to: number) =>
+      json<Summary[]>(
+        "instances",
+        "list",
+        "hello-world",
+        "--per-page",
+        "100",
+        "--date-start",
+        new Date(from).toISOString(),
+        "--date-end",
+        new Date(to).toISOString(),
+      ).then((page) => page.map((summary) => summary.id));
+    expect(await around(created - 1_000, created + 1_000)).toContain(id);
+    expect(await around(created - 60_000, created - 1_000)).not.toContain(id);
+    expect(await around(created + 1, created + 60_000)).not.toContain(id);
+    const day = created_on.slice(0, 10);
+    expect(
+      await wrangler("instances", "list", "hello-world", "--per-page", "100", "--date-start", day, "--date-end", day),
+    ).toContain(id);
   });
 
   it("pauses, resumes, sends an event, restarts and terminates an order", async () => {
@@ -50,7 +113,7 @@ describe("wrangler workflows", () => {
 
     expect(await wrangler("instances", "resume", "order-approval", id)).toContain("resumed successfully");
     expect((await instance("order-approval", id)).status).not.toBe("paused");
-    const sent = await wrangler(
+    const sent = await json<{ instanceId: string; timestamp: string }>(
       "instances",
       "send-event",
       "order-approval",
@@ -60,14 +123,18 @@ describe("wrangler workflows", () => {
       "--payload",
       '{"approved":true}',
     );
-    expect(sent).toContain("approval");
+    expect(sent.instanceId).toBe(id);
+    expect(Number.isNaN(Date.parse(sent.timestamp))).toBe(false);
     const done = await untilStatus(() => instance("order-approval", id), "complete");
-    expect(done.output).toMatchObject({ approved: true, outcome: "confirmed" });
+    expect(JSON.parse(String(done.output))).toMatchObject({ approved: true, outcome: "confirmed" });
 
     expect(await wrangler("instances", "restart", "order-approval", id)).toContain("restarted successfully");
     expect((await instance("order-approval", id)).status).not.toBe("complete");
 
-    expect(await wrangler("instances", "terminate", "order-approval", id)).toContain("terminated successfully");
+    expect(await json("instances", "terminate", "order-approval", id)).toEqual({
+      status: "terminated",
+      timestamp: expect.any(String),
+    });
     await untilStatus(() => instance("order-approval", id), "terminated");
   });
 

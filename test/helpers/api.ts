@@ -44,6 +44,11 @@ export async function api<T = unknown>(
 }
 
 /** A unique, valid id for this test run. */
+/** An output as Cloudflare's API sends it in an instance read (JSON text), parsed. */
+export function parsed(text: unknown): unknown {
+  return typeof text === "string" ? JSON.parse(text) : text;
+}
+
 export function uniqueId(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }

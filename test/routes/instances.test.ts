@@ -1,10 +1,15 @@
 import { introspectWorkflow, introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { api, counts, createInstance, errorOf, putWorkflow, uniqueId } from "../helpers/api";
+import { api, counts, createInstance, errorOf, parsed, putWorkflow, uniqueId } from "../helpers/api";
+import { eventually } from "../helpers/eventually";
 import { journal } from "../helpers/journal";
 
 type Summary = { id: string; status: string; created_on: string; trigger_source: string };
+type BatchReport = {
+  created: Summary[];
+  errors: { index: number; id?: string; code: number; message: string }[];
+};
 type Details = {
   status: string;
   params: unknown;
@@ -137,7 +142,7 @@ describe("POST /workflows/:workflow_name/instances/batch", () => {
     expect(ids).toHaveLength(3);
     for (const instance of await workflow.get()) await instance.waitForStatus("complete");
     const first = await api<Details>("GET", `/workflows/hello-world/instances/${fresh[0]}`);
-    expect(first.body.result.output).toEqual({ greeting: "Hello, one!" });
+    expect(parsed(first.body.result.output)).toEqual({ greeting: "Hello, one!" });
   });
 
   it("creates the maximum of 100 in one call", async ({ expect }) => {
@@ -153,11 +158,59 @@ describe("POST /workflows/:workflow_name/instances/batch", () => {
     for (const instance of await workflow.get()) await instance.waitForStatus("complete");
   });
 
+  it("reports each item not created when asked in the binding's object form", async ({ expect }) => {
+    await using workflow = await introspectWorkflow(env.HELLO_WORLD);
+    const existing = uniqueId("exists");
+    await createInstance("hello-world", { instance_id: existing });
+    const fresh = uniqueId("fresh");
+    const response = await api<BatchReport>("POST", "/workflows/hello-world/instances/batch", {
+      body: {
+        instances: [
+          { instance_id: fresh, params: { name: "one" } },
+          { instance_id: existing },
+          { instance_id: fresh, params: { name: "again" } },
+          { params: { name: "anonymous" } },
+        ],
+      },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const { created, errors } = response.body.result;
+    expect(created.map((instance) => instance.id)).toEqual([fresh, expect.any(String)]);
+    expect(created[0]).toMatchObject({ status: "queued", trigger_source: "api" });
+    expect(errors).toEqual([
+      { index: 1, id: existing, code: 10405, message: "workflows.api.error.instance.already_exists" },
+      { index: 2, id: fresh, code: 10415, message: "workflows.api.error.instance.duplicate_in_batch" },
+    ]);
+    for (const instance of await workflow.get()) await instance.waitForStatus("complete");
+    const first = await api<Details>("GET", `/workflows/hello-world/instances/${fresh}`);
+    expect(parsed(first.body.result.output)).toEqual({ greeting: "Hello, one!" });
+  });
+
+  it("creates count instances with the same params", async ({ expect }) => {
+    await using workflow = await introspectWorkflow(env.HELLO_WORLD);
+    const response = await api<BatchReport>("POST", "/workflows/hello-world/instances/batch", {
+      body: { count: 3, params: { name: "same" } },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.result.created).toHaveLength(3);
+    expect(response.body.result.errors).toEqual([]);
+    for (const instance of await workflow.get()) await instance.waitForStatus("complete");
+    for (const { id } of response.body.result.created) {
+      const details = await api<Details>("GET", `/workflows/hello-world/instances/${id}`);
+      expect(parsed(details.body.result.output)).toEqual({ greeting: "Hello, same!" });
+    }
+  });
+
   it.for([
     ["an empty array", []],
     ["101 entries", Array.from({ length: 101 }, () => ({}))],
     ["an object instead of an array", { instance_id: "x" }],
     ["one bad id among good ones", [{ instance_id: "good-1" }, { instance_id: "bad id" }]],
+    ["an empty instances list", { instances: [] }],
+    ["a count of 0", { count: 0 }],
+    ["a count of 101", { count: 101 }],
+    ["both instances and count", { instances: [{}], count: 1 }],
+    ["a misspelt key", { count: 2, parms: {} }],
   ] as const)("refuses %s with 400 and creates nothing", async ([, body], { expect }) => {
     const before = await counts("hello-world");
     expect(errorOf(await api("POST", "/workflows/hello-world/instances/batch", { body }))).toMatchObject({
@@ -183,7 +236,7 @@ describe("GET /workflows/:workflow_name/instances/:instance_id", () => {
       trigger: { source: "api" },
       success: true,
       error: null,
-      output: { greeting: "Hello, Grace!" },
+      output: JSON.stringify({ greeting: "Hello, Grace!" }),
     });
     expect(response.body.result.end).not.toBeNull();
     const after = await counts("hello-world");
@@ -267,6 +320,27 @@ describe("PATCH /workflows/:workflow_name/instances/:instance_id/status", () => 
     expect(details.body.result.end).toBeNull();
   });
 
+  it("lists and counts an instance as rollingBack while its rollback handlers run", async ({ expect }) => {
+    const id = uniqueId("rolling");
+    await using instance = await introspectWorkflowInstance(env.PROBE, id);
+    await createInstance("probe", { instance_id: id, params: { rollback: true, rollbackMs: 3_000, waitFor: "go" } });
+    await instance.waitForStepResult({ name: "prepare" });
+    // The engine runs the rollback handlers inside the terminate call: look while it lasts.
+    const terminating = api("PATCH", `/workflows/probe/instances/${id}/status`, {
+      body: { status: "terminate", rollback: true },
+    });
+    await eventually(async () => {
+      const read = await api<Details>("GET", `/workflows/probe/instances/${id}?simple=true`);
+      expect(read.body.result.status).toBe("rollingBack");
+    });
+    const listed = await api<Summary[]>("GET", `/workflows/probe/instances?status=rollingBack&id_prefix=${id}`);
+    expect(listed.body.result.map((summary) => [summary.id, summary.status])).toEqual([[id, "rollingBack"]]);
+    expect((await counts("probe")).rollingBack).toBeGreaterThanOrEqual(1);
+    const terminated = await terminating;
+    expect(terminated.status, JSON.stringify(terminated.body)).toBe(200);
+    await instance.waitForStatus("terminated");
+  });
+
   it("refuses to terminate, pause or resume a finished instance with 409", async ({ expect }) => {
     const id = uniqueId("done");
     await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
@@ -327,10 +401,16 @@ describe("POST /workflows/:workflow_name/instances/:instance_id/events/:event_ty
       body: { approved: true },
     });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
-    expect(response.body.result).toEqual({});
+    expect(response.body.result).toEqual({ instanceId: id, timestamp: expect.any(String) });
+    const sentAt = Date.parse((response.body.result as { timestamp: string }).timestamp);
+    expect(Math.abs(Date.now() - sentAt)).toBeLessThan(60_000);
     await instance?.waitForStatus("complete");
     const details = await api<Details>("GET", `/workflows/order-approval/instances/${id}`);
-    expect(details.body.result.output).toMatchObject({ orderId: "order-42", approved: true, outcome: "confirmed" });
+    expect(parsed(details.body.result.output)).toMatchObject({
+      orderId: "order-42",
+      approved: true,
+      outcome: "confirmed",
+    });
   });
 
   it("accepts an empty body as an event without payload", async ({ expect }) => {

@@ -69,4 +69,21 @@ describe("GET /workflows/:workflow_name/versions/:version_id", () => {
     );
     expect(response.body.result).toMatchObject({ id: created.version_id, graph: null });
   });
+
+  it("serves the DAG endpoint in Cloudflare's shape, with dag: null", async ({ expect }) => {
+    const name = uniqueId("dag");
+    const created = await putWorkflow(name, { class_name: "Dag" });
+    const response = await api("GET", `/workflows/${name}/versions/${created.version_id}/dag`);
+    expect(response.status).toBe(200);
+    expect(response.body.result).toEqual({
+      id: created.version_id,
+      workflow_id: created.id,
+      class_name: "Dag",
+      created_on: expect.any(String),
+      modified_on: expect.any(String),
+      dag: null,
+    });
+    const missing = errorOf(await api("GET", `/workflows/${name}/versions/${crypto.randomUUID()}/dag`));
+    expect(missing).toMatchObject({ status: 404, code: 10300 });
+  });
 });

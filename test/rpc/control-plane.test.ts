@@ -1,9 +1,9 @@
-import { introspectWorkflowInstance } from "cloudflare:test";
+import { introspectWorkflow, introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { ControlPlane } from "../../src/rpc/control-plane";
 import { ControlPlaneError } from "../../src/rpc/errors";
-import { api, audit, errorOf, uniqueId } from "../helpers/api";
+import { api, audit, errorOf, parsed, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
 const controlPlane = env.CONTROL_PLANE;
@@ -13,9 +13,9 @@ async function rpcError(call: Promise<unknown>) {
   try {
     await call;
   } catch (error) {
-    const parsed = ControlPlaneError.from(error);
-    if (!parsed) throw new Error(`not a ControlPlaneError: ${String(error)}`);
-    return { code: parsed.code, message: parsed.message };
+    const failure = ControlPlaneError.from(error);
+    if (!failure) throw new Error(`not a ControlPlaneError: ${String(error)}`);
+    return { code: failure.code, message: failure.message };
   }
   throw new Error("the call did not fail");
 }
@@ -33,10 +33,13 @@ describe("ControlPlane over a service binding", () => {
     });
     expect(created).toMatchObject({ id, status: "queued", trigger_source: "api" });
     await instance.waitForStepResult({ name: "reserve inventory" });
-    await controlPlane.sendEvent("order-approval", id, "approval", { approved: true });
+    expect(await controlPlane.sendEvent("order-approval", id, "approval", { approved: true })).toMatchObject({
+      instanceId: id,
+    });
     await instance.waitForStatus("complete");
     const details = await controlPlane.getInstance("order-approval", id);
-    expect(details).toMatchObject({ status: "complete", output: { outcome: "confirmed" } });
+    expect(details.status).toBe("complete");
+    expect(parsed(details.output)).toMatchObject({ outcome: "confirmed" });
     expect(details.steps.length).toBeGreaterThanOrEqual(4);
     const listed = await eventually(async () => {
       const page = await controlPlane.listInstances("order-approval", { status: "complete", id_prefix: id });
@@ -45,6 +48,23 @@ describe("ControlPlane over a service binding", () => {
     });
     expect(listed.result.map((summary) => summary.id)).toEqual([id]);
     expect(listed.result_info).toMatchObject({ count: 1 });
+  });
+
+  it("creates a batch in the binding's object form and reports what it did not create", async ({ expect }) => {
+    await using workflow = await introspectWorkflow(env.HELLO_WORLD);
+    const id = uniqueId("rpc-batch");
+    const listed = await controlPlane.createBatch("hello-world", {
+      instances: [{ instance_id: id }, { instance_id: id, params: { name: "twice" } }],
+    });
+    expect(listed.created.map((instance) => instance.id)).toEqual([id]);
+    expect(listed.errors).toEqual([
+      { index: 1, id, code: 10415, message: "workflows.api.error.instance.duplicate_in_batch" },
+    ]);
+    const counted = await controlPlane.createBatch("hello-world", { count: 2, params: { name: "rpc" } });
+    expect(counted.created).toHaveLength(2);
+    expect(counted.errors).toEqual([]);
+    for (const instance of await workflow.get()) await instance.waitForStatus("complete");
+    expect(await rpcError(controlPlane.createBatch("hello-world", { count: 0 }))).toMatchObject({ code: 10002 });
   });
 
   it("reads workflows and versions", async ({ expect }) => {
@@ -116,6 +136,7 @@ describe("ControlPlane over a service binding", () => {
         "bulkJobResults",
         "cancelBulkJob",
         "changeInstanceStatus",
+        "createBatch",
         "createBulkJob",
         "createInstance",
         "createInstances",

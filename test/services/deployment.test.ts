@@ -43,6 +43,23 @@ describe("syncDeployedWorkflows", () => {
     expect(await getWorkflow(redeployed, name)).toMatchObject({ class_name: "XWorkflowV2" });
   });
 
+  it("takes the retention a workflow export declares, as wrangler deploy sends it", async ({ expect }) => {
+    const name = uniqueId("exported");
+    const deps = depsDeploying({
+      name,
+      exportName: "XWorkflow",
+      className: "XWorkflow",
+      scriptName: "x-worker",
+      defaultRetention: { success_retention: "3 days", error_retention: 60_000 },
+    });
+    await syncDeployedWorkflows(deps);
+    const { items } = await listVersions(deps, name, page);
+    expect(items[0]).toMatchObject({
+      class_name: "XWorkflow",
+      default_retention: { success_retention: 3 * 86_400_000, error_retention: 60_000 },
+    });
+  });
+
   it("records a new version when the binding changes, keeping retention set through the API", async ({ expect }) => {
     const name = uniqueId("changed");
     const binding = { name, binding: "X", className: "XWorkflow", scriptName: "x-worker" };

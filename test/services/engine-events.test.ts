@@ -59,7 +59,11 @@ describe("a 10,001-step instance", () => {
     const id = await completedBatch(10_000);
     const { status, body } = await api<Instance>("GET", `/workflows/ship-batch/instances/${id}`);
     expect(status).toBe(200);
-    expect(body.result).toMatchObject({ status: "complete", step_count: 10_001, output: { labels: 10_000 } });
+    expect(body.result).toMatchObject({
+      status: "complete",
+      step_count: 10_001,
+      output: JSON.stringify({ labels: 10_000 }),
+    });
     expect(body.result.steps).toHaveLength(10_001);
     const labels = body.result.steps.filter((step) => step.type === "step" && step.success === true);
     expect(labels).toHaveLength(10_000);

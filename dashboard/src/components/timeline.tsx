@@ -4,7 +4,7 @@ import { formatDuration, formatTime } from "../format";
 import { asError } from "../hooks";
 import { ColumnHeads } from "./column-heads";
 import { Facts } from "./facts";
-import { JsonBlock } from "./json-block";
+import { JsonBlock, LogOutputBlock } from "./json-block";
 
 type TimedStep = Exclude<Step, { type: "termination" }>;
 
@@ -228,7 +228,11 @@ function StepDetail({
       )}
       {step.type !== "sleep" && (
         <>
-          <JsonBlock value={fullOutput ? fullOutput.value : step.output} />
+          {fullOutput ? (
+            <JsonBlock value={fullOutput.value} />
+          ) : (
+            <LogOutputBlock text={step.output} truncated={step.output_truncated === true} />
+          )}
           {step.output_truncated && !fullOutput && (
             <button
               type="button"

@@ -4,7 +4,7 @@ import type { Api, InstanceDetails, RestartPoint, StatusAction } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ConfirmDialog } from "../components/confirm";
 import { Facts } from "../components/facts";
-import { JsonBlock } from "../components/json-block";
+import { JsonBlock, LogOutputBlock } from "../components/json-block";
 import { StatusBadge } from "../components/status";
 import { Timeline } from "../components/timeline";
 import { formatDuration, formatTime } from "../format";
@@ -93,7 +93,7 @@ export function InstancePage({
             <section aria-labelledby="output-title">
               <h2 id="output-title">Output</h2>
               {finished || data.output !== null ? (
-                <JsonBlock value={data.output} />
+                <LogOutputBlock text={data.output} />
               ) : (
                 <p class="muted">Not finished yet.</p>
               )}

@@ -50,13 +50,13 @@ export default {
         return Response.json({
           id: `ship-${id}`,
           status: shipment.status,
-          output: shipment.output,
+          output: parsed(shipment.output),
           steps: shipment.steps,
         });
       }
       if (request.method === "GET" && id && !action) {
         const instance = await env.CONTROL_PLANE.getInstance(WORKFLOW, id, { simple: "true" });
-        return Response.json({ id, status: instance.status, output: instance.output, error: instance.error });
+        return Response.json({ id, status: instance.status, output: parsed(instance.output), error: instance.error });
       }
       return Response.json({ error: "not found" }, { status: 404 });
     } catch (error) {
@@ -73,3 +73,8 @@ export default {
     }
   },
 } satisfies ExportedHandler<OrderServiceEnv>;
+
+/** An instance's output comes as JSON text, as in Cloudflare's API. */
+function parsed(output: string | null): unknown {
+  return output === null ? null : JSON.parse(output);
+}

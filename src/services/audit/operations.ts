@@ -42,13 +42,20 @@ export const AUDITED = {
       instanceId: created?.id ?? requestedId,
     }),
 
+  /** A batch's created ids, whether it answered with them alone or with a per-item report. */
   createInstances:
-    (workflowName: string): FactsOf<{ id: string }[]> =>
-    (created) => ({
-      action: `POST ${WORKFLOW}/instances/batch`,
-      workflowName,
-      detail: created && { instance_ids: created.map((instance) => instance.id) },
-    }),
+    (workflowName: string): FactsOf<{ id: string }[] | { created: { id: string }[]; errors: unknown[] }> =>
+    (result) => {
+      const created = Array.isArray(result) ? result : result?.created;
+      return {
+        action: `POST ${WORKFLOW}/instances/batch`,
+        workflowName,
+        detail: created && {
+          instance_ids: created.map((instance) => instance.id),
+          ...(result && !Array.isArray(result) ? { not_created: result.errors.length } : {}),
+        },
+      };
+    },
 
   deleteInstances:
     (workflowName: string): FactsOf<unknown> =>

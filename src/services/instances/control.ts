@@ -83,7 +83,7 @@ export async function sendInstanceEvent(
   workflowName: string,
   id: string,
   event: { type: string; payload: unknown },
-): Promise<void> {
+): Promise<EventSent> {
   const { bound } = await resolveRunnable(deps, workflowName);
   const handle = await getHandle(bound.engine, workflowName, id);
   const status = await engineStatusOf(handle);
@@ -96,9 +96,15 @@ export async function sendInstanceEvent(
     throw toApiError(error, { workflowName, instanceId: id });
   }
   deps.defer(deps.journal(workflowName, id).kick({ workflowName, instanceId: id }));
+  return { instanceId: id, timestamp: new Date().toISOString() };
 }
 
-export type InstanceDeleted = { instanceId: string; timestamp: string };
+/** What sending an event or deleting answers, as Cloudflare's API does: the instance, and when. */
+export type InstanceStamp = { instanceId: string; timestamp: string };
+
+export type EventSent = InstanceStamp;
+
+export type InstanceDeleted = InstanceStamp;
 
 /** Deletes an instance and its state (a running one stops without rollback). */
 export async function deleteInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceDeleted> {

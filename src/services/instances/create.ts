@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import { batchAll, chunk, chunkForStatement, type Db, rowsPerInsert } from "../../db/client";
 import { instances, type Retention, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
-import { ApiError, workflowNotFound } from "../../lib/errors";
+import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
 import type { Duration } from "../../lib/time";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
@@ -59,33 +59,94 @@ export async function createInstance(
 /** The RPC limit of one `createBatch` call. */
 const CREATE_BATCH_BYTES = 1024 * 1024;
 
+/** An instance of a batch that was not created, by its position in the batch. */
+export type BatchCreateError = { index: number; id?: string; code: number; message: string };
+
+/** What a batch create reports, as the binding's object form of `createBatch` does. */
+export type BatchCreateReport = { created: InstanceCreated[]; errors: BatchCreateError[] };
+
+/** Per-item refusals, with the codes and message keys of the engine's own report. */
+const ALREADY_EXISTS = {
+  code: ERRORS.instanceAlreadyExists.code,
+  message: "workflows.api.error.instance.already_exists",
+};
+const DUPLICATE_IN_BATCH = {
+  code: ERRORS.instanceDuplicateInBatch.code,
+  message: "workflows.api.error.instance.duplicate_in_batch",
+};
+
 /**
- * Creates up to 100 instances. Like the binding's `createBatch`, ids that already exist (or
- * repeat within the batch) are skipped and left out of the result.
+ * Creates up to 100 instances, and reports each one that was not created: an id that already
+ * exists, or repeats an earlier one of the batch (whose first occurrence is created), or that
+ * the engine refused. Errors come in the order of the batch.
+ */
+export async function createInstanceBatch(
+  deps: Deps,
+  workflowName: string,
+  inputs: CreateInstanceInput[],
+): Promise<BatchCreateReport> {
+  const { workflow, retention, bound } = await resolveRunnable(deps, workflowName);
+  const items = inputs.map((input, index) => ({
+    index,
+    option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention),
+  }));
+  const errors: BatchCreateError[] = [];
+  const seen = new Set<string>();
+  const firsts = items.filter(({ index, option }) => {
+    if (seen.has(option.id)) {
+      errors.push({ index, id: option.id, ...DUPLICATE_IN_BATCH });
+      return false;
+    }
+    seen.add(option.id);
+    return true;
+  });
+  const reserved = new Set(
+    await reserveMany(
+      deps.db,
+      workflow,
+      firsts.map(({ option }) => option),
+    ),
+  );
+  const toCreate = firsts.filter(({ index, option }) => {
+    if (reserved.has(option.id)) return true;
+    errors.push({ index, id: option.id, ...ALREADY_EXISTS });
+    return false;
+  });
+  const createdIds = new Set<string>();
+  try {
+    for (const batch of chunkBySize(toCreate, CREATE_BATCH_BYTES)) {
+      const result = await bound.engine.createBatch({ instances: batch.map(({ option }) => option) });
+      for (const instance of result.created) createdIds.add(instance.id);
+      for (const refused of result.errors) {
+        const item = batch[refused.index];
+        if (item) errors.push({ index: item.index, id: item.option.id, code: refused.code, message: refused.message });
+      }
+    }
+  } catch (error) {
+    await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+    throw toApiError(error, { workflowName, instanceId: toCreate[0]?.option.id ?? "" });
+  }
+  // Ids the engine refused (it knew them already) are not ours to keep.
+  await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+  return {
+    created: toCreate
+      .filter(({ option }) => createdIds.has(option.id))
+      .map(({ option }) => created(workflow, option.id)),
+    errors: errors.sort((a, b) => a.index - b.index),
+  };
+}
+
+/**
+ * Creates up to 100 instances, as Cloudflare's REST batch create and the binding's array form
+ * of `createBatch` do: ids that already exist (or repeat within the batch) are skipped and
+ * left out of the result.
  */
 export async function createInstances(
   deps: Deps,
   workflowName: string,
   inputs: CreateInstanceInput[],
 ): Promise<InstanceCreated[]> {
-  const { workflow, retention, bound } = await resolveRunnable(deps, workflowName);
-  const options = inputs.map((input) => engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention));
-  const reserved = new Set(await reserveMany(deps.db, workflow, options));
-  // A repeated id is reserved once; its first occurrence wins, as with the binding.
-  const toCreate = options.filter((option) => reserved.delete(option.id));
-  const createdIds = new Set<string>();
-  try {
-    for (const batch of chunkBySize(toCreate, CREATE_BATCH_BYTES)) {
-      const result = await bound.engine.createBatch({ instances: batch });
-      for (const instance of result.created) createdIds.add(instance.id);
-    }
-  } catch (error) {
-    await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
-    throw toApiError(error, { workflowName, instanceId: toCreate[0]?.id ?? "" });
-  }
-  // Ids the engine refused (it knew them already) are not ours to keep.
-  await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
-  return toCreate.filter((option) => createdIds.has(option.id)).map((option) => created(workflow, option.id));
+  return (await createInstanceBatch(deps, workflowName, inputs)).created;
 }
 
 type EngineCreateOptions = WorkflowInstanceCreateOptions<unknown> & { id: string };
@@ -125,8 +186,10 @@ function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
 }
 
-function idsNotIn(options: EngineCreateOptions[], ids: ReadonlySet<string>): string[] {
-  return options.map((option) => option.id).filter((id) => !ids.has(id));
+type BatchItem = { index: number; option: EngineCreateOptions };
+
+function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
+  return items.map(({ option }) => option.id).filter((id) => !ids.has(id));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -208,20 +271,20 @@ export async function release(db: Db, workflowId: string, ids: string[]): Promis
   );
 }
 
-/** Groups create options so each `createBatch` call stays under the binding's RPC limit. */
-function chunkBySize(options: EngineCreateOptions[], maxBytes: number): EngineCreateOptions[][] {
-  const batches: EngineCreateOptions[][] = [];
-  let current: EngineCreateOptions[] = [];
+/** Groups batch items so each `createBatch` call stays under the binding's RPC limit. */
+function chunkBySize(items: BatchItem[], maxBytes: number): BatchItem[][] {
+  const batches: BatchItem[][] = [];
+  let current: BatchItem[] = [];
   let size = 0;
-  for (const option of options) {
-    const optionSize = JSON.stringify(option).length;
-    if (current.length > 0 && size + optionSize > maxBytes) {
+  for (const item of items) {
+    const itemSize = JSON.stringify(item.option).length;
+    if (current.length > 0 && size + itemSize > maxBytes) {
       batches.push(current);
       current = [];
       size = 0;
     }
-    current.push(option);
-    size += optionSize;
+    current.push(item);
+    size += itemSize;
   }
   if (current.length > 0) batches.push(current);
   return batches;

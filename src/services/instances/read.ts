@@ -25,7 +25,8 @@ export type InstanceDetails = {
   end: string | null;
   success: boolean | null;
   error: ErrorInfo | null;
-  output: Json;
+  /** What run() returned, as JSON text (Cloudflare's API types it a string); null while none. */
+  output: string | null;
   rollback: RollbackOutcome | null;
   step_count: number;
 };
@@ -104,7 +105,7 @@ function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot
     end: toIso(snapshot.endedAt),
     success: snapshot.status === "complete" ? true : isFinished(snapshot.status) ? false : null,
     error: snapshot.error,
-    output: parseJson(snapshot.output),
+    output: snapshot.output,
     rollback: snapshot.rollback,
     step_count: snapshot.stepCount,
   };

@@ -1,0 +1,77 @@
+import { parse } from "smol-toml";
+
+/**
+ * The Workflows a wrangler config declares, as the Worker's binding table lists them: each
+ * `[[workflows]]` binding, and each `exports` entry of `type = "workflow"` (wrangler ≥ 4.139).
+ * A binding and an export of the same name are one Workflow sharing its instances: the binding
+ * reaches it (`env`), the export adds what only exports declare (`default_retention`). An
+ * export without a binding is reached through `ctx.exports`.
+ */
+
+type Limits = { steps?: number };
+type Retention = { success_retention?: number | string; error_retention?: number | string };
+
+type WorkflowBindingConfig = {
+  name: string;
+  binding: string;
+  class_name: string;
+  script_name?: string;
+  limits?: Limits;
+};
+
+type ExportConfig = { type?: string; name?: string; limits?: Limits; default_retention?: Retention };
+
+type WranglerConfig = {
+  name: string;
+  workflows?: WorkflowBindingConfig[];
+  exports?: Record<string, ExportConfig>;
+};
+
+export type WorkflowEntry = {
+  name: string;
+  binding?: string;
+  exportName?: string;
+  className: string;
+  scriptName: string;
+  limits?: Limits;
+  defaultRetention?: Retention;
+};
+
+export function workflowEntries(configText: string): WorkflowEntry[] {
+  const config = parse(configText) as WranglerConfig;
+  const entries = new Map<string, WorkflowEntry>();
+  for (const workflow of config.workflows ?? []) {
+    entries.set(workflow.name, {
+      name: workflow.name,
+      binding: workflow.binding,
+      className: workflow.class_name,
+      scriptName: workflow.script_name ?? config.name,
+      ...(workflow.limits ? { limits: workflow.limits } : {}),
+    });
+  }
+  for (const [className, declared] of Object.entries(config.exports ?? {})) {
+    if (declared.type !== "workflow" || declared.name === undefined) continue;
+    const bound = entries.get(declared.name);
+    const limits = declared.limits ?? bound?.limits;
+    entries.set(declared.name, {
+      name: declared.name,
+      ...(bound ? { binding: bound.binding } : {}),
+      exportName: className,
+      className,
+      scriptName: config.name,
+      ...(limits ? { limits } : {}),
+      ...(declared.default_retention ? { defaultRetention: declared.default_retention } : {}),
+    });
+  }
+  return [...entries.values()];
+}
+
+export function renderWorkflowBindings(configText: string): string {
+  return [
+    "// Generated from wrangler.toml by `npm run cf-typegen` (scripts/workflow-bindings.ts). Do not edit.",
+    'import type { DeployedWorkflow } from "../domain/deployed-workflow";',
+    "",
+    `export const deployedWorkflows = ${JSON.stringify(workflowEntries(configText), null, 2)} as const satisfies readonly DeployedWorkflow[];`,
+    "",
+  ].join("\n");
+}
