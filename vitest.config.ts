@@ -48,6 +48,7 @@ export default defineConfig(async () => {
           ADMIN_TOKEN: "test-admin-token",
           // Tests drive the sweeper themselves.
           SWEEP_INTERVAL: "1 hour",
+          EXPIRE_IN_ENGINE: "true",
           EXTRA_WORKFLOWS: JSON.stringify(probes.map((probe) => ({ ...probe, scriptName: "workflow-control-plane" }))),
           ...bindings,
         },

@@ -35,6 +35,16 @@ async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Pr
       return explain(url, env);
     case "/__bench/bare-terminate":
       return bareTerminate(request, env);
+    case "/__bench/d1-size":
+      return Response.json({ bytes: (await env.DB.prepare("SELECT 1").run()).meta.size_after });
+    case "/__bench/journal-bytes":
+      return Response.json({
+        bytes: await journalOf(
+          env,
+          url.searchParams.get("workflow") ?? "",
+          url.searchParams.get("id") ?? "",
+        ).storageBytes(),
+      });
     case "/__bench/journal":
       return Response.json(
         await journalOf(env, url.searchParams.get("workflow") ?? "", url.searchParams.get("id") ?? "").snapshot(),

@@ -111,6 +111,9 @@ const wranglerArgs = [
   // Local Workflows have no Event Subscriptions: the sweeper keeps lists current on its own.
   "--var",
   "SWEEP_INTERVAL:2 seconds",
+  // The local engine never forgets an instance: expiry deletes it, as Cloudflare's would forget it.
+  "--var",
+  "EXPIRE_IN_ENGINE:true",
   ...args,
   ...(args.includes(SHIPPING_WORKER_CONFIG) ? [] : ["-c", SHIPPING_WORKER_CONFIG]),
 ];

@@ -3,6 +3,7 @@ import { requestId } from "hono/request-id";
 import { failure } from "./lib/envelope";
 import { ApiError, ERRORS } from "./lib/errors";
 import { handleError } from "./lib/handle-error";
+import { MAX_BODY_BYTES } from "./lib/json";
 import { createRouter } from "./lib/router";
 import { requireServedAccount } from "./middleware/account";
 import { auditTrail } from "./middleware/audit";
@@ -13,12 +14,12 @@ import { auditRoutes } from "./routes/audit";
 import { bulkRoutes } from "./routes/bulk";
 import { instanceStreamRoutes } from "./routes/instance-stream";
 import { instanceRoutes } from "./routes/instances";
+import { settingsRoutes } from "./routes/settings";
 import { tokenRoutes } from "./routes/tokens";
 import { versionRoutes } from "./routes/versions";
 import { workflowRoutes } from "./routes/workflows";
 
 /** Room for 100 instances with sizeable params in one batch create. */
-const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
 /** The Worker's HTTP app: the Cloudflare-compatible REST API under /client/v4. */
 export function createApp() {
@@ -56,6 +57,7 @@ export function createApp() {
       .route("/client/v4", accountRoutes)
       .route("/client/v4", tokenRoutes)
       .route("/client/v4", auditRoutes)
+      .route("/client/v4", settingsRoutes)
       .route("/client/v4", workflowRoutes)
       .route("/client/v4", versionRoutes)
       // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.

@@ -32,6 +32,11 @@ export type Workflow = {
   instances: Record<InstanceStatus, number>;
 };
 
+/** One workflow as `GET /workflows/:name` answers: with how full the instance index is. */
+export type WorkflowDetail = Workflow & {
+  capacity: { d1_bytes: number; d1_limit_bytes: number; used: number; warning: string | null };
+};
+
 export type Version = {
   id: string;
   class_name: string;
@@ -248,7 +253,7 @@ export class Api {
   }
 
   async getWorkflow(name: string) {
-    return (await this.#call<Workflow>("GET", this.#workflow(name))).result;
+    return (await this.#call<WorkflowDetail>("GET", this.#workflow(name))).result;
   }
 
   async listVersions(workflow: string) {

@@ -37,6 +37,17 @@ export type WorkflowEntry = {
   defaultRetention?: Retention;
 };
 
+/** Durations as wrangler and the Workflows API take them: milliseconds, or like "7 days". */
+const DURATION = /^(\d+)\s+(second|minute|hour|day|week|month|year)s?$/;
+
+function checkedRetention(where: string, retention: Retention): Retention {
+  for (const [key, value] of Object.entries(retention)) {
+    const valid = typeof value === "number" ? Number.isInteger(value) && value >= 0 : DURATION.test(value);
+    if (!valid) throw new Error(`${where}.${key}: ${JSON.stringify(value)} is neither milliseconds nor like "7 days"`);
+  }
+  return retention;
+}
+
 export function workflowEntries(configText: string): WorkflowEntry[] {
   const config = parse(configText) as WranglerConfig;
   const entries = new Map<string, WorkflowEntry>();
@@ -52,6 +63,12 @@ export function workflowEntries(configText: string): WorkflowEntry[] {
   for (const [className, declared] of Object.entries(config.exports ?? {})) {
     if (declared.type !== "workflow" || declared.name === undefined) continue;
     const bound = entries.get(declared.name);
+    if (bound && (bound.className !== className || bound.scriptName !== config.name)) {
+      throw new Error(
+        `exports.${className} names workflow "${declared.name}", whose [[workflows]] binding runs ` +
+          `${bound.className} of ${bound.scriptName}: one workflow cannot be two classes`,
+      );
+    }
     const limits = declared.limits ?? bound?.limits;
     entries.set(declared.name, {
       name: declared.name,
@@ -60,7 +77,9 @@ export function workflowEntries(configText: string): WorkflowEntry[] {
       className,
       scriptName: config.name,
       ...(limits ? { limits } : {}),
-      ...(declared.default_retention ? { defaultRetention: declared.default_retention } : {}),
+      ...(declared.default_retention
+        ? { defaultRetention: checkedRetention(`exports.${className}.default_retention`, declared.default_retention) }
+        : {}),
     });
   }
   return [...entries.values()];

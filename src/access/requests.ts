@@ -11,6 +11,12 @@ const OPEN_TO_ANY_TOKEN = [/^\/user\/tokens\/verify$/, new RegExp(`^${ACCOUNT}/t
 /** Paths reserved to the admin token. */
 const ADMIN_ONLY = new RegExp(`^${ACCOUNT}/(tokens|audit)(/|$)`);
 
+/**
+ * The account's settings. Only GET and PATCH: PUT and DELETE of that path still address a
+ * workflow named "settings", as on Cloudflare, where literal segments match first.
+ */
+const SETTINGS_PATH = new RegExp(`^${ACCOUNT}/workflows/settings$`);
+
 /** A workflow, and an instance of it, named by the path. */
 const WORKFLOW_PATH = new RegExp(`^${ACCOUNT}/workflows/([^/]+)(?:/instances/([^/]+))?`);
 
@@ -32,8 +38,9 @@ function segment(value: string | undefined): string | undefined {
 
 /**
  * The permission every route needs, decided in one place from the method and path, so that no
- * route can be added without one: token administration and the audit trail need the admin
- * token, sending an event needs `events`, any other write `edit`, any read `read`.
+ * route can be added without one: token administration, the audit trail and changing the
+ * account's settings need the admin token, sending an event needs `events`, any other write
+ * `edit`, any read `read`.
  */
 export function targetOf(method: string, path: string): RequestTarget {
   const relative = path.replace(/^\/client\/v4/, "").replace(/\/+$/, "");
@@ -41,13 +48,15 @@ export function targetOf(method: string, path: string): RequestTarget {
     return { permission: "any" };
   }
   if (ADMIN_ONLY.test(relative)) return { permission: "admin" };
+  const read = method === "GET" || method === "HEAD";
+  // Settings decide how long everything is kept: reading them is a read, changing them the admin's.
+  if (SETTINGS_PATH.test(relative) && (read || method === "PATCH")) return { permission: read ? "read" : "admin" };
   const workflowPath = WORKFLOW_PATH.exec(relative);
   const workflow = segment(workflowPath?.[1]);
   const instanceSegment = segment(workflowPath?.[2]);
   const instanceId = instanceSegment && !ROUTE_WORDS.has(instanceSegment) ? instanceSegment : undefined;
   const event = EVENT_PATH.exec(relative);
   if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
-  const read = method === "GET" || method === "HEAD";
   if (read && STREAM_PATH.test(relative)) return { permission: "read", workflow, instanceId, stream: true };
   return { permission: read ? "read" : "edit", workflow, instanceId };
 }

@@ -10,7 +10,9 @@ export type Retention = { error_retention?: number; success_retention?: number }
 
 /**
  * Workflow definitions. One row per workflow name; `version_id` points at the current version.
- * Deleting a workflow deletes its versions and its instance index (cascade).
+ * A deleted workflow's row stays, renamed to a name no request can give (`~<name>~<id>`) and
+ * with `deleted_on` set, while retention purges its instances in batches; removing the row then
+ * deletes its versions, counts and jobs (cascade).
  */
 export const workflows = sqliteTable("workflows", {
   id: text("id").primaryKey(),
@@ -20,6 +22,7 @@ export const workflows = sqliteTable("workflows", {
   versionId: text("version_id").notNull(),
   createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
   modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
+  deletedOn: integer("deleted_on", { mode: "timestamp_ms" }),
 });
 
 /** Immutable versions: a PUT that changes the class, script, limits or retention adds one. */
@@ -66,6 +69,17 @@ export const instances = sqliteTable(
      * carrying an older revision than the row's is ignored, so delayed writes never undo newer ones.
      */
     revision: integer("revision").notNull().default(0),
+    /**
+     * The retention given to the engine at creation (the instance's own, else its version's
+     * default), in milliseconds; null when unknown (an instance created straight through the
+     * binding), so the version's, the account's or the plan's applies.
+     */
+    retention: text("retention", { mode: "json" }).$type<Retention>(),
+    /**
+     * When the engine forgets the finished instance: its end plus its retention, set by a trigger
+     * (migration 0006) whenever status or end change; null while it is unfinished.
+     */
+    expiresOn: integer("expires_on", { mode: "timestamp_ms" }),
   },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.id] }),
@@ -78,6 +92,8 @@ export const instances = sqliteTable(
     index("instances_by_error")
       .on(table.workflowId, table.errorName, table.createdOn, table.id)
       .where(sql`${table.errorName} is not null`),
+    // Finished instances by when they expire: the expiry pass takes the earliest first.
+    index("instances_by_expiry").on(table.expiresOn).where(sql`${table.expiresOn} is not null`),
     // Unfinished instances, the sweeper's round: it walks them by (workflow, creation, id).
     index("instances_unfinished")
       .on(table.workflowId, table.createdOn, table.id)
@@ -100,6 +116,20 @@ export const instanceStatusCounts = sqliteTable(
   },
   (table) => [primaryKey({ columns: [table.workflowId, table.status] })],
 );
+
+/**
+ * The account's settings (one row, id 1): Cloudflare's `default_retention` of finished
+ * instances, and how long this control plane keeps what it owns (bulk jobs, the audit trail).
+ * A null column is unset: the documented default applies. All durations in milliseconds.
+ */
+export const accountSettings = sqliteTable("account_settings", {
+  id: integer("id").primaryKey(),
+  successRetention: integer("success_retention"),
+  errorRetention: integer("error_retention"),
+  bulkJobRetention: integer("bulk_job_retention"),
+  auditRetention: integer("audit_retention"),
+  modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
+});
 
 /** Small key-value facts about this deployment (e.g. which binding config was last synced). */
 export const controlPlaneState = sqliteTable("control_plane_state", {
@@ -140,6 +170,8 @@ export const bulkJobs = sqliteTable(
   },
   (table) => [
     index("bulk_jobs_by_workflow").on(table.workflowId, table.createdOn),
+    // Ended jobs by when they ended: retention removes the oldest first.
+    index("bulk_jobs_by_end").on(table.endedOn).where(sql`${table.endedOn} is not null`),
     uniqueIndex("bulk_jobs_idempotency")
       .on(table.workflowId, table.idempotencyKey)
       .where(sql`${table.idempotencyKey} is not null`),

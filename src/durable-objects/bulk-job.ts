@@ -169,6 +169,23 @@ export class BulkJob extends DurableObject<Env> {
     };
   }
 
+  /**
+   * Drops the ledger rows of instances that expired (the engine has forgotten them too); an
+   * item still pending stays, to be settled.
+   */
+  forget(instanceIds: string[]): void {
+    this.ctx.storage.transactionSync(() => {
+      for (const id of instanceIds)
+        this.#sql.exec("DELETE FROM items WHERE instance_id = ? AND outcome IS NOT NULL", id);
+    });
+  }
+
+  /** Erases the job, targets, ledger and alarm: its retention has ended. */
+  async erase(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** Stops the job before its next chunk; what is left is skipped as cancelled. */
   async cancel(): Promise<BulkJobView> {
     this.#sql.exec("UPDATE job SET cancel_requested = 1 WHERE status IN ('queued', 'running')");

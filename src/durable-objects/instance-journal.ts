@@ -115,6 +115,11 @@ export class InstanceJournal extends DurableObject<Env> {
     return { granted: holder.claimant === claimant, status: this.#instance() ? this.#status() : null };
   }
 
+  /** Bytes this journal's SQLite database takes: what one retained instance costs here. */
+  storageBytes(): number {
+    return this.ctx.storage.sql.databaseSize;
+  }
+
   snapshot(): JournalSnapshot {
     const row = this.#instance();
     const steps = this.#sql.exec<{ count: number }>("SELECT count(*) AS count FROM steps").one().count;

@@ -4,6 +4,7 @@ import { errorInfo } from "../domain/errors";
 import { durationToMs } from "../lib/time";
 import { createDeps } from "../services/deps";
 import { nextUnfinished, type SweepPosition, type SyncedGroup } from "../services/instances/sweep";
+import { type RetentionPass, retentionPass } from "../services/retention/pass";
 import { migrateSqlite } from "./sqlite-schema";
 
 /** Unfinished instances one sweep syncs at most. */
@@ -35,8 +36,9 @@ export type SweepResult = SyncedGroup & { roundEnded: boolean };
  * `SWEEP_BATCH` unfinished instances of its round synced, through `MirrorSync`, where the engine
  * is read; so lists and counts follow the engine without anyone reading by id, and nothing
  * stays subscribed in between. With U unfinished instances, each is synced at least every
- * ⌈U / SWEEP_BATCH⌉ sweeps. The cron trigger and the first request an isolate serves start it;
- * it keeps itself going after that.
+ * ⌈U / SWEEP_BATCH⌉ sweeps. After each sweep it runs a retention pass (expired instances, old
+ * bulk jobs and audit records). The cron trigger and the first request an isolate serves start
+ * it; it keeps itself going after that.
  */
 export class InstanceSweeper extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -77,12 +79,22 @@ export class InstanceSweeper extends DurableObject<Env> {
     return total;
   }
 
+  /** What retention removes now: expired instances, then the control plane's own old records. */
+  async expire(): Promise<RetentionPass> {
+    return retentionPass(createDeps(this.env, this.ctx));
+  }
+
   override async alarm(): Promise<void> {
     const started = Date.now();
     try {
       await this.sweep();
     } catch (error) {
       console.error(JSON.stringify({ level: "error", message: "sweep failed", error: errorInfo(error) }));
+    }
+    try {
+      await this.expire();
+    } catch (error) {
+      console.error(JSON.stringify({ level: "error", message: "retention pass failed", error: errorInfo(error) }));
     }
     await this.ctx.storage.setAlarm(Math.max(Date.now(), started + intervalMs(this.env.SWEEP_INTERVAL)));
   }

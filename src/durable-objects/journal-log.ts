@@ -268,7 +268,10 @@ function logText(row: StepRow): { output: string; output_truncated?: true } | un
   if (row.redacted) return { output: REDACTED };
   if (row.output === null) return undefined;
   if (row.output.length > LOG_OUTPUT_LIMIT) {
-    return { output: row.output.slice(0, LOG_OUTPUT_LIMIT), output_truncated: true };
+    // Never half a character: a cut between the two halves of a surrogate pair keeps neither.
+    const last = row.output.charCodeAt(LOG_OUTPUT_LIMIT - 1);
+    const end = last >= 0xd800 && last <= 0xdbff ? LOG_OUTPUT_LIMIT - 1 : LOG_OUTPUT_LIMIT;
+    return { output: row.output.slice(0, end), output_truncated: true };
   }
   return { output: row.output };
 }

@@ -24,6 +24,8 @@ export const ERRORS = {
   instanceStateConflict: { code: 10409, status: 409 },
   eventStreamRestarted: { code: 10410, status: 409 },
   tokenNotFound: { code: 10700, status: 404 },
+  /** The D1 index is nearly full (docs/capacity.md): creates are refused before D1 refuses writes. */
+  capacityExhausted: { code: 10800, status: 507 },
   bulkJobNotFound: { code: 10600, status: 404 },
   bulkJobConflict: { code: 10609, status: 409 },
   idempotencyConflict: { code: 10610, status: 409 },

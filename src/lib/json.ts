@@ -1,6 +1,9 @@
 /** Cloudflare's limit on instance params and event payloads. */
 export const MAX_PAYLOAD_BYTES = 1024 * 1024;
 
+/** The largest request body the API takes, and so the most params a batch may carry in all. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
 /** Size of a value serialized as JSON, in UTF-8 bytes (undefined counts as nothing). */
 export function jsonByteLength(value: unknown): number {
   const json = JSON.stringify(value);

@@ -7,7 +7,28 @@ const TARGET_NAMES: Record<string, string> = { json: "body", query: "query", par
 
 /** One message per problem, naming the field at fault: "body.instance_id: …". */
 function messagesOf(issues: z.core.$ZodIssue[], target: string): string[] {
-  return issues.map((issue) => `${[target, ...issue.path.map(String)].join(".")}: ${issue.message}`);
+  return specificIssues(issues, []).map(
+    (issue) => `${[target, ...issue.path.map(String)].join(".")}: ${issue.message}`,
+  );
+}
+
+/**
+ * The issues to report, with full paths. Where no branch of a union fits, zod reports one
+ * "Invalid input" at the union; the branch meant is one whose shape the input has (it fails
+ * on fields, not on its own type), and of those the one it misses least, so its issues are
+ * reported instead.
+ */
+function specificIssues(issues: z.core.$ZodIssue[], prefix: PropertyKey[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code !== "invalid_union" || issue.errors.length === 0) return [{ ...issue, path }];
+    const atShape = (branch: z.core.$ZodIssue[]) =>
+      branch.some((inner) => inner.path.length === 0 && inner.code === "invalid_type");
+    const shaped = issue.errors.filter((branch) => !atShape(branch));
+    const candidates = shaped.length > 0 ? shaped : issue.errors;
+    const meant = candidates.reduce((best, branch) => (branch.length < best.length ? branch : best));
+    return specificIssues(meant, path);
+  });
 }
 
 /**

@@ -5,7 +5,14 @@ import { createRouter } from "../lib/router";
 import { audited } from "../middleware/audit";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
 import { AccountParams, WorkflowParams } from "../schemas/params";
-import { Workflow, WorkflowDefinitionBody, WorkflowDeleted, WorkflowQuery, WorkflowUpdate } from "../schemas/workflows";
+import {
+  Workflow,
+  WorkflowDefinitionBody,
+  WorkflowDeleted,
+  WorkflowDetail,
+  WorkflowQuery,
+  WorkflowUpdate,
+} from "../schemas/workflows";
 import { AUDITED } from "../services/audit/operations";
 import { deleteWorkflow, getWorkflow, listWorkflows, putWorkflow } from "../services/workflows";
 
@@ -35,7 +42,7 @@ export const workflowRoutes = createRouter()
       tags: ["Workflows"],
       summary: "Get a workflow with its instance counts",
       request: { params: WorkflowParams },
-      responses: { 200: jsonResponse(envelopeOf(Workflow), "The workflow"), ...failureResponses(400, 404) },
+      responses: { 200: jsonResponse(envelopeOf(WorkflowDetail), "The workflow"), ...failureResponses(400, 404) },
     }),
     async (c) => c.json(ok(await getWorkflow(c.var.deps, c.req.valid("param").workflow_name)), 200),
   )

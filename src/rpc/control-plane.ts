@@ -22,6 +22,7 @@ import {
   SubscribeQuery,
 } from "../schemas/instances";
 import { EventType, InstanceId, JsonPayload, WorkflowName } from "../schemas/params";
+import { SettingsPatchBody } from "../schemas/settings";
 import { VersionQuery } from "../schemas/versions";
 import { WorkflowDefinitionBody, WorkflowQuery } from "../schemas/workflows";
 import { AUDITED, type FactsOf } from "../services/audit/operations";
@@ -31,6 +32,7 @@ import { readyDeps } from "../services/deployment";
 import type { Deps } from "../services/deps";
 import * as instances from "../services/instances";
 import { openEventStream } from "../services/instances/event-stream";
+import { getSettings, updateSettings } from "../services/retention/settings";
 import * as versions from "../services/versions";
 import * as workflows from "../services/workflows";
 import { ControlPlaneError } from "./errors";
@@ -79,6 +81,18 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
       await workflows.deleteWorkflow(deps, this.#workflow(workflowName));
       return { status: "ok" as const, success: true };
     });
+  }
+
+  /** The account's settings: Cloudflare's `default_retention`, and this control plane's own retention. */
+  async getSettings() {
+    return this.#call((deps) => getSettings(deps.db));
+  }
+
+  /** Changes the settings present in `patch` (durations or milliseconds). */
+  async updateSettings(patch: z.input<typeof SettingsPatchBody>) {
+    return this.#audited(AUDITED.updateSettings(patch), (deps) =>
+      updateSettings(deps.db, parseInput(SettingsPatchBody, patch, "body")),
+    );
   }
 
   async listVersions(workflowName: string, query: z.input<typeof VersionQuery> = {}) {

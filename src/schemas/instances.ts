@@ -3,7 +3,7 @@ import { ENGINE_EVENT_TYPES } from "../domain/engine-events";
 import { TRIGGER_SOURCES } from "../domain/instance-status";
 import { LOG_OUTPUT_LIMIT } from "../domain/journal";
 import { ApiError } from "../lib/errors";
-import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
+import { jsonByteLength, MAX_BODY_BYTES, MAX_PAYLOAD_BYTES } from "../lib/json";
 import type { InstanceListQuery as InstanceListOptions } from "../services/instances";
 import {
   cursorQuery,
@@ -301,7 +301,8 @@ export const CreateInstancesBody = z.array(CreateInstanceBody).min(1).max(100);
  */
 export const CreateBatchBody = z
   .union([
-    z.object({ instances: CreateInstancesBody }).strict(),
+    // Strict to the items: a misspelt field must not create an instance without it.
+    z.object({ instances: z.array(CreateInstanceBody.strict()).min(1).max(100) }).strict(),
     z
       .object({
         count: z.number().int().min(1).max(100),
@@ -309,7 +310,11 @@ export const CreateBatchBody = z
         instance_retention: CreateInstanceBody.shape.instance_retention,
         location_hint: CreateInstanceBody.shape.location_hint,
       })
-      .strict(),
+      .strict()
+      .refine(
+        ({ count, params }) => params === undefined || count * jsonByteLength(params) <= MAX_BODY_BYTES,
+        `count × params may be at most ${MAX_BODY_BYTES / 1024 / 1024} MiB in all, as a request's body`,
+      ),
   ])
   .openapi("CreateBatch");
 

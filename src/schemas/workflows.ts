@@ -28,6 +28,21 @@ const WorkflowFields = {
 
 export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
 
+/** `GET /workflows/:name`: the workflow, and how full the instance index is (an extension). */
+export const WorkflowDetail = Workflow.extend({
+  capacity: z
+    .object({
+      d1_bytes: z.number().int(),
+      d1_limit_bytes: z.number().int(),
+      used: z.number().openapi({ description: "The share of D1's limit the index takes, 0 to 1." }),
+      warning: z
+        .string()
+        .nullable()
+        .openapi({ description: "Set from 80%; from 95% new instances are refused (507, 10800)." }),
+    })
+    .openapi({ description: "How full the D1 instance index is (docs/capacity.md)." }),
+}).openapi("WorkflowDetail");
+
 export const WorkflowUpdate = z.object({ ...WorkflowFields, is_deleted: z.literal(0) }).openapi("WorkflowUpdate");
 
 export const WorkflowDefinitionBody = z

@@ -18,6 +18,12 @@ export type Deps = {
   readonly journal: (workflowName: string, instanceId: string) => JournalStub;
   readonly bulkJob: (jobId: string) => BulkJobStub;
   readonly sweeper: () => SweeperStub;
+  /**
+   * Whether expiry also deletes the engine's instance: where the engine keeps instances forever
+   * (`wrangler dev`, Vitest), so local behaves as Cloudflare does. Off when deployed, where the
+   * engine forgets them itself (`EXPIRE_IN_ENGINE`).
+   */
+  readonly expireInEngine: boolean;
   /** Work that may finish after the response (`ctx.waitUntil`); awaited where there is no request. */
   readonly defer: (task: Promise<unknown>) => void;
 };
@@ -32,6 +38,7 @@ export function createDeps(env: Env, ctx?: DepsContext): Deps {
     journal: (workflowName, instanceId) => journalOf(env, workflowName, instanceId),
     bulkJob: (jobId) => env.BULK_JOB.getByName(jobId),
     sweeper: () => env.INSTANCE_SWEEPER.getByName("sweeper"),
+    expireInEngine: env.EXPIRE_IN_ENGINE === "true",
     defer: (task) => (ctx ? ctx.waitUntil(task) : void task.catch(() => undefined)),
   };
 }

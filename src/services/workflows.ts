@@ -1,4 +1,4 @@
-import { and, count, eq, getTableColumns, inArray, like, type SQL, sql } from "drizzle-orm";
+import { and, count, eq, getTableColumns, inArray, isNull, like, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
@@ -6,6 +6,7 @@ import { workflowNotFound } from "../lib/errors";
 import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
+import { type Capacity, capacityOf } from "./retention/capacity";
 
 export type InstanceCounts = Record<InstanceStatus, number>;
 
@@ -93,6 +94,7 @@ export async function listWorkflows(
   { page, perPage, search, only }: Page & { search?: string | undefined; only?: string[] | null | undefined },
 ): Promise<{ items: WorkflowSummary[]; total: number }> {
   const filter = and(
+    isNull(workflows.deletedOn),
     search === undefined ? undefined : like(workflows.name, containing(search)),
     only ? inArray(workflows.name, only) : undefined,
   );
@@ -109,8 +111,12 @@ export async function listWorkflows(
   return { items: rows.map(toSummary), total: total?.value ?? 0 };
 }
 
-export async function getWorkflow({ db }: Deps, name: string): Promise<WorkflowSummary> {
-  return toSummary(await readSummaryRow(db, name));
+/** A workflow as `GET /workflows/:name` answers: its summary, and how full the index is. */
+export type WorkflowDetail = WorkflowSummary & { capacity: Capacity };
+
+export async function getWorkflow({ db }: Deps, name: string): Promise<WorkflowDetail> {
+  const [row, capacity] = await Promise.all([readSummaryRow(db, name), capacityOf(db)]);
+  return { ...toSummary(row), capacity };
 }
 
 async function readSummaryRow(db: Db, name: string): Promise<SummaryRow> {
@@ -261,7 +267,21 @@ function canonical(value: object | null): string {
 }
 
 /** Deletes a workflow with its versions and instance index. */
+/**
+ * Deletes a workflow at once for every reader, and its name is free to define again; what it
+ * owns (index rows, journals, bulk jobs, versions) goes in the background, in batches, from the
+ * sweeper's retention pass (`purgeDeletedWorkflows`), which resumes wherever it stopped.
+ */
 export async function deleteWorkflow({ db }: Deps, name: string): Promise<void> {
-  const deleted = await db.delete(workflows).where(eq(workflows.name, name)).returning({ id: workflows.id });
+  const deleted = await db
+    .update(workflows)
+    .set({ name: sql`'~' || ${workflows.name} || '~' || ${workflows.id}`, deletedOn: new Date() })
+    .where(and(eq(workflows.name, name), isNull(workflows.deletedOn)))
+    .returning({ id: workflows.id });
   if (deleted.length === 0) throw workflowNotFound(name);
+}
+
+/** The name a workflow had: a deleted one's row carries it as `~<name>~<id>`. */
+export function originalName(storedName: string): string {
+  return /^~(.*)~[^~]*$/.exec(storedName)?.[1] ?? storedName;
 }

@@ -11,7 +11,7 @@ import type { Verified } from "../../src/schemas/tokens";
 import type { InstanceSummary } from "../../src/services/instances/list";
 import type { InstanceDetails, StepOutput } from "../../src/services/instances/read";
 import type { WorkflowVersion } from "../../src/services/versions";
-import type { WorkflowSummary } from "../../src/services/workflows";
+import type { WorkflowDetail, WorkflowSummary } from "../../src/services/workflows";
 
 /** Compiles only when what the Worker sends is something the dashboard reads. */
 type Fits<Sent extends Read, Read> = [Sent, Read];
@@ -19,6 +19,7 @@ type Fits<Sent extends Read, Read> = [Sent, Read];
 export type WireChecks = [
   Fits<z.infer<typeof Verified>, Dashboard.Identity>,
   Fits<WorkflowSummary, Dashboard.Workflow>,
+  Fits<WorkflowDetail, Dashboard.WorkflowDetail>,
   Fits<WorkflowVersion, Dashboard.Version>,
   Fits<InstanceSummary, Dashboard.InstanceSummary>,
   Fits<LogStep, Dashboard.Step>,

@@ -102,6 +102,17 @@ describe("InstanceJournal: a plain Workflow mirrored from the engine's events", 
     expect(((await stepsOf("probe", id))[0] as StepEntry).attempts).toHaveLength(1);
   });
 
+  it("cuts a long output at 1,024 characters of JSON, never inside a character", async ({ expect }) => {
+    const id = uniqueId("emoji");
+    // A quote and 1,022 characters, then emoji (two UTF-16 units each): the limit falls inside one.
+    const output = `${"x".repeat(1_022)}${"😀".repeat(10)}`;
+    const run = RUN.map((shape) => (shape.type === "step_completed" ? { ...shape, output } : shape));
+    await journal("probe", id).ingest({ workflowName: "probe", instanceId: id }, events(1, run));
+    const [work] = await stepsOf("probe", id);
+    expect(work).toMatchObject({ output_truncated: true, output: JSON.stringify(output).slice(0, 1_023) });
+    expect((work as StepEntry).output).toHaveLength(1_023);
+  });
+
   it("resumes from its cursor after an eviction, without repeating a step", async ({ expect }) => {
     const id = uniqueId("evicted");
     await using instance = await introspectWorkflowInstance(env.PROBE, id);

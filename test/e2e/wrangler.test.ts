@@ -1,5 +1,5 @@
 import { describe, expect, inject, it } from "vitest";
-import { untilStatus } from "./poll.ts";
+import { until, untilStatus } from "./poll.ts";
 import { runWrangler, wrangler } from "./wrangler-cli.ts";
 
 const { baseUrl, token, accountId } = inject("controlPlane");
@@ -101,6 +101,28 @@ describe("wrangler workflows", () => {
     expect(
       await wrangler("instances", "list", "hello-world", "--per-page", "100", "--date-start", day, "--date-end", day),
     ).toContain(id);
+  });
+
+  it("stops listing an instance once its retention ends, as Cloudflare forgets it", async () => {
+    const id = `wrangler-brief-${Date.now()}`;
+    const created = await fetch(`${baseUrl}/accounts/${accountId}/workflows/hello-world/instances`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ instance_id: id, instance_retention: { success_retention: "15 seconds" } }),
+    });
+    expect(created.status).toBe(200);
+    await untilStatus(() => instance("hello-world", id), "complete");
+    expect(await wrangler("instances", "list", "hello-world", "--per-page", "100")).toContain(id);
+    const gone = await until(
+      () => wrangler("instances", "list", "hello-world", "--per-page", "100"),
+      (listed) => !listed.includes(id),
+      60_000,
+    );
+    expect(gone).not.toContain(id);
+    const read = await fetch(`${baseUrl}/accounts/${accountId}/workflows/hello-world/instances/${id}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    expect(read.status).toBe(404);
   });
 
   it("pauses, resumes, sends an event, restarts and terminates an order", async () => {

@@ -43,12 +43,13 @@ export async function api<T = unknown>(
   return { status: response.status, body: parsed, headers: response.headers };
 }
 
-/** A unique, valid id for this test run. */
 /** An output as Cloudflare's API sends it in an instance read (JSON text), parsed. */
 export function parsed(text: unknown): unknown {
-  return typeof text === "string" ? JSON.parse(text) : text;
+  if (typeof text !== "string") throw new Error(`expected an output as JSON text, got ${JSON.stringify(text)}`);
+  return JSON.parse(text);
 }
 
+/** A unique, valid id for this test run. */
 export function uniqueId(prefix = "t"): string {
   return `${prefix}-${crypto.randomUUID()}`;
 }

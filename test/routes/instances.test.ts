@@ -211,6 +211,9 @@ describe("POST /workflows/:workflow_name/instances/batch", () => {
     ["a count of 101", { count: 101 }],
     ["both instances and count", { instances: [{}], count: 1 }],
     ["a misspelt key", { count: 2, parms: {} }],
+    ["a misspelt key in an item", { instances: [{ instance_id: "good-2", parms: {} }] }],
+    ["the binding's own field names", { instances: [{ id: "good-3" }] }],
+    ["count × params over 10 MiB", { count: 11, params: { blob: "x".repeat(1024 * 1024 - 20) } }],
   ] as const)("refuses %s with 400 and creates nothing", async ([, body], { expect }) => {
     const before = await counts("hello-world");
     expect(errorOf(await api("POST", "/workflows/hello-world/instances/batch", { body }))).toMatchObject({
@@ -218,6 +221,18 @@ describe("POST /workflows/:workflow_name/instances/batch", () => {
       code: 10002,
     });
     expect(await counts("hello-world")).toEqual(before);
+  });
+});
+
+describe("POST /workflows/:workflow_name/instances/batch refusals", () => {
+  it.for([
+    ["an item of the array", [{ location_hint: "mars" }], "body.0.location_hint"],
+    ["an item of the object form", { instances: [{ instance_id: 5 }] }, "body.instances.0.instance_id"],
+    ["the count form", { count: 0 }, "body.count"],
+  ] as const)("names the field at fault in %s", async ([, body, field], { expect }) => {
+    const error = errorOf(await api("POST", "/workflows/hello-world/instances/batch", { body }));
+    expect(error).toMatchObject({ status: 400, code: 10002 });
+    expect(error.message.startsWith(`${field}:`), error.message).toBe(true);
   });
 });
 

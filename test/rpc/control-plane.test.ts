@@ -146,6 +146,7 @@ describe("ControlPlane over a service binding", () => {
         "getBulkJob",
         "getInstance",
         "getInstanceStep",
+        "getSettings",
         "getVersion",
         "getWorkflow",
         "listBulkJobs",
@@ -156,6 +157,7 @@ describe("ControlPlane over a service binding", () => {
         "nudge",
         "subscribe",
         "sendEvent",
+        "updateSettings",
       ].sort(),
     );
   });

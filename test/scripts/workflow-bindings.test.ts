@@ -65,4 +65,18 @@ default_retention = { error_retention = 86400000 }
       },
     ]);
   });
+
+  it.for([
+    ["a retention that is no duration", 'default_retention = { success_retention = "7 dayz" }', /7 dayz/],
+    ["an export of another class than its binding", "", /one workflow cannot be two classes/],
+  ] as const)("refuses %s", ([, extra, message], { expect }) => {
+    const className = extra === "" ? "OtherWorkflow" : "InvoiceWorkflow";
+    const config = `${WORKER}
+[exports.${className}]
+type = "workflow"
+name = "invoice"
+${extra}
+`;
+    expect(() => workflowEntries(config)).toThrow(message);
+  });
 });

@@ -10,9 +10,11 @@ import type * as Instances from "cloudflare/resources/workflows/instances/instan
 import type { StatusEditResponse } from "cloudflare/resources/workflows/instances/status";
 import type * as Versions from "cloudflare/resources/workflows/versions";
 import type * as Workflows from "cloudflare/resources/workflows/workflows";
+import type { LogStep } from "../../src/domain/journal";
 import type * as Wire from "../../src/schemas/instances";
 import type { Version, VersionGraph } from "../../src/schemas/versions";
-import type { Workflow, WorkflowDeleted, WorkflowUpdate } from "../../src/schemas/workflows";
+import type { Workflow, WorkflowDeleted, WorkflowDetail, WorkflowUpdate } from "../../src/schemas/workflows";
+import type { InstanceDetails } from "../../src/services/instances/read";
 
 /** Compiles only when what this API sends is something an SDK-typed client reads. */
 type Fits<Sent extends Read, Read> = [Sent, Read];
@@ -47,8 +49,17 @@ type DetailsAsSdkReads = Omit<Instances.InstanceGetResponse, "output" | "steps">
   >;
 };
 
+/**
+ * GET instance streams what the services return, not a schema's parse: these hold the services'
+ * types to the schemas, so the checks below cover what is really sent.
+ */
+export type ServiceChecks = [
+  Fits<OnTheWire<LogStep>, Sent<typeof Wire.Step>>,
+  Fits<OnTheWire<InstanceDetails & { steps: LogStep[] }>, Sent<typeof Wire.InstanceDetails>>,
+];
+
 export type SdkChecks = [
-  Fits<Sent<typeof Workflow>, Workflows.WorkflowGetResponse>,
+  Fits<Sent<typeof WorkflowDetail>, Workflows.WorkflowGetResponse>,
   Fits<Sent<typeof Workflow>, Workflows.WorkflowListResponse>,
   Fits<Sent<typeof WorkflowUpdate>, Workflows.WorkflowUpdateResponse>,
   Fits<Sent<typeof WorkflowDeleted>, Workflows.WorkflowDeleteResponse>,

@@ -179,7 +179,7 @@ function StepDetail({
         items={[
           ["Started", formatTime(step.start)],
           [isDo(step) ? "Ended" : step.type === "sleep" ? "Wakes" : "Times out", formatTime(step.end)],
-          ...(isDo(step) && step.config
+          ...(isDo(step)
             ? ([
                 [
                   "Retries",

@@ -25,6 +25,11 @@ const WORKFLOW = "/workflows/:workflow_name";
 const INSTANCE = `${WORKFLOW}/instances/:instance_id`;
 
 export const AUDITED = {
+  /** What was asked to change, in milliseconds. */
+  updateSettings:
+    (patch: Record<string, unknown>): FactsOf<unknown> =>
+    () => ({ action: "PATCH /workflows/settings", detail: patch }),
+
   putWorkflow:
     (workflowName: string): FactsOf<unknown> =>
     () => ({ action: `PUT ${WORKFLOW}`, workflowName }),

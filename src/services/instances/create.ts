@@ -3,9 +3,10 @@ import { batchAll, chunk, chunkForStatement, type Db, rowsPerInsert } from "../.
 import { instances, type Retention, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
-import type { Duration } from "../../lib/time";
+import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
+import { ensureRoom } from "../retention/capacity";
 import { bindingOf, resolveRunnable, selectDefinition, type WorkflowRow } from "./runnable";
 
 /** What create and batch create return for each new instance. */
@@ -38,9 +39,10 @@ export async function createInstance(
 ): Promise<InstanceCreated> {
   const { db } = deps;
   const id = input.instance_id ?? crypto.randomUUID();
+  await ensureRoom(db);
   const [[definition], reserved] = await db.batch([
     selectDefinition(db, workflowName),
-    reserveOne(db, workflowName, id, input.params),
+    reserveOne(db, workflowName, id, input),
   ]);
   if (!definition) throw workflowNotFound(workflowName);
   const { workflow, retention } = definition;
@@ -70,6 +72,7 @@ const ALREADY_EXISTS = {
   code: ERRORS.instanceAlreadyExists.code,
   message: "workflows.api.error.instance.already_exists",
 };
+const NOT_CREATED = { code: ERRORS.internal.code, message: "workflows.api.error.internal_server" };
 const DUPLICATE_IN_BATCH = {
   code: ERRORS.instanceDuplicateInBatch.code,
   message: "workflows.api.error.instance.duplicate_in_batch",
@@ -86,10 +89,14 @@ export async function createInstanceBatch(
   inputs: CreateInstanceInput[],
 ): Promise<BatchCreateReport> {
   const { workflow, retention, bound } = await resolveRunnable(deps, workflowName);
-  const items = inputs.map((input, index) => ({
-    index,
-    option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention),
-  }));
+  await ensureRoom(deps.db);
+  const items = inputs.map(
+    (input, index): BatchItem => ({
+      index,
+      option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention),
+      ownRetention: input.instance_retention ? retentionInMs(input.instance_retention) : null,
+    }),
+  );
   const errors: BatchCreateError[] = [];
   const seen = new Set<string>();
   const firsts = items.filter(({ index, option }) => {
@@ -100,13 +107,7 @@ export async function createInstanceBatch(
     seen.add(option.id);
     return true;
   });
-  const reserved = new Set(
-    await reserveMany(
-      deps.db,
-      workflow,
-      firsts.map(({ option }) => option),
-    ),
-  );
+  const reserved = new Set(await reserveMany(deps.db, workflow, firsts));
   const toCreate = firsts.filter(({ index, option }) => {
     if (reserved.has(option.id)) return true;
     errors.push({ index, id: option.id, ...ALREADY_EXISTS });
@@ -128,6 +129,11 @@ export async function createInstanceBatch(
   }
   // Ids the engine refused (it knew them already) are not ours to keep.
   await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+  // One error per item not created, even one the engine neither created nor reported.
+  const reported = new Set(errors.map((error) => error.index));
+  for (const { index, option } of toCreate) {
+    if (!createdIds.has(option.id) && !reported.has(index)) errors.push({ index, id: option.id, ...NOT_CREATED });
+  }
   return {
     created: toCreate
       .filter(({ option }) => createdIds.has(option.id))
@@ -186,7 +192,8 @@ function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
 }
 
-type BatchItem = { index: number; option: EngineCreateOptions };
+/** One instance of a batch: its position, what the engine is given, and its own retention (ms). */
+type BatchItem = { index: number; option: EngineCreateOptions; ownRetention: Retention | null };
 
 function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
   return items.map(({ option }) => option.id).filter((id) => !ids.has(id));
@@ -197,8 +204,9 @@ function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
 // ---------------------------------------------------------------------------------------------
 
 /** Reserves `id` for the workflow named `workflowName`, if both the workflow and the id are free. */
-function reserveOne(db: Db, workflowName: string, id: string, params: unknown) {
+function reserveOne(db: Db, workflowName: string, id: string, { params, instance_retention }: CreateInstanceInput) {
   const now = Date.now();
+  const retention = instance_retention ? JSON.stringify(retentionInMs(instance_retention)) : null;
   return db
     .insert(instances)
     .select(
@@ -216,6 +224,8 @@ function reserveOne(db: Db, workflowName: string, id: string, params: unknown) {
           modifiedOn: sql`${now}`.as("modified_on"),
           errorName: sql`null`.as("error_name"),
           revision: sql`0`.as("revision"),
+          retention: sql`${retention}`.as("retention"),
+          expiresOn: sql`null`.as("expires_on"),
         })
         .from(workflows)
         .where(eq(workflows.name, workflowName)),
@@ -225,9 +235,9 @@ function reserveOne(db: Db, workflowName: string, id: string, params: unknown) {
 }
 
 /** Reserves many ids (chunked under D1's 100-parameter limit); returns those that were free. */
-async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateOptions[]): Promise<string[]> {
+async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[]): Promise<string[]> {
   const now = new Date();
-  const rows = options.map((option) => ({
+  const rows = items.map(({ option, ownRetention }) => ({
     workflowId: workflow.id,
     id: option.id,
     versionId: workflow.versionId,
@@ -238,6 +248,7 @@ async function reserveMany(db: Db, workflow: WorkflowRow, options: EngineCreateO
     startedOn: null,
     endedOn: null,
     modifiedOn: now,
+    retention: ownRetention,
   }));
   const results = await batchAll(
     db,

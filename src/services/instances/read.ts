@@ -55,6 +55,8 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
     if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
+  // Past its retention the engine has forgotten it, even before the expiry pass removes it here.
+  if (row?.expiresOn && row.expiresOn.getTime() <= Date.now()) throw instanceNotFound(workflowName, id);
   const journal = deps.journal(workflowName, id);
   return { details: toDetails(workflow, row, snapshot), steps: (query) => journal.steps(query) };
 }

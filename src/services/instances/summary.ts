@@ -45,6 +45,9 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
             modifiedOn: sql`${update.at}`.as("modified_on"),
             errorName: sql`${update.errorName}`.as("error_name"),
             revision: sql`${update.revision}`.as("revision"),
+            // Unknown for an instance first seen here: its version's or the account's applies.
+            retention: sql`null`.as("retention"),
+            expiresOn: sql`null`.as("expires_on"),
           })
           .from(workflows)
           .where(eq(workflows.name, update.workflowName)),

@@ -1,0 +1,1 @@
+ALTER TABLE `workflows` ADD `deleted_on` integer;

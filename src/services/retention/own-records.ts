@@ -1,0 +1,58 @@
+import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
+import { auditLog, bulkJobs } from "../../db/schema";
+import { forEachConcurrently } from "../../lib/concurrency";
+import type { Deps } from "../deps";
+import { getSettings } from "./settings";
+
+/** Audit records one pass deletes at most, in one statement. */
+export const AUDIT_BATCH = 1_000;
+
+/** Ended bulk jobs one pass erases at most (each its Durable Object's storage, then its row). */
+export const BULK_JOB_BATCH = 20;
+
+export type OwnRecordsPass = { auditRecords: number; bulkJobs: number };
+
+/**
+ * Removes, in bounded batches, what this control plane keeps of its own past its retention
+ * (the account's settings): audit records older than `audit_retention`, and bulk jobs that
+ * ended more than `bulk_job_retention` ago, ledger and all. A job still running never goes.
+ */
+export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<OwnRecordsPass> {
+  const { db } = deps;
+  const settings = await getSettings(db);
+  const auditCutoff = new Date(now - settings.audit_retention);
+  // Audit ids grow with time, so the oldest come first in the primary key's own order.
+  const audited = await db
+    .delete(auditLog)
+    .where(
+      inArray(
+        auditLog.id,
+        db
+          .select({ id: auditLog.id })
+          .from(auditLog)
+          .where(lt(auditLog.at, auditCutoff))
+          .orderBy(asc(auditLog.id))
+          .limit(AUDIT_BATCH),
+      ),
+    )
+    .returning({ id: auditLog.id });
+
+  const jobs = await db
+    .select({ id: bulkJobs.id })
+    .from(bulkJobs)
+    .where(and(isNotNull(bulkJobs.endedOn), lt(bulkJobs.endedOn, new Date(now - settings.bulk_job_retention))))
+    .orderBy(asc(bulkJobs.endedOn))
+    .limit(BULK_JOB_BATCH);
+  await forEachConcurrently(jobs, 5, async (job) => {
+    await deps.bulkJob(job.id).erase();
+  });
+  if (jobs.length > 0) {
+    await db.delete(bulkJobs).where(
+      inArray(
+        bulkJobs.id,
+        jobs.map((job) => job.id),
+      ),
+    );
+  }
+  return { auditRecords: audited.length, bulkJobs: jobs.length };
+}

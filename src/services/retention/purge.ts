@@ -1,0 +1,73 @@
+import { asc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { bulkJobs, instances, workflows } from "../../db/schema";
+import { forEachConcurrently } from "../../lib/concurrency";
+import type { Deps } from "../deps";
+import { originalName } from "../workflows";
+
+/** Index rows (and their journals) one purge step removes at most. */
+export const PURGE_BATCH = 500;
+
+/** Bulk jobs one purge step erases at most. */
+const JOB_BATCH = 20;
+
+const CLEAR_CONCURRENCY = 25;
+
+export type PurgeStep = { instances: number; bulkJobs: number; workflowsRemoved: number };
+
+/**
+ * One bounded step of removing what deleted workflows owned, oldest deletion first: up to
+ * `limit` index rows and their journals, else up to 20 bulk jobs, else the workflow's row
+ * (which takes its versions and counts with it). Every step is idempotent, so a pass that
+ * stops anywhere resumes from what is left.
+ */
+export async function purgeDeletedWorkflows(deps: Deps, limit = PURGE_BATCH): Promise<PurgeStep> {
+  const { db } = deps;
+  const step: PurgeStep = { instances: 0, bulkJobs: 0, workflowsRemoved: 0 };
+  const [workflow] = await db
+    .select({ id: workflows.id, name: workflows.name })
+    .from(workflows)
+    .where(isNotNull(workflows.deletedOn))
+    .orderBy(asc(workflows.deletedOn))
+    .limit(1);
+  if (!workflow) return step;
+  const name = originalName(workflow.name);
+
+  const removed = await db
+    .delete(instances)
+    .where(
+      inArray(
+        sql`rowid`,
+        db.select({ rowid: sql`rowid` }).from(instances).where(eq(instances.workflowId, workflow.id)).limit(limit),
+      ),
+    )
+    .returning({ id: instances.id });
+  // A journal is a cache of the engine's stream: should the name be defined again and an
+  // instance of the same id be mirrored meanwhile, clearing it costs only a re-read.
+  await forEachConcurrently(removed, CLEAR_CONCURRENCY, async ({ id }) => {
+    await deps.journal(name, id).clear();
+  });
+  step.instances = removed.length;
+  if (removed.length === limit) return step;
+
+  const jobs = await db
+    .select({ id: bulkJobs.id })
+    .from(bulkJobs)
+    .where(eq(bulkJobs.workflowId, workflow.id))
+    .limit(JOB_BATCH);
+  await forEachConcurrently(jobs, 5, async (job) => {
+    await deps.bulkJob(job.id).erase();
+  });
+  step.bulkJobs = jobs.length;
+  if (jobs.length > 0) {
+    await db.delete(bulkJobs).where(
+      inArray(
+        bulkJobs.id,
+        jobs.map((job) => job.id),
+      ),
+    );
+    if (jobs.length === JOB_BATCH) return step;
+  }
+  await db.delete(workflows).where(eq(workflows.id, workflow.id));
+  step.workflowsRemoved = 1;
+  return step;
+}
