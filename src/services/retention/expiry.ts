@@ -5,7 +5,7 @@ import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { originalName } from "../workflows";
 
-/** Instances one expiry batch removes at most: one D1 read, one D1 batch, this many journals. */
+/** Instances one expiry batch removes at most: one D1 statement, then this many journals. */
 export const EXPIRY_BATCH = 100;
 
 /** Journals (and engine instances) cleared at once within a batch. */
@@ -53,6 +53,7 @@ export async function expireInstances(
     const workflowName = names.get(row.workflowId);
     return workflowName ? [{ ...row, workflowName }] : [];
   });
+  // Should a clear fail, that journal's storage stays behind; nothing lists it, its row being gone.
   await forEachConcurrently(expired, CLEAR_CONCURRENCY, async (instance) => {
     if (deps.expireInEngine) await deleteFromEngine(deps, instance);
     await deps.journal(instance.workflowName, instance.id).clear();
