@@ -1,34 +1,20 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { batchAll, chunk, rowsPerInsert } from "../../src/db/client";
-import { instanceStatusCounts, instances } from "../../src/db/schema";
+import { instances } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import { createDeps, type Deps, type JournalStub } from "../../src/services/deps";
 import { EXPIRY_BATCH, expireInstances } from "../../src/services/retention/expiry";
 import { updateSettings } from "../../src/services/retention/settings";
 import { putWorkflow as defineWorkflow } from "../../src/services/workflows";
 import { api, counts, createInstance, errorOf, uniqueId } from "../helpers/api";
+import { countsAndRecount } from "../helpers/counts";
 import { journal } from "../helpers/journal";
 
 const deps = createDeps(env);
 const DAY = 86_400_000;
-
-/** Counts as maintained, and as a recount of the index: they must agree. */
-async function countsAndRecount(workflowId: string) {
-  const maintained = await deps.db
-    .select({ status: instanceStatusCounts.status, count: instanceStatusCounts.count })
-    .from(instanceStatusCounts)
-    .where(eq(instanceStatusCounts.workflowId, workflowId));
-  const recount = await deps.db
-    .select({ status: instances.status, count: sql<number>`count(*)` })
-    .from(instances)
-    .where(eq(instances.workflowId, workflowId))
-    .groupBy(instances.status);
-  const recounted = Object.fromEntries(recount.map((row) => [row.status, row.count]));
-  return maintained.map((row) => [row.status, row.count, recounted[row.status] ?? 0]);
-}
 
 async function expiryOf(workflowId: string, id: string): Promise<number | null> {
   const [row] = await deps.db

@@ -2,9 +2,9 @@ import type { InstanceStatus } from "../../domain/instance-status";
 import { isFinished } from "../../domain/instance-status";
 import { ApiError, ERRORS, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
-import { toApiError } from "../engine-errors";
+import { onInstance } from "../engine-errors";
 import { release } from "./create";
-import { engineStatusOf, getHandle } from "./handles";
+import { engineStatusOf } from "./handles";
 import { syncInstance } from "./mirror";
 import { resolveRunnable } from "./runnable";
 
@@ -34,15 +34,16 @@ export async function changeInstanceStatus(
   change: StatusChange,
 ): Promise<StatusChangeResult> {
   const { bound } = await resolveRunnable(deps, workflowName);
-  const handle = await getHandle(bound.engine, workflowName, id);
-  const before = await engineStatusOf(handle);
-  if (change.status !== "restart" && isFinished(before)) {
-    throw new ApiError(
-      "instanceStateConflict",
-      `Instance '${id}' is ${before}; only a restart applies to a finished instance`,
-    );
-  }
-  try {
+  const target = { workflowName, instanceId: id };
+  return onInstance(target, async () => {
+    const handle = await bound.engine.get(id);
+    const before = await engineStatusOf(handle);
+    if (change.status !== "restart" && isFinished(before)) {
+      throw new ApiError(
+        "instanceStateConflict",
+        `Instance '${id}' is ${before}; only a restart applies to a finished instance`,
+      );
+    }
     switch (change.status) {
       case "pause":
         await handle.pause();
@@ -57,16 +58,10 @@ export async function changeInstanceStatus(
         await handle.restart(change.from ? { from: restartPoint(change.from) } : undefined);
         break;
     }
-  } catch (error) {
-    throw toApiError(error, { workflowName, instanceId: id });
-  }
-  const snapshot = await syncInstance(
-    deps,
-    { workflowName, instanceId: id },
-    { indexNow: true, fromStart: change.status === "restart" },
-  );
-  if (!snapshot) throw instanceNotFound(workflowName, id);
-  return { status: snapshot.status, timestamp: new Date().toISOString() };
+    const snapshot = await syncInstance(deps, target, { indexNow: true, fromStart: change.status === "restart" });
+    if (!snapshot) throw instanceNotFound(workflowName, id);
+    return { status: snapshot.status, timestamp: new Date().toISOString() };
+  });
 }
 
 /** A restart's `from` as the binding takes it: only the parts given. */
@@ -85,17 +80,16 @@ export async function sendInstanceEvent(
   event: { type: string; payload: unknown },
 ): Promise<EventSent> {
   const { bound } = await resolveRunnable(deps, workflowName);
-  const handle = await getHandle(bound.engine, workflowName, id);
-  const status = await engineStatusOf(handle);
-  if (isFinished(status)) {
-    throw new ApiError("instanceStateConflict", `Instance '${id}' is ${status} and no longer accepts events`);
-  }
-  try {
+  const target = { workflowName, instanceId: id };
+  await onInstance(target, async () => {
+    const handle = await bound.engine.get(id);
+    const status = await engineStatusOf(handle);
+    if (isFinished(status)) {
+      throw new ApiError("instanceStateConflict", `Instance '${id}' is ${status} and no longer accepts events`);
+    }
     await handle.sendEvent(event);
-  } catch (error) {
-    throw toApiError(error, { workflowName, instanceId: id });
-  }
-  deps.defer(deps.journal(workflowName, id).kick({ workflowName, instanceId: id }));
+  });
+  deps.defer(deps.journal(workflowName, id).kick(target));
   return { instanceId: id, timestamp: new Date().toISOString() };
 }
 
@@ -109,12 +103,7 @@ export type InstanceDeleted = InstanceStamp;
 /** Deletes an instance and its state (a running one stops without rollback). */
 export async function deleteInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceDeleted> {
   const { workflow, bound } = await resolveRunnable(deps, workflowName);
-  const handle = await getHandle(bound.engine, workflowName, id);
-  try {
-    await handle.delete();
-  } catch (error) {
-    throw toApiError(error, { workflowName, instanceId: id });
-  }
+  await onInstance({ workflowName, instanceId: id }, async () => (await bound.engine.get(id)).delete());
   await Promise.all([release(deps.db, workflow.id, [id]), deps.journal(workflowName, id).clear()]);
   return { instanceId: id, timestamp: new Date().toISOString() };
 }

@@ -8,6 +8,7 @@ import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
+import { onInstance } from "../engine-errors";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
 import { resolveRunnable, type WorkflowRow } from "./runnable";
@@ -49,7 +50,9 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
   const { workflow } = await resolveRunnable(deps, workflowName);
   const [row, snapshot] = await Promise.all([
     findIndexed(deps.db, workflow.id, id),
-    syncInstance(deps, { workflowName, instanceId: id }, { indexNow: true }),
+    onInstance({ workflowName, instanceId: id }, () =>
+      syncInstance(deps, { workflowName, instanceId: id }, { indexNow: true }),
+    ),
   ]);
   if (!snapshot) {
     if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
@@ -74,7 +77,8 @@ export async function getInstanceStep(
   let detail = await read();
   if (!detail) {
     // Not mirrored yet, or no such instance: the engine tells which.
-    if (!(await syncInstance(deps, { workflowName, instanceId: id }))) throw instanceNotFound(workflowName, id);
+    const target = { workflowName, instanceId: id };
+    if (!(await onInstance(target, () => syncInstance(deps, target)))) throw instanceNotFound(workflowName, id);
     detail = await read();
   }
   if (!detail) {

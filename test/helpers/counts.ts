@@ -1,0 +1,20 @@
+import { env } from "cloudflare:workers";
+import { eq, sql } from "drizzle-orm";
+import { createDb } from "../../src/db/client";
+import { instanceStatusCounts, instances } from "../../src/db/schema";
+
+/** A workflow's counts as maintained, beside a recount of its index: `[status, kept, recounted]`. */
+export async function countsAndRecount(workflowId: string): Promise<[string, number, number][]> {
+  const db = createDb(env.DB);
+  const maintained = await db
+    .select({ status: instanceStatusCounts.status, count: instanceStatusCounts.count })
+    .from(instanceStatusCounts)
+    .where(eq(instanceStatusCounts.workflowId, workflowId));
+  const recount = await db
+    .select({ status: instances.status, count: sql<number>`count(*)` })
+    .from(instances)
+    .where(eq(instances.workflowId, workflowId))
+    .groupBy(instances.status);
+  const recounted = Object.fromEntries(recount.map((row) => [row.status, row.count]));
+  return maintained.map((row) => [row.status, row.count, recounted[row.status] ?? 0]);
+}
