@@ -77,7 +77,7 @@ export const instances = sqliteTable(
     retention: text("retention", { mode: "json" }).$type<Retention>(),
     /**
      * When the engine forgets the finished instance: its end plus its retention, set by a trigger
-     * (migration 0006) whenever status or end change; null while it is unfinished.
+     * (migration 0007) whenever status or end change; null while it is unfinished.
      */
     expiresOn: integer("expires_on", { mode: "timestamp_ms" }),
   },
