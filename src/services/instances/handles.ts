@@ -1,21 +1,12 @@
 import type { InstanceStatus } from "../../domain/instance-status";
 import type { Deps } from "../deps";
-import { toApiError } from "../engine-errors";
-import type { Engine } from "../engines";
+import { onInstance } from "../engine-errors";
 import { resolveRunnable } from "./runnable";
 
 /** The engine's handle of an instance of a workflow this deployment runs; 404 for either unknown. */
 export async function findHandle(deps: Deps, workflowName: string, id: string): Promise<WorkflowInstance> {
   const { bound } = await resolveRunnable(deps, workflowName);
-  return getHandle(bound.engine, workflowName, id);
-}
-
-export async function getHandle(engine: Engine, workflowName: string, id: string): Promise<WorkflowInstance> {
-  try {
-    return await engine.get(id);
-  } catch (error) {
-    throw toApiError(error, { workflowName, instanceId: id });
-  }
+  return onInstance({ workflowName, instanceId: id }, () => bound.engine.get(id));
 }
 
 /** The engine's status of an instance; "unknown", the binding's word for a state it cannot name, is queued. */

@@ -9,7 +9,7 @@ import { originalName } from "../workflows";
 export const EXPIRY_BATCH = 100;
 
 /** Journals (and engine instances) cleared at once within a batch. */
-const CLEAR_CONCURRENCY = 25;
+export const JOURNAL_CLEAR_CONCURRENCY = 25;
 
 export type ExpiredInstance = { workflowId: string; workflowName: string; id: string };
 
@@ -54,7 +54,7 @@ export async function expireInstances(
     return workflowName ? [{ ...row, workflowName }] : [];
   });
   // Should a clear fail, that journal's storage stays behind; nothing lists it, its row being gone.
-  await forEachConcurrently(expired, CLEAR_CONCURRENCY, async (instance) => {
+  await forEachConcurrently(expired, JOURNAL_CLEAR_CONCURRENCY, async (instance) => {
     if (deps.expireInEngine) await deleteFromEngine(deps, instance);
     await deps.journal(instance.workflowName, instance.id).clear();
   });
@@ -92,7 +92,7 @@ async function forgetInLedgers(deps: Deps, expired: ExpiredInstance[]): Promise<
     .select({ id: bulkJobs.id, workflowId: bulkJobs.workflowId })
     .from(bulkJobs)
     .where(inArray(bulkJobs.workflowId, [...byWorkflow.keys()]));
-  await forEachConcurrently(jobs, CLEAR_CONCURRENCY, async (job) => {
+  await forEachConcurrently(jobs, JOURNAL_CLEAR_CONCURRENCY, async (job) => {
     const ids = (byWorkflow.get(job.workflowId) ?? []).map((instance) => instance.id);
     await deps.bulkJob(job.id).forget(ids);
   });

@@ -42,16 +42,18 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     .where(and(isNotNull(bulkJobs.endedOn), lt(bulkJobs.endedOn, new Date(now - settings.bulk_job_retention))))
     .orderBy(asc(bulkJobs.endedOn))
     .limit(BULK_JOB_BATCH);
-  await forEachConcurrently(jobs, 5, async (job) => {
-    await deps.bulkJob(job.id).erase();
-  });
-  if (jobs.length > 0) {
-    await db.delete(bulkJobs).where(
-      inArray(
-        bulkJobs.id,
-        jobs.map((job) => job.id),
-      ),
-    );
-  }
+  await eraseBulkJobs(
+    deps,
+    jobs.map((job) => job.id),
+  );
   return { auditRecords: audited.length, bulkJobs: jobs.length };
+}
+
+/** Erases bulk jobs, each its Durable Object's storage and then its row. */
+export async function eraseBulkJobs(deps: Deps, jobIds: string[]): Promise<void> {
+  if (jobIds.length === 0) return;
+  await forEachConcurrently(jobIds, 5, async (jobId) => {
+    await deps.bulkJob(jobId).erase();
+  });
+  await deps.db.delete(bulkJobs).where(inArray(bulkJobs.id, jobIds));
 }

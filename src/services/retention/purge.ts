@@ -3,14 +3,14 @@ import { bulkJobs, instances, workflows } from "../../db/schema";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { originalName } from "../workflows";
+import { JOURNAL_CLEAR_CONCURRENCY } from "./expiry";
+import { eraseBulkJobs } from "./own-records";
 
 /** Index rows (and their journals) one purge step removes at most. */
 export const PURGE_BATCH = 500;
 
 /** Bulk jobs one purge step erases at most. */
 const JOB_BATCH = 20;
-
-const CLEAR_CONCURRENCY = 25;
 
 export type PurgeStep = { instances: number; bulkJobs: number; workflowsRemoved: number };
 
@@ -43,7 +43,7 @@ export async function purgeDeletedWorkflows(deps: Deps, limit = PURGE_BATCH): Pr
     .returning({ id: instances.id });
   // A journal is a cache of the engine's stream: should the name be defined again and an
   // instance of the same id be mirrored meanwhile, clearing it costs only a re-read.
-  await forEachConcurrently(removed, CLEAR_CONCURRENCY, async ({ id }) => {
+  await forEachConcurrently(removed, JOURNAL_CLEAR_CONCURRENCY, async ({ id }) => {
     await deps.journal(name, id).clear();
   });
   step.instances = removed.length;
@@ -54,19 +54,12 @@ export async function purgeDeletedWorkflows(deps: Deps, limit = PURGE_BATCH): Pr
     .from(bulkJobs)
     .where(eq(bulkJobs.workflowId, workflow.id))
     .limit(JOB_BATCH);
-  await forEachConcurrently(jobs, 5, async (job) => {
-    await deps.bulkJob(job.id).erase();
-  });
+  await eraseBulkJobs(
+    deps,
+    jobs.map((job) => job.id),
+  );
   step.bulkJobs = jobs.length;
-  if (jobs.length > 0) {
-    await db.delete(bulkJobs).where(
-      inArray(
-        bulkJobs.id,
-        jobs.map((job) => job.id),
-      ),
-    );
-    if (jobs.length === JOB_BATCH) return step;
-  }
+  if (jobs.length === JOB_BATCH) return step;
   await db.delete(workflows).where(eq(workflows.id, workflow.id));
   step.workflowsRemoved = 1;
   return step;
