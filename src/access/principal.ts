@@ -53,7 +53,10 @@ export function refusal(principal: Principal, requirement: Requirement): string 
           ? has("events") || has("edit")
           : has("edit");
   if (!level) {
-    const what = requirement.permission === "admin" ? "manage tokens or read the audit trail" : requirement.permission;
+    const what =
+      requirement.permission === "admin"
+        ? "manage tokens or settings, or read the audit trail"
+        : requirement.permission;
     return `Token '${principal.name}' may not ${what === "read" ? "read" : what === "edit" ? "make changes" : what === "events" ? "send events" : what}`;
   }
   if (requirement.workflow !== undefined && workflows !== null && !workflows.includes(requirement.workflow)) {

@@ -38,3 +38,21 @@ export async function batchAll<Statement extends BatchItem<"sqlite">>(db: Db, st
   const [first, ...rest] = statements;
   return first ? db.batch([first, ...rest]) : [];
 }
+
+/** How often an idempotent write is tried before its failure is the caller's. */
+const WRITE_ATTEMPTS = 3;
+
+/**
+ * Runs an idempotent D1 write, again after a failure (D1 asks its callers to retry what may be a
+ * transient error), with a short pause between attempts.
+ */
+export async function retried<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= WRITE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    }
+  }
+}

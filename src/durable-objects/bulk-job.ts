@@ -90,6 +90,8 @@ const MIGRATIONS = [
  */
 export class BulkJob extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  /** Set by `erase`, so a chunk in flight meanwhile writes nothing and schedules nothing. */
+  #erased = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -182,6 +184,7 @@ export class BulkJob extends DurableObject<Env> {
 
   /** Erases the job, targets, ledger and alarm: its retention has ended. */
   async erase(): Promise<void> {
+    this.#erased = true;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
   }
@@ -194,8 +197,9 @@ export class BulkJob extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const job = this.#job();
-    if (job.status !== "queued" && job.status !== "running") return;
+    // Erased (its storage gone, or empty again in a later incarnation): nothing is left to do.
+    const job = this.#erased ? undefined : this.#sql.exec<JobRow>("SELECT * FROM job").toArray()[0];
+    if (!job || (job.status !== "queued" && job.status !== "running")) return;
     if (!job.sealed) {
       if (Date.now() - job.created_on > ACCEPT_TIMEOUT_MS) await this.#finish("failed");
       else await this.ctx.storage.setAlarm(Date.now() + ACCEPT_TIMEOUT_MS);
@@ -211,6 +215,7 @@ export class BulkJob extends DurableObject<Env> {
       await this.#syncIndexRow("running", null);
     }
     const worked = await this.#workChunk(job);
+    if (this.#erased) return;
     const next = this.#sql
       .exec<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM items WHERE outcome IS NULL")
       .one().at;
@@ -258,6 +263,7 @@ export class BulkJob extends DurableObject<Env> {
       );
     });
 
+    if (this.#erased) return 0;
     this.ctx.storage.transactionSync(() => {
       for (const item of due) {
         const result = results.get(item.seq);

@@ -29,6 +29,8 @@ export const ERRORS = {
   bulkJobNotFound: { code: 10600, status: 404 },
   bulkJobConflict: { code: 10609, status: 409 },
   idempotencyConflict: { code: 10610, status: 409 },
+  /** Cloudflare's code past its per-credential request limit. */
+  rateLimited: { code: 971, status: 429 },
 } as const satisfies Record<string, { code: number; status: ContentfulStatusCode }>;
 
 export type ErrorKind = keyof typeof ERRORS;
@@ -41,15 +43,18 @@ export class ApiError extends Error {
   override readonly name = "ApiError";
   readonly code: number;
   readonly status: ContentfulStatusCode;
+  /** When the caller may try again, sent as `Retry-After`. */
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(
     readonly kind: ErrorKind,
     message: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & { retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.code = ERRORS[kind].code;
     this.status = ERRORS[kind].status;
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }
 

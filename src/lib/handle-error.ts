@@ -21,6 +21,7 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   const known = apiErrorOf(err);
   if (known) {
     c.set("errorCode", known.code);
+    if (known.retryAfterSeconds !== undefined) c.header("Retry-After", String(known.retryAfterSeconds));
     return c.json(failureOf(known), known.status);
   }
   const requestId = c.get("requestId");

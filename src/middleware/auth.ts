@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
-import { ADMIN, refusal } from "../access/principal";
+import { ADMIN, type Principal, refusal } from "../access/principal";
+import { enforceRateLimit, rateSubjectOf } from "../access/rate-limit";
 import { targetOf } from "../access/requests";
 import { verifyStreamToken } from "../access/stream-token";
 import { createDb } from "../db/client";
@@ -14,7 +15,9 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
  * (compared in constant time) or a scoped token (looked up by its hash); or, for clients that
  * cannot send headers with a WebSocket, a subscribe token in the `token` query parameter, which
  * `authorize` lets open one event stream and nothing else. Fails closed: with no ADMIN_TOKEN
- * configured, every request is refused with a message saying how to set one.
+ * configured, every request is refused with a message saying how to set one. Each credential's
+ * requests count against its class's rate limit; requests with none that is valid count per
+ * client IP, so guessing tokens is as limited as using one.
  */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
@@ -25,23 +28,36 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
         "No ADMIN_TOKEN is configured, so every request is refused: set one with `wrangler secret put ADMIN_TOKEN` (locally, `npm run dev` writes one to .dev.vars)",
       );
     }
-    const presented = BEARER.exec(c.req.header("Authorization") ?? "")?.[1];
-    const streamToken = c.req.query("token");
-    if (!presented && streamToken !== undefined) {
-      const principal = await verifyStreamToken(configured, streamToken);
-      if (!principal) throw new ApiError("unauthenticated", "Invalid or expired subscribe token");
-      c.set("principal", principal);
-      return next();
+    let principal: Principal;
+    try {
+      principal = await principalOf(c.req.header("Authorization"), c.req.query("token"), configured, c.env);
+    } catch (error) {
+      if (error instanceof ApiError && error.kind === "unauthenticated") {
+        await enforceRateLimit(c.env, "anonymous", c.req.header("CF-Connecting-IP") ?? "unknown");
+      }
+      throw error;
     }
-    if (!presented) {
-      throw new ApiError("unauthenticated", "Missing API token: send `Authorization: Bearer <token>`");
-    }
-    const principal = (await tokensMatch(presented, configured))
-      ? ADMIN
-      : await authenticateToken({ db: createDb(c.env.DB) }, presented);
+    const subject = rateSubjectOf(principal);
+    if (subject) await enforceRateLimit(c.env, subject.rateClass, subject.key);
     c.set("principal", principal);
     await next();
   };
+}
+
+async function principalOf(
+  authorization: string | undefined,
+  streamToken: string | undefined,
+  configured: string,
+  env: Env,
+): Promise<Principal> {
+  const presented = BEARER.exec(authorization ?? "")?.[1];
+  if (!presented && streamToken !== undefined) {
+    const principal = await verifyStreamToken(configured, streamToken);
+    if (!principal) throw new ApiError("unauthenticated", "Invalid or expired subscribe token");
+    return principal;
+  }
+  if (!presented) throw new ApiError("unauthenticated", "Missing API token: send `Authorization: Bearer <token>`");
+  return (await tokensMatch(presented, configured)) ? ADMIN : authenticateToken({ db: createDb(env.DB) }, presented);
 }
 
 /** Refuses (403) a call the principal's token does not allow; see `targetOf` for the rules. */

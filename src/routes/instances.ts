@@ -75,7 +75,10 @@ export const instanceRoutes = createRouter()
         params: WorkflowParams,
         body: { content: { "application/json": { schema: CreateInstanceBody } } },
       },
-      responses: { 200: jsonResponse(envelopeOf(InstanceCreated), "Created"), ...failureResponses(400, 404, 413) },
+      responses: {
+        200: jsonResponse(envelopeOf(InstanceCreated), "Created"),
+        ...failureResponses(400, 404, 413, 507),
+      },
     }),
     async (c) => {
       const { workflow_name } = c.req.valid("param");
@@ -105,7 +108,7 @@ export const instanceRoutes = createRouter()
       },
       responses: {
         200: jsonResponse(envelopeOf(z.union([z.array(InstanceCreated), BatchCreateReport])), "Created"),
-        ...failureResponses(400, 404, 413),
+        ...failureResponses(400, 404, 413, 507),
       },
     }),
     async (c) => {

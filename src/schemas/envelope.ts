@@ -49,12 +49,14 @@ const FAILURE_DESCRIPTIONS = {
   404: "Not found",
   409: "The instance is in a state that does not allow this change",
   413: "Request body too large",
+  429: "Too many requests for this credential; wait as Retry-After says",
   500: "Internal error; the message carries the request id",
+  507: "The instance index is nearly full: new instances are refused until retention frees room",
 } as const;
 
 export function failureResponses<S extends keyof typeof FAILURE_DESCRIPTIONS>(...statuses: S[]) {
-  const all = [401, 403, 500, ...statuses] as const;
+  const all = [401, 403, 429, 500, ...statuses] as const;
   return Object.fromEntries(
     all.map((status) => [status, jsonResponse(FailureSchema, FAILURE_DESCRIPTIONS[status])]),
-  ) as Record<S | 401 | 403 | 500, ReturnType<typeof jsonResponse<typeof FailureSchema>>>;
+  ) as Record<S | 401 | 403 | 429 | 500, ReturnType<typeof jsonResponse<typeof FailureSchema>>>;
 }

@@ -19,9 +19,10 @@ export type Deps = {
   readonly bulkJob: (jobId: string) => BulkJobStub;
   readonly sweeper: () => SweeperStub;
   /**
-   * Whether expiry also deletes the engine's instance: where the engine keeps instances forever
-   * (`wrangler dev`, Vitest), so local behaves as Cloudflare does. Off when deployed, where the
-   * engine forgets them itself (`EXPIRE_IN_ENGINE`).
+   * Whether expiry also deletes the engine's instances this API did not create (those it did
+   * create always go, at the moment the engine would forget them): where the engine keeps
+   * instances forever (`wrangler dev`, Vitest), so local behaves as Cloudflare does. Off when
+   * deployed, where the engine forgets them itself (`EXPIRE_IN_ENGINE`).
    */
   readonly expireInEngine: boolean;
   /** Work that may finish after the response (`ctx.waitUntil`); awaited where there is no request. */

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { createDeps } from "../../src/services/deps";
-import { capacityOf, ensureRoom, forgetCapacity } from "../../src/services/retention/capacity";
+import { capacityOf, forgetCapacity, refuseWhenFull } from "../../src/services/retention/capacity";
 import { api } from "../helpers/api";
 
 const deps = createDeps(env);
@@ -20,7 +20,9 @@ describe("capacity of the instance index", () => {
     forgetCapacity();
     const { d1_bytes: bytes } = await capacityOf(deps.db);
     expect((await capacityOf(deps.db, bytes / 0.85)).warning).toMatch(/85% full; new instances are refused from 95%/);
-    await expect(ensureRoom(deps.db, bytes / 0.85)).resolves.toBeUndefined();
-    await expect(ensureRoom(deps.db, bytes / 0.96)).rejects.toMatchObject({ code: 10800, status: 507 });
+    const full = await capacityOf(deps.db, bytes / 0.96);
+    expect(full.warning).toMatch(/96% full: new instances are refused/);
+    expect(() => refuseWhenFull({ ...full, used: 0.85 })).not.toThrow();
+    expect(() => refuseWhenFull(full)).toThrow(expect.objectContaining({ code: 10800, status: 507 }));
   });
 });

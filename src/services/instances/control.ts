@@ -6,7 +6,8 @@ import { onInstance } from "../engine-errors";
 import { release } from "./create";
 import { engineStatusOf } from "./handles";
 import { syncInstance } from "./mirror";
-import { resolveRunnable } from "./runnable";
+import { findIndexed, isExpired } from "./read";
+import { resolveRunnable, type WorkflowRow } from "./runnable";
 
 export type StatusChange =
   | { status: "pause" }
@@ -33,11 +34,12 @@ export async function changeInstanceStatus(
   id: string,
   change: StatusChange,
 ): Promise<StatusChangeResult> {
-  const { bound } = await resolveRunnable(deps, workflowName);
+  const { workflow, bound } = await resolveRunnable(deps, workflowName);
   const target = { workflowName, instanceId: id };
   return onInstance(target, async () => {
     const handle = await bound.engine.get(id);
     const before = await engineStatusOf(handle);
+    if (isFinished(before)) await refuseIfExpired(deps, workflow, id);
     if (change.status !== "restart" && isFinished(before)) {
       throw new ApiError(
         "instanceStateConflict",
@@ -64,6 +66,11 @@ export async function changeInstanceStatus(
   });
 }
 
+/** An instance past its retention is not found, as GET says, though the engine holds it a while. */
+async function refuseIfExpired(deps: Deps, workflow: WorkflowRow, id: string): Promise<void> {
+  if (isExpired(await findIndexed(deps.db, workflow.id, id))) throw instanceNotFound(workflow.name, id);
+}
+
 /** A restart's `from` as the binding takes it: only the parts given. */
 function restartPoint({ name, count, type }: NonNullable<Extract<StatusChange, { status: "restart" }>["from"]>) {
   return { name, ...(count === undefined ? {} : { count }), ...(type === undefined ? {} : { type }) };
@@ -79,12 +86,13 @@ export async function sendInstanceEvent(
   id: string,
   event: { type: string; payload: unknown },
 ): Promise<EventSent> {
-  const { bound } = await resolveRunnable(deps, workflowName);
+  const { workflow, bound } = await resolveRunnable(deps, workflowName);
   const target = { workflowName, instanceId: id };
   await onInstance(target, async () => {
     const handle = await bound.engine.get(id);
     const status = await engineStatusOf(handle);
     if (isFinished(status)) {
+      await refuseIfExpired(deps, workflow, id);
       throw new ApiError("instanceStateConflict", `Instance '${id}' is ${status} and no longer accepts events`);
     }
     await handle.sendEvent(event);

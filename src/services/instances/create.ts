@@ -1,12 +1,14 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
-import { batchAll, chunk, chunkForStatement, type Db, rowsPerInsert } from "../../db/client";
-import { instances, type Retention, workflows } from "../../db/schema";
+import { batchAll, chunk, chunkForStatement, type Db, retried, rowsPerInsert } from "../../db/client";
+import { instances, type Retention, workflows, workflowVersions } from "../../db/schema";
+import { errorInfo } from "../../domain/errors";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
 import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
-import { ensureRoom } from "../retention/capacity";
+import { type Capacity, capacityOf, refuseWhenFull } from "../retention/capacity";
+import { type EffectiveRetention, effectiveRetention, effectiveRetentionSql, getSettings } from "../retention/settings";
 import { bindingOf, resolveRunnable, selectDefinition, type WorkflowRow } from "./runnable";
 
 /** What create and batch create return for each new instance. */
@@ -39,23 +41,36 @@ export async function createInstance(
 ): Promise<InstanceCreated> {
   const { db } = deps;
   const id = input.instance_id ?? crypto.randomUUID();
-  await ensureRoom(db);
-  const [[definition], reserved] = await db.batch([
-    selectDefinition(db, workflowName),
-    reserveOne(db, workflowName, id, input),
-  ]);
+  const reservedAt = Date.now();
+  let answer: [Capacity, Awaited<ReturnType<typeof reserveWithDefinition>>];
+  try {
+    answer = await Promise.all([capacityOf(db), reserveWithDefinition(db, workflowName, id, input, reservedAt)]);
+  } catch (error) {
+    // The reservation may have been written with only its answer lost: it must not block a retry.
+    await settle(retried(() => dropReservations(db, workflowName, [id], reservedAt)));
+    throw error;
+  }
+  const [capacity, [[definition], [reservation]]] = answer;
   if (!definition) throw workflowNotFound(workflowName);
-  const { workflow, retention } = definition;
-  if (reserved.length === 0) {
+  const { workflow } = definition;
+  if (!reservation) {
     throw new ApiError("instanceAlreadyExists", `Instance '${id}' of workflow '${workflowName}' already exists`);
   }
   try {
-    await bindingOf(deps.engines, workflow).engine.create(engineOptions(id, input, retention));
+    refuseWhenFull(capacity);
+    await bindingOf(deps.engines, workflow).engine.create(
+      engineOptions(id, input, reservedRetention(reservation.retention)),
+    );
   } catch (error) {
-    await release(db, workflow.id, [id]);
+    await settle(retried(() => release(db, workflow.id, [id])));
     throw toApiError(error, { workflowName, instanceId: id });
   }
   return created(workflow, id);
+}
+
+/** The workflow's definition and the reservation of `id`, in one round trip. */
+function reserveWithDefinition(db: Db, workflowName: string, id: string, input: CreateInstanceInput, at: number) {
+  return db.batch([selectDefinition(db, workflowName), reserveOne(db, workflowName, id, input, at)]);
 }
 
 /** The RPC limit of one `createBatch` call. */
@@ -88,15 +103,16 @@ export async function createInstanceBatch(
   workflowName: string,
   inputs: CreateInstanceInput[],
 ): Promise<BatchCreateReport> {
-  const { workflow, retention, bound } = await resolveRunnable(deps, workflowName);
-  await ensureRoom(deps.db);
-  const items = inputs.map(
-    (input, index): BatchItem => ({
-      index,
-      option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention),
-      ownRetention: input.instance_retention ? retentionInMs(input.instance_retention) : null,
-    }),
-  );
+  const [{ workflow, retention: versionRetention, bound }, settings] = await Promise.all([
+    resolveRunnable(deps, workflowName),
+    getSettings(deps.db),
+  ]);
+  refuseWhenFull(await capacityOf(deps.db));
+  const items = inputs.map((input, index): BatchItem => {
+    const own = input.instance_retention ? retentionInMs(input.instance_retention) : null;
+    const retention = effectiveRetention(own, versionRetention, settings.default_retention);
+    return { index, option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention), retention };
+  });
   const errors: BatchCreateError[] = [];
   const seen = new Set<string>();
   const firsts = items.filter(({ index, option }) => {
@@ -107,7 +123,16 @@ export async function createInstanceBatch(
     seen.add(option.id);
     return true;
   });
-  const reserved = new Set(await reserveMany(deps.db, workflow, firsts));
+  const reservedAt = Date.now();
+  let reservedIds: string[];
+  try {
+    reservedIds = await reserveMany(deps.db, workflow, firsts, reservedAt);
+  } catch (error) {
+    const ids = firsts.map(({ option }) => option.id);
+    await settle(retried(() => dropReservations(deps.db, workflowName, ids, reservedAt)));
+    throw error;
+  }
+  const reserved = new Set(reservedIds);
   const toCreate = firsts.filter(({ index, option }) => {
     if (reserved.has(option.id)) return true;
     errors.push({ index, id: option.id, ...ALREADY_EXISTS });
@@ -124,11 +149,11 @@ export async function createInstanceBatch(
       }
     }
   } catch (error) {
-    await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+    await settle(retried(() => release(deps.db, workflow.id, idsNotIn(toCreate, createdIds))));
     throw toApiError(error, { workflowName, instanceId: toCreate[0]?.option.id ?? "" });
   }
   // Ids the engine refused (it knew them already) are not ours to keep.
-  await release(deps.db, workflow.id, idsNotIn(toCreate, createdIds));
+  await retried(() => release(deps.db, workflow.id, idsNotIn(toCreate, createdIds)));
   // One error per item not created, even one the engine neither created nor reported.
   const reported = new Set(errors.map((error) => error.index));
   for (const { index, option } of toCreate) {
@@ -157,43 +182,30 @@ export async function createInstances(
 
 type EngineCreateOptions = WorkflowInstanceCreateOptions<unknown> & { id: string };
 
-/** The binding's create options: the caller's retention, else the version's default. */
-function engineOptions(
-  id: string,
-  input: CreateInstanceInput,
-  defaultRetention: Retention | null,
-): EngineCreateOptions {
-  const retention = input.instance_retention ?? defaultRetention;
+/** The binding's create options, with the retention the index keeps for the instance. */
+function engineOptions(id: string, input: CreateInstanceInput, retention: EffectiveRetention): EngineCreateOptions {
   return {
     id,
     ...(input.params === undefined ? {} : { params: input.params }),
     ...(input.location_hint ? { locationHint: input.location_hint } : {}),
-    ...(retention
-      ? {
-          retention: {
-            ...(retention.error_retention === undefined
-              ? {}
-              : { errorRetention: asDuration(retention.error_retention) }),
-            ...(retention.success_retention === undefined
-              ? {}
-              : { successRetention: asDuration(retention.success_retention) }),
-          },
-        }
-      : {}),
+    retention: { successRetention: retention.success_retention, errorRetention: retention.error_retention },
   };
 }
 
-/** Duration strings were validated at the edge; the binding types them as a template literal. */
-function asDuration(duration: Duration): WorkflowRetentionDuration {
-  return duration as WorkflowRetentionDuration;
+/** A single create's reservation holds both fields (`effectiveRetentionSql` sets them). */
+function reservedRetention(retention: Retention | null): EffectiveRetention {
+  const success = retention?.success_retention;
+  const error = retention?.error_retention;
+  if (success === undefined || error === undefined) throw new Error("the reservation holds no retention");
+  return { success_retention: success, error_retention: error };
 }
 
 function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
 }
 
-/** One instance of a batch: its position, what the engine is given, and its own retention (ms). */
-type BatchItem = { index: number; option: EngineCreateOptions; ownRetention: Retention | null };
+/** One instance of a batch: its position, what the engine is given, and the retention it keeps. */
+type BatchItem = { index: number; option: EngineCreateOptions; retention: EffectiveRetention };
 
 function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
   return items.map(({ option }) => option.id).filter((id) => !ids.has(id));
@@ -203,10 +215,18 @@ function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
 // Reservations: queued index rows written before the engine is asked, dropped if it refuses
 // ---------------------------------------------------------------------------------------------
 
-/** Reserves `id` for the workflow named `workflowName`, if both the workflow and the id are free. */
-function reserveOne(db: Db, workflowName: string, id: string, { params, instance_retention }: CreateInstanceInput) {
-  const now = Date.now();
-  const retention = instance_retention ? JSON.stringify(retentionInMs(instance_retention)) : null;
+/**
+ * Reserves `id` for the workflow named `workflowName`, if both the workflow and the id are
+ * free, with the retention it is created with; returns it.
+ */
+function reserveOne(
+  db: Db,
+  workflowName: string,
+  id: string,
+  { params, instance_retention }: CreateInstanceInput,
+  now: number,
+) {
+  const retention = effectiveRetentionSql(instance_retention ? retentionInMs(instance_retention) : null);
   return db
     .insert(instances)
     .select(
@@ -228,16 +248,17 @@ function reserveOne(db: Db, workflowName: string, id: string, { params, instance
           expiresOn: sql`null`.as("expires_on"),
         })
         .from(workflows)
+        .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))
         .where(eq(workflows.name, workflowName)),
     )
     .onConflictDoNothing()
-    .returning({ id: instances.id });
+    .returning({ id: instances.id, retention: instances.retention });
 }
 
 /** Reserves many ids (chunked under D1's 100-parameter limit); returns those that were free. */
-async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[]): Promise<string[]> {
-  const now = new Date();
-  const rows = items.map(({ option, ownRetention }) => ({
+async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[], at: number): Promise<string[]> {
+  const now = new Date(at);
+  const rows = items.map(({ option, retention }) => ({
     workflowId: workflow.id,
     id: option.id,
     versionId: workflow.versionId,
@@ -248,7 +269,7 @@ async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[]): P
     startedOn: null,
     endedOn: null,
     modifiedOn: now,
-    retention: ownRetention,
+    retention,
   }));
   const results = await batchAll(
     db,
@@ -272,6 +293,30 @@ export async function releaseIfAbandoned(db: Db, workflowId: string, id: string,
   return true;
 }
 
+/**
+ * Drops the reservations a create made at `reservedAt`, should they exist: the D1 write that
+ * made them may have committed with its answer lost. A row of another create, or one the
+ * journal has indexed since, is left alone.
+ */
+async function dropReservations(db: Db, workflowName: string, ids: string[], reservedAt: number): Promise<void> {
+  const workflowIds = db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName));
+  await batchAll(
+    db,
+    chunkForStatement(ids, 3).map((part) =>
+      db
+        .delete(instances)
+        .where(
+          and(
+            inArray(instances.workflowId, workflowIds),
+            inArray(instances.id, part),
+            eq(instances.createdOn, new Date(reservedAt)),
+            eq(instances.revision, 0),
+          ),
+        ),
+    ),
+  );
+}
+
 /** Drops index rows, so their ids can be used again. */
 export async function release(db: Db, workflowId: string, ids: string[]): Promise<void> {
   await batchAll(
@@ -280,6 +325,20 @@ export async function release(db: Db, workflowId: string, ids: string[]): Promis
       db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
     ),
   );
+}
+
+/**
+ * Waits for a clean-up without letting its failure hide the error being answered; what it
+ * leaves behind, the grace of `releaseIfAbandoned` removes.
+ */
+async function settle(cleanUp: Promise<void>): Promise<void> {
+  try {
+    await cleanUp;
+  } catch (error) {
+    console.warn(
+      JSON.stringify({ level: "warn", message: "a create could not undo its reservation", error: errorInfo(error) }),
+    );
+  }
 }
 
 /** Groups batch items so each `createBatch` call stays under the binding's RPC limit. */

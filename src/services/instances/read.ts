@@ -58,10 +58,20 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
     if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
-  // Past its retention the engine has forgotten it, even before the expiry pass removes it here.
-  if (row?.expiresOn && row.expiresOn.getTime() <= Date.now()) throw instanceNotFound(workflowName, id);
+  // A finished instance first seen by this sync was indexed by it, with the expiry its
+  // version's or the account's retention gives: one the expiry pass just removed is read again.
+  const indexed = row ?? (isFinished(snapshot.status) ? await findIndexed(deps.db, workflow.id, id) : undefined);
+  if (isExpired(indexed)) throw instanceNotFound(workflowName, id);
   const journal = deps.journal(workflowName, id);
-  return { details: toDetails(workflow, row, snapshot), steps: (query) => journal.steps(query) };
+  return { details: toDetails(workflow, indexed, snapshot), steps: (query) => journal.steps(query) };
+}
+
+/**
+ * Past its retention an instance is gone, as the engine has forgotten it (or is about to),
+ * even before the expiry pass removes it from the index.
+ */
+export function isExpired(row: Pick<InstanceRow, "expiresOn"> | undefined, now = Date.now()): boolean {
+  return row?.expiresOn != null && row.expiresOn.getTime() <= now;
 }
 
 /** One step's full output, as `GET …/instances/:id/step` returns it. */

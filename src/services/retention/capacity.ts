@@ -36,8 +36,7 @@ export async function capacityOf(db: Db, limitBytes = D1_LIMIT_BYTES): Promise<C
 }
 
 /** Refuses a create when the index is nearly full: D1 would refuse writes soon after. */
-export async function ensureRoom(db: Db, limitBytes = D1_LIMIT_BYTES): Promise<void> {
-  const capacity = await capacityOf(db, limitBytes);
+export function refuseWhenFull(capacity: Capacity): void {
   if (capacity.used >= REFUSE_AT)
     throw new ApiError("capacityExhausted", capacity.warning ?? "The instance index is full");
 }

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { accountSettings } from "../../db/schema";
+import { accountSettings, type Retention, workflowVersions } from "../../db/schema";
 
 const DAY_MS = 86_400_000;
 
@@ -34,6 +34,10 @@ const ACCOUNT_ROW = 1;
 
 export async function getSettings(db: Db): Promise<AccountSettings> {
   const [row] = await db.select().from(accountSettings).where(eq(accountSettings.id, ACCOUNT_ROW));
+  return toSettings(row);
+}
+
+function toSettings(row: typeof accountSettings.$inferSelect | undefined): AccountSettings {
   return {
     default_retention: {
       success_retention: row?.successRetention ?? PLAN_RETENTION_MS,
@@ -65,4 +69,34 @@ export async function updateSettings(db: Db, patch: SettingsPatch): Promise<Acco
     .values({ id: ACCOUNT_ROW, ...changes })
     .onConflictDoUpdate({ target: accountSettings.id, set: changes });
   return getSettings(db);
+}
+
+/** A finished instance's retention, per outcome: both fields always set, in milliseconds. */
+export type EffectiveRetention = { success_retention: number; error_retention: number };
+
+/**
+ * The retention an instance is created with, field by field: its own, else its version's
+ * default, else the account's (which is the plan's unless set). The engine is given exactly
+ * this, and the index keeps it, so both forget the instance at the same moment however the
+ * settings change meanwhile.
+ */
+export function effectiveRetention(
+  own: Retention | null,
+  version: Retention | null,
+  account: AccountSettings["default_retention"],
+): EffectiveRetention {
+  return {
+    success_retention: own?.success_retention ?? version?.success_retention ?? account.success_retention,
+    error_retention: own?.error_retention ?? version?.error_retention ?? account.error_retention,
+  };
+}
+
+/**
+ * `effectiveRetention` as SQL, for an `INSERT … SELECT` from a workflow joined with its
+ * version, so a single create reserves its id and fixes its retention in one statement.
+ */
+export function effectiveRetentionSql(own: Retention | null): SQL {
+  const field = (key: keyof EffectiveRetention, accountColumn: SQL) =>
+    sql`coalesce(${own?.[key] ?? null}, json_extract(${workflowVersions.defaultRetention}, ${`$.${key}`}), (SELECT ${accountColumn} FROM ${accountSettings} WHERE ${accountSettings.id} = ${ACCOUNT_ROW}), ${PLAN_RETENTION_MS})`;
+  return sql`json_object('success_retention', ${field("success_retention", sql`${accountSettings.successRetention}`)}, 'error_retention', ${field("error_retention", sql`${accountSettings.errorRetention}`)})`;
 }
