@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { numberArgs, sleep } from "./lib/bench.ts";
 import { type DevServer, startDevServer } from "./lib/dev-server.ts";
+import { seededRandom } from "./lib/random.ts";
 
 const args = numberArgs({ clients: 8, seconds: 4, rate: 150, seed: 0 });
 const { clients, seconds, rate } = args;
@@ -45,17 +46,7 @@ const ledgerPath = "bench/results/crash-ledger.json";
 // Randomness, pacing and requests
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32, as scripts/fuzz.ts has it. */
-function generator(start: number) {
-  let state = start;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(seed);
+const random = seededRandom(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 
 /** Set when the kill begins: from then on no request is sent. */

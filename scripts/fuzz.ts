@@ -9,20 +9,11 @@
 
 import { numberArgs } from "./lib/bench.ts";
 import { startDevServer } from "./lib/dev-server.ts";
+import { seededRandom } from "./lib/random.ts";
 
 const { requests, concurrency, seed } = numberArgs({ requests: 100_000, concurrency: 16, seed: 1 });
 
-/** mulberry32: a failure can be replayed from its seed. */
-function generator(start: number) {
-  let state = start;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = generator(seed);
+const random = seededRandom(seed);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
 const chance = (p: number) => random() < p;
 
