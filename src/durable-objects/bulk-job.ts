@@ -211,8 +211,9 @@ export class BulkJob extends DurableObject<Env> {
       return;
     }
     if (job.status === "queued") {
-      this.#sql.exec("UPDATE job SET status = 'running', started_on = ?", Date.now());
+      const startedOn = Date.now();
       await this.#syncIndexRow("running", null);
+      this.#sql.exec("UPDATE job SET status = 'running', started_on = ?", startedOn);
     }
     const worked = await this.#workChunk(job);
     if (this.#erased) return;
@@ -306,11 +307,15 @@ export class BulkJob extends DurableObject<Env> {
 
   async #finish(status: Extract<BulkJobStatus, "complete" | "cancelled" | "failed">): Promise<void> {
     const endedOn = Date.now();
-    this.#sql.exec("UPDATE job SET status = ?, ended_on = ?", status, endedOn);
     await this.#syncIndexRow(status, endedOn);
+    this.#sql.exec("UPDATE job SET status = ?, ended_on = ?", status, endedOn);
   }
 
-  /** The job's row in D1, which lists and the one-terminate-all rule read. */
+  /**
+   * The job's row in D1, which lists and the one-terminate-all rule read. Written before the
+   * job's own status moves: should it fail, the alarm is retried and finds the same step to
+   * take again, where a job already over in SQLite would leave D1 saying running for good.
+   */
   async #syncIndexRow(status: BulkJobStatus, endedOn: number | null): Promise<void> {
     const job = this.#job();
     await createDb(this.env.DB)

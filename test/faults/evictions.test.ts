@@ -1,46 +1,29 @@
 import { evictAllDurableObjects, evictDurableObject, introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, it } from "vitest";
-import { instances } from "../../src/db/schema";
 import { createDeps, type Deps, type JournalStub } from "../../src/services/deps";
 import { changeInstanceStatus } from "../../src/services/instances/control";
 import { syncInstance } from "../../src/services/instances/mirror";
 import { api, createInstance, uniqueId } from "../helpers/api";
-import { countsAndRecount } from "../helpers/counts";
+import { countsAndRecount, indexedStatus } from "../helpers/counts";
+import { beforeEachCall } from "../helpers/stubs";
 
 const real = createDeps(env);
 
 /** A journal stub whose Durable Object is evicted before every call made to it. */
 function evictedBeforeEachCall(stub: JournalStub): JournalStub {
-  return new Proxy(stub, {
-    get(target, property) {
-      const value = Reflect.get(target, property, target);
-      if (typeof value !== "function" || property === "then") return value;
-      return async (...args: unknown[]) => {
-        // One not running (not yet started, or just evicted) has nothing to lose.
-        await evictDurableObject(target).catch((error: unknown) => {
-          if (!String(error).includes("not currently running")) throw error;
-        });
-        // Called through the stub: an RPC method has no `apply` of its own.
-        return (target as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>)[property]?.(...args);
-      };
-    },
-  });
+  return beforeEachCall(stub, () =>
+    // One not running (not yet started, or just evicted) has nothing to lose.
+    evictDurableObject(stub).catch((error: unknown) => {
+      if (!String(error).includes("not currently running")) throw error;
+    }),
+  );
 }
 
 const evicting: Deps = {
   ...real,
   journal: (workflowName, id) => evictedBeforeEachCall(real.journal(workflowName, id)),
 };
-
-async function indexedStatus(workflowId: string, id: string) {
-  const [row] = await real.db
-    .select({ status: instances.status })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
-  return row?.status;
-}
 
 describe("Durable Objects evicted between every two calls", () => {
   it("a status change still answers what the engine did, and the index and counts follow", async ({ expect }) => {

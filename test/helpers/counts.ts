@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { instanceStatusCounts, instances } from "../../src/db/schema";
 
@@ -17,4 +17,13 @@ export async function countsAndRecount(workflowId: string): Promise<[string, num
     .groupBy(instances.status);
   const recounted = Object.fromEntries(recount.map((row) => [row.status, row.count]));
   return maintained.map((row) => [row.status, row.count, recounted[row.status] ?? 0]);
+}
+
+/** An instance's index status, or undefined when the index has no row for it. */
+export async function indexedStatus(workflowId: string, id: string): Promise<string | undefined> {
+  const [row] = await createDb(env.DB)
+    .select({ status: instances.status })
+    .from(instances)
+    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
+  return row?.status;
 }
