@@ -1,13 +1,18 @@
 import type { BulkAction, BulkJobKind, BulkJobStatus } from "../db/schema";
 import type { ErrorInfo } from "./errors";
-import type { InstanceStatus } from "./instance-status";
+import type { InstanceStatus, TriggerSource } from "./instance-status";
 
 /** What services and a bulk job (its Durable Object) say to each other. */
 
+/** A job's selection as the API shows it: any filter `GET …/instances` takes, statuses as a list. */
 export type BulkFilter = {
   status?: InstanceStatus[] | undefined;
   date_start?: string | undefined;
   date_end?: string | undefined;
+  version_id?: string | undefined;
+  trigger_source?: TriggerSource | undefined;
+  error_name?: string | undefined;
+  id_prefix?: string | undefined;
 };
 
 export type BulkJobSpec = {

@@ -1,15 +1,25 @@
 import { z } from "@hono/zod-openapi";
 import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
+import { TRIGGER_SOURCES } from "../domain/instance-status";
 import type { BulkRequest } from "../services/bulk/jobs";
-import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, UtcDateTime, WorkflowParams } from "./params";
+import { InstanceListQuery } from "./instances";
+import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, WorkflowParams } from "./params";
 
-const Filter = z
-  .object({
-    status: Status.optional(),
-    date_start: UtcDateTime.optional(),
-    date_end: UtcDateTime.optional(),
-  })
-  .openapi("BulkFilter");
+/**
+ * The list's filters (`GET …/instances`). Strict: a key it does not know would otherwise be
+ * dropped, and the job would act on more than was meant.
+ */
+const Filter = InstanceListQuery.pick({
+  status: true,
+  date_start: true,
+  date_end: true,
+  version_id: true,
+  trigger_source: true,
+  error_name: true,
+  id_prefix: true,
+})
+  .strict()
+  .openapi("BulkFilter", { description: "Any filter `GET …/instances` takes; an unknown key is refused." });
 
 export const BulkBody = z
   .union([
@@ -40,7 +50,15 @@ export const Job = z
     started_on: Timestamp.nullable(),
     ended_on: Timestamp.nullable(),
     filter: z
-      .object({ status: z.array(Status).optional(), date_start: Timestamp.optional(), date_end: Timestamp.optional() })
+      .object({
+        status: z.array(Status).optional(),
+        date_start: Timestamp.optional(),
+        date_end: Timestamp.optional(),
+        version_id: z.string().optional(),
+        trigger_source: z.enum(TRIGGER_SOURCES).optional(),
+        error_name: z.string().optional(),
+        id_prefix: z.string().optional(),
+      })
       .nullable(),
     ids_count: z.number().int().nullable(),
   })
@@ -91,13 +109,15 @@ export const ResultsQuery = cursorQuery({ cursorLength: 32, maxPerPage: 1000, de
 /** The job a validated bulk body asks for (the filter's dates as ISO text, one status as a list). */
 export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
   if ("instance_ids" in body) return { action: body.action, instance_ids: body.instance_ids };
-  const { status, date_start, date_end } = body.filter;
+  const { status, date_start, date_end, ...rest } = body.filter;
   return {
     action: body.action,
+    // Keys left undefined are not stored (JSON has no undefined).
     filter: {
-      ...(status ? { status: [status] } : {}),
-      ...(date_start ? { date_start: date_start.toISOString() } : {}),
-      ...(date_end ? { date_end: date_end.toISOString() } : {}),
+      status: status ? [status] : undefined,
+      date_start: date_start?.toISOString(),
+      date_end: date_end?.toISOString(),
+      ...rest,
     },
   };
 }

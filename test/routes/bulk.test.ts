@@ -1,6 +1,7 @@
 import { introspectWorkflow } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { BULK_ACTIONS } from "../../src/db/schema";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
@@ -194,6 +195,48 @@ describe("POST /workflows/:workflow_name/instances/bulk", () => {
       code: 10609,
     });
   });
+
+  it("narrows by every filter the list takes: id prefix, version, trigger source", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const prefix = uniqueId("narrow");
+    const targets = await waitingOrders(3, prefix);
+    const others = await waitingOrders(2, `${prefix.replace("narrow", "wide")}`);
+    const listed = await api<{ version_id: string }[]>(
+      "GET",
+      `/workflows/order-approval/instances?id_prefix=${prefix}`,
+    );
+    const version_id = listed.body.result[0]?.version_id;
+    const filter = { id_prefix: `${prefix}-`, version_id, trigger_source: "api" };
+    const response = await submit({ action: "pause", filter });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    expect(response.body.result).toMatchObject({ total: 3, filter });
+    const job = await finished(response.body.result.id);
+    expect((await allResults(job.id)).map((result) => result.instance_id).sort()).toEqual([...targets].sort());
+    for (const id of others) expect(["paused", "waitingForPause"]).not.toContain(await statusOf(id));
+    // An error name no instance has matches none of them.
+    const none = await submit({ action: "pause", filter: { id_prefix: `${prefix}-`, error_name: "NoSuchError" } });
+    expect(none.body.result.total).toBe(0);
+  });
+
+  it.for(BULK_ACTIONS)(
+    "refuses a %s job with a filter key it does not know, naming the key",
+    async (action, { expect }) => {
+      const before = (await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count;
+      for (const body of [
+        { action, filter: { labels: "tenant=globex" } },
+        { action, filter: { status: "running", statuss: "errored" } },
+        { action, instance_ids: ["a"], dryrun: true },
+      ]) {
+        const error = errorOf(await submit(body));
+        expect(error, JSON.stringify(body)).toMatchObject({ status: 400, code: 10002 });
+        const unknown = Object.keys(body.filter ?? body).find(
+          (key) => !["action", "status", "instance_ids"].includes(key),
+        );
+        expect(error.message).toContain(unknown);
+      }
+      expect((await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count).toBe(before);
+    },
+  );
 
   it.for([
     ["both ids and a filter", { action: "terminate", instance_ids: ["a"], filter: {} }],

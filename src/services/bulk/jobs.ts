@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
 import type { BulkFilter, BulkJobView, BulkResult, ItemOutcome } from "../../domain/bulk";
@@ -8,6 +8,7 @@ import { sha256Hex } from "../../lib/encoding";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
+import { filterConditions } from "../instances/list";
 import { resolveRunnable } from "../instances/runnable";
 import { findWorkflow } from "../workflows";
 
@@ -127,27 +128,26 @@ export async function runningTerminateAll(db: Db, workflowId: string) {
 
 /**
  * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time: per
- * status, walking the status index by (created_on, id).
+ * status, walking the status index by (created_on, id) with the filter's other conditions.
  */
 async function* matching(db: Db, workflowId: string, filter: BulkFilter, acceptedAt: Date): AsyncIterable<string[]> {
-  const statuses = filter.status ?? [...INSTANCE_STATUSES];
-  const start = filter.date_start ? new Date(filter.date_start) : undefined;
   const end = filter.date_end && new Date(filter.date_end) < acceptedAt ? new Date(filter.date_end) : acceptedAt;
-  for (const status of statuses) {
+  for (const status of filter.status ?? INSTANCE_STATUSES) {
+    const conditions = filterConditions(workflowId, {
+      status,
+      dateStart: filter.date_start ? new Date(filter.date_start) : undefined,
+      dateEnd: end,
+      versionId: filter.version_id,
+      triggerSource: filter.trigger_source,
+      errorName: filter.error_name,
+      idPrefix: filter.id_prefix,
+    });
     let after: SQL | undefined;
     for (;;) {
       const rows = await db
         .select({ id: instances.id, createdOn: instances.createdOn })
         .from(instances)
-        .where(
-          and(
-            eq(instances.workflowId, workflowId),
-            eq(instances.status, status),
-            start ? gte(instances.createdOn, start) : undefined,
-            lte(instances.createdOn, end),
-            after,
-          ),
-        )
+        .where(and(conditions, after))
         .orderBy(asc(instances.createdOn), asc(instances.id))
         .limit(APPEND_CHUNK);
       if (rows.length > 0) yield rows.map((row) => row.id);

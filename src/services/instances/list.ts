@@ -25,7 +25,8 @@ export type InstanceSummary = {
 
 export type Direction = "asc" | "desc";
 
-export type InstanceListQuery = {
+/** What a list, and a bulk job's selection, can narrow instances by. */
+export type InstanceFilter = {
   status?: InstanceStatus | undefined;
   dateStart?: Date | undefined;
   dateEnd?: Date | undefined;
@@ -33,6 +34,9 @@ export type InstanceListQuery = {
   triggerSource?: TriggerSource | undefined;
   errorName?: string | undefined;
   idPrefix?: string | undefined;
+};
+
+export type InstanceListQuery = InstanceFilter & {
   /** Order by creation time; newest first unless "asc". With a cursor, the way to walk from it. */
   direction?: Direction | undefined;
   perPage: number;
@@ -94,16 +98,7 @@ export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQu
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, positionOf);
   const direction = query.direction ?? position?.direction ?? "desc";
   const order = direction === "asc" ? asc : desc;
-  const filters = and(
-    eq(instances.workflowId, workflowId),
-    query.status ? eq(instances.status, query.status) : undefined,
-    query.dateStart ? gte(instances.createdOn, query.dateStart) : undefined,
-    query.dateEnd ? lte(instances.createdOn, query.dateEnd) : undefined,
-    query.versionId ? eq(instances.versionId, query.versionId) : undefined,
-    query.triggerSource ? eq(instances.triggerSource, query.triggerSource) : undefined,
-    query.errorName ? eq(instances.errorName, query.errorName) : undefined,
-    query.idPrefix ? idStartsWith(query.idPrefix) : undefined,
-  );
+  const filters = filterConditions(workflowId, query);
   const rows = db
     .select()
     .from(instances)
@@ -112,6 +107,20 @@ export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQu
     .limit(query.perPage + 1)
     .offset(position ? 0 : ((query.page ?? 1) - 1) * query.perPage);
   return { rows, total: totalQuery(db, workflowId, filters, query), position, direction };
+}
+
+/** The conditions of a filter on a workflow's instances; each has an index with creation order. */
+export function filterConditions(workflowId: string | SQL, filter: InstanceFilter): SQL | undefined {
+  return and(
+    eq(instances.workflowId, workflowId),
+    filter.status ? eq(instances.status, filter.status) : undefined,
+    filter.dateStart ? gte(instances.createdOn, filter.dateStart) : undefined,
+    filter.dateEnd ? lte(instances.createdOn, filter.dateEnd) : undefined,
+    filter.versionId ? eq(instances.versionId, filter.versionId) : undefined,
+    filter.triggerSource ? eq(instances.triggerSource, filter.triggerSource) : undefined,
+    filter.errorName ? eq(instances.errorName, filter.errorName) : undefined,
+    filter.idPrefix ? idStartsWith(filter.idPrefix) : undefined,
+  );
 }
 
 /** Exact from the maintained per-status counts when only a status filters; else counted to the cap. */
