@@ -117,7 +117,16 @@ export type RestartPoint = { name: string; count: number; type: "do" | "sleep" |
 
 export type StepOutput = { status: string; error: ErrorDetail | null; output: unknown };
 
-export type BulkAction = "pause" | "resume" | "terminate";
+export type BulkAction = "pause" | "resume" | "terminate" | "restart" | "send_event" | "delete";
+export type BulkPreview = {
+  total: number;
+  sample: { id: string; status: InstanceStatus | null; outcome: "act" | "skip"; reason?: string }[];
+  would_act: number;
+  would_skip: number;
+  steps_estimate?: number;
+  cost_estimate_usd?: number;
+};
+
 export type BulkFilter = { status?: InstanceStatus; date_start?: string; date_end?: string };
 
 export type BulkJob = {
@@ -298,6 +307,16 @@ export class Api {
 
   async sendEvent(workflow: string, id: string, type: string, payload: unknown) {
     await this.#call("POST", `${this.#instance(workflow, id)}/events/${segment(type)}`, payload);
+  }
+
+  /** What a bulk job would do, doing nothing (`dry_run`). */
+  async previewBulkJob(
+    workflow: string,
+    request: { action: BulkAction } & ({ instance_ids: string[] } | { filter: BulkFilter }),
+  ) {
+    return (
+      await this.#call<BulkPreview>("POST", `${this.#workflow(workflow)}/instances/bulk`, { ...request, dry_run: true })
+    ).result;
   }
 
   async startBulkJob(

@@ -137,7 +137,7 @@ export const controlPlaneState = sqliteTable("control_plane_state", {
   value: text("value").notNull(),
 });
 
-export const BULK_ACTIONS = ["terminate", "pause", "resume"] as const;
+export const BULK_ACTIONS = ["terminate", "pause", "resume", "restart", "send_event", "delete"] as const;
 export type BulkAction = (typeof BULK_ACTIONS)[number];
 
 export const BULK_JOB_STATUSES = ["queued", "running", "complete", "cancelled", "failed"] as const;

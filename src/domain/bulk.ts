@@ -1,4 +1,5 @@
 import type { BulkAction, BulkJobKind, BulkJobStatus } from "../db/schema";
+import type { Json } from "../lib/json";
 import type { ErrorInfo } from "./errors";
 import type { InstanceStatus, TriggerSource } from "./instance-status";
 
@@ -15,11 +16,28 @@ export type BulkFilter = {
   id_prefix?: string | undefined;
 };
 
+/** Where a restart begins, as the binding's `restart({ from })` takes it. */
+export type RestartFrom = {
+  name: string;
+  count?: number | undefined;
+  type?: "do" | "sleep" | "waitForEvent" | undefined;
+};
+
+/** What a job takes beyond its action's name: terminate's rollback, restart's step, the event, a pace. */
+export type BulkOptions = {
+  rollback?: boolean | undefined;
+  from?: RestartFrom | undefined;
+  event?: { type: string; payload?: Json | undefined } | undefined;
+  /** Pacing: at most this many items acted on per second, across chunks and restarts. */
+  max_per_second?: number | undefined;
+};
+
 export type BulkJobSpec = {
   id: string;
   workflowName: string;
   kind: BulkJobKind;
   action: BulkAction;
+  options?: BulkOptions | undefined;
   filter: BulkFilter | null;
   createdOn: number;
 };
@@ -30,6 +48,7 @@ export type BulkJobView = {
   workflow_name: string;
   kind: BulkJobKind;
   action: BulkAction;
+  options: BulkOptions | null;
   status: BulkJobStatus;
   total: number;
   succeeded: number;

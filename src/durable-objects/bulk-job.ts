@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
-import type { BulkFilter, BulkJobSpec, BulkJobView, BulkResult, ItemOutcome } from "../domain/bulk";
+import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../domain/bulk";
 import type { ErrorInfo } from "../domain/errors";
 import type { InstanceStatus } from "../domain/instance-status";
 import { forEachConcurrently } from "../lib/concurrency";
@@ -30,6 +30,7 @@ type JobRow = {
   kind: BulkJobKind;
   action: BulkAction;
   status: BulkJobStatus;
+  options: string | null;
   filter: string | null;
   sealed: number;
   cancel_requested: number;
@@ -48,6 +49,7 @@ type ItemRow = {
   status_after: InstanceStatus | null;
   attempts: number;
   in_flight: number;
+  attempted_at: number | null;
 };
 
 /** The job's SQLite schema, one migration per version (see `migrateSqlite`). */
@@ -80,6 +82,11 @@ const MIGRATIONS = [
   );
   CREATE INDEX IF NOT EXISTS items_by_outcome ON items (outcome, seq);
 `,
+  // v2: what the action takes beyond its name, and when each item's last attempt began.
+  `
+  ALTER TABLE job ADD COLUMN options TEXT;
+  ALTER TABLE items ADD COLUMN attempted_at INTEGER;
+`,
 ];
 
 /**
@@ -102,12 +109,13 @@ export class BulkJob extends DurableObject<Env> {
   /** Creates the job, not yet sealed: targets are appended next. */
   init(spec: BulkJobSpec): void {
     this.#sql.exec(
-      `INSERT INTO job (id, workflow_name, kind, action, status, filter, created_on)
-       VALUES (?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO job (id, workflow_name, kind, action, options, status, filter, created_on)
+       VALUES (?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT DO NOTHING`,
       spec.id,
       spec.workflowName,
       spec.kind,
       spec.action,
+      spec.options ? JSON.stringify(spec.options) : null,
       spec.filter ? JSON.stringify(spec.filter) : null,
       spec.createdOn,
     );
@@ -215,29 +223,36 @@ export class BulkJob extends DurableObject<Env> {
       await this.#syncIndexRow("running", null);
       this.#sql.exec("UPDATE job SET status = 'running', started_on = ?", startedOn);
     }
-    const worked = await this.#workChunk(job);
+    const options = readStoredJson<BulkOptions>(job.options) ?? {};
+    // Paced, a chunk is at most a second's worth, and the next one waits out its second.
+    const pace = options.max_per_second;
+    const chunkStart = Date.now();
+    const worked = await this.#workChunk(job, options, pace ? Math.min(CHUNK, pace) : CHUNK);
     if (this.#erased) return;
     const next = this.#sql
       .exec<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM items WHERE outcome IS NULL")
       .one().at;
     if (next === null) await this.#finish("complete");
-    else await this.ctx.storage.setAlarm(worked > 0 ? Date.now() : Math.max(next, Date.now()));
+    else if (worked > 0) await this.ctx.storage.setAlarm(pace ? chunkStart + (worked * 1000) / pace : Date.now());
+    else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
-  /** Acts on the next due chunk; returns how many items were worked. */
-  async #workChunk(job: JobRow): Promise<number> {
+  /** Acts on the next due items, at most `limit`; returns how many were worked. */
+  async #workChunk(job: JobRow, options: BulkOptions, limit: number): Promise<number> {
     const now = Date.now();
     const due = this.#sql
       .exec<ItemRow>(
         "SELECT * FROM items WHERE outcome IS NULL AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
         now,
-        CHUNK,
+        limit,
       )
       .toArray();
     if (due.length === 0) return 0;
     // Marked before acting: after a crash, these are the items whose action may have been taken.
     this.#sql.exec(
-      `UPDATE items SET in_flight = 1, attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND outcome IS NULL AND next_attempt_at <= ?`,
+      `UPDATE items SET in_flight = 1, attempts = attempts + 1, attempted_at = ?
+       WHERE seq BETWEEN ? AND ? AND outcome IS NULL AND next_attempt_at <= ?`,
+      now,
       due[0]?.seq ?? 0,
       due.at(-1)?.seq ?? 0,
       now,
@@ -253,8 +268,10 @@ export class BulkJob extends DurableObject<Env> {
               jobId: job.id,
               workflowName: job.workflow_name,
               action: job.action,
+              options,
               instanceId: item.instance_id,
-              interrupted: item.in_flight === 1,
+              // When the attempt cut short began: its action may have been taken since.
+              interruptedAt: item.in_flight === 1 ? (item.attempted_at ?? 0) : null,
             })
           : {
               outcome: "failed",
@@ -346,6 +363,7 @@ export class BulkJob extends DurableObject<Env> {
       workflow_name: job.workflow_name,
       kind: job.kind,
       action: job.action,
+      options: readStoredJson<BulkOptions>(job.options),
       status: job.status,
       total,
       succeeded: counts.succeeded ?? 0,

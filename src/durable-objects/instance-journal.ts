@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
+import type { RestartFrom } from "../domain/bulk";
 import type { ErrorInfo } from "../domain/errors";
 import { type InstanceStatus, isFinished } from "../domain/instance-status";
 import {
@@ -113,6 +114,31 @@ export class InstanceJournal extends DurableObject<Env> {
     );
     const holder = this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one();
     return { granted: holder.claimant === claimant, status: this.#instance() ? this.#status() : null };
+  }
+
+  /**
+   * The steps the mirror has seen the instance run, from the step `from` names on (all of them
+   * without it, or when the log has no such step): what a restart would run again. The log
+   * names a step's `count`-th run `name-count`, as the engine does.
+   */
+  stepsFrom(from?: RestartFrom): number {
+    const type = from?.type === "do" ? "step" : from?.type;
+    const start = from
+      ? (this.#sql
+          .exec<{ seq: number | null }>(
+            "SELECT min(seq) AS seq FROM steps WHERE name = ? AND (? IS NULL OR type = ?)",
+            `${from.name}-${from.count ?? 1}`,
+            type ?? null,
+            type ?? null,
+          )
+          .one().seq ?? 0)
+      : 0;
+    return this.#sql
+      .exec<{ n: number }>(
+        "SELECT count(*) AS n FROM steps WHERE seq >= ? AND type NOT IN ('termination', 'rollback')",
+        start,
+      )
+      .one().n;
   }
 
   /** Bytes this journal's SQLite database takes: what one retained instance costs here. */

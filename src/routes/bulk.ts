@@ -9,6 +9,7 @@ import {
   IdempotencyHeader,
   Job,
   JobParams,
+  Preview,
   Result,
   ResultsQuery,
   TerminateAllQuery,
@@ -29,6 +30,7 @@ import {
   runningTerminateAll,
   UNFINISHED,
 } from "../services/bulk/jobs";
+import { previewBulkJob } from "../services/bulk/preview";
 import { findWorkflow } from "../services/workflows";
 
 const WORKFLOW = "/accounts/{account_id}/workflows/{workflow_name}";
@@ -43,17 +45,22 @@ export const bulkRoutes = createRouter()
       method: "post",
       path: `${WORKFLOW}/instances/bulk`,
       tags: ["Bulk jobs"],
-      summary: "Pause, resume or terminate many instances as one tracked job",
+      summary: "Pause, resume, terminate, restart, send an event to or delete many instances as one tracked job",
       request: {
         params: WorkflowParams,
         headers: IdempotencyHeader,
         body: { required: true, content: { "application/json": { schema: BulkBody } } },
       },
-      responses: { 202: jsonResponse(envelopeOf(Job), "The job, accepted"), ...failureResponses(400, 404, 409) },
+      responses: {
+        200: jsonResponse(envelopeOf(Preview), "A dry run: what the job would do; nothing was done"),
+        202: jsonResponse(envelopeOf(Job), "The job, accepted"),
+        ...failureResponses(400, 404, 409),
+      },
     }),
     async (c) => {
       const { workflow_name } = c.req.valid("param");
       const body = c.req.valid("json");
+      if (body.dry_run) return c.json(ok(await previewBulkJob(c.var.deps, workflow_name, bulkRequestOf(body))), 200);
       const created = await audited(c, AUDITED.createBulkJob(workflow_name, body), () =>
         createBulkJob(c.var.deps, workflow_name, bulkRequestOf(body), {
           kind: "bulk",

@@ -28,6 +28,7 @@ import { WorkflowDefinitionBody, WorkflowQuery } from "../schemas/workflows";
 import { AUDITED, type FactsOf } from "../services/audit/operations";
 import { recordAudit } from "../services/audit/trail";
 import * as bulk from "../services/bulk/jobs";
+import { type BulkPreview, previewBulkJob } from "../services/bulk/preview";
 import { readyDeps } from "../services/deployment";
 import type { Deps } from "../services/deps";
 import * as instances from "../services/instances";
@@ -225,13 +226,22 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     request: z.input<typeof BulkBody>,
     options: { idempotencyKey?: string } = {},
   ): Promise<BulkJobView> {
-    const created = await this.#audited(AUDITED.createBulkJob(workflowName, request), (deps) =>
-      bulk.createBulkJob(deps, this.#workflow(workflowName), bulkRequestOf(parseInput(BulkBody, request, "body")), {
+    const created = await this.#audited(AUDITED.createBulkJob(workflowName, request), (deps) => {
+      const body = parseInput(BulkBody, request, "body");
+      if (body.dry_run) throw new ApiError("invalidRequest", "body: dry_run: call previewBulkJob for a dry run");
+      return bulk.createBulkJob(deps, this.#workflow(workflowName), bulkRequestOf(body), {
         kind: "bulk",
         idempotencyKey: options.idempotencyKey,
-      }),
-    );
+      });
+    });
     return created.job;
+  }
+
+  /** What `createBulkJob` would do with `request`, doing nothing: the REST `dry_run`. */
+  async previewBulkJob(workflowName: string, request: z.input<typeof BulkBody>): Promise<BulkPreview> {
+    return this.#call((deps) =>
+      previewBulkJob(deps, this.#workflow(workflowName), bulkRequestOf(parseInput(BulkBody, request, "body"))),
+    );
   }
 
   async getBulkJob(workflowName: string, jobId: string) {

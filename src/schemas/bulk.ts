@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
 import { TRIGGER_SOURCES } from "../domain/instance-status";
+import { type Json, jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import type { BulkRequest } from "../services/bulk/jobs";
-import { InstanceListQuery } from "./instances";
-import { cursorQuery, InstanceId, pageQuery, Reason, Status, Timestamp, WorkflowParams } from "./params";
+import { InstanceListQuery, RestartFrom } from "./instances";
+import { cursorQuery, EventType, InstanceId, pageQuery, Reason, Status, Timestamp, WorkflowParams } from "./params";
 
 /**
  * The list's filters (`GET …/instances`). Strict: a key it does not know would otherwise be
@@ -21,15 +22,53 @@ const Filter = InstanceListQuery.pick({
   .strict()
   .openapi("BulkFilter", { description: "Any filter `GET …/instances` takes; an unknown key is refused." });
 
+const BulkEvent = z
+  .strictObject({
+    type: EventType,
+    payload: z
+      .unknown()
+      .refine((payload) => jsonByteLength(payload) <= MAX_PAYLOAD_BYTES, "must be at most 1 MiB as JSON")
+      // A value of a JSON body is JSON (zod's own json type recurses forever in the OpenAPI document).
+      .transform((payload) => payload as Json)
+      .optional(),
+  })
+  .openapi("BulkEvent", { description: "The event send_event delivers to every target." });
+
 export const BulkBody = z
-  .union([
-    z.strictObject({
-      action: z.enum(BULK_ACTIONS),
-      instance_ids: z.array(InstanceId).min(1).max(10_000),
-      reason: Reason,
-    }),
-    z.strictObject({ action: z.enum(BULK_ACTIONS), filter: Filter, reason: Reason }),
-  ])
+  .strictObject({
+    action: z.enum(BULK_ACTIONS),
+    instance_ids: z.array(InstanceId).min(1).max(10_000).optional(),
+    filter: Filter.optional(),
+    reason: Reason,
+    rollback: z.boolean().optional().openapi({ description: "terminate only: run rollback handlers first." }),
+    from: RestartFrom.strict().optional().openapi({ description: "restart only: the step to restart from." }),
+    event: BulkEvent.optional(),
+    max_per_second: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({ description: "At most this many instances acted on per second, across chunks and restarts." }),
+    dry_run: z
+      .boolean()
+      .optional()
+      .openapi({ description: "Answer 200 with what the job would do, and do nothing (no job is stored)." }),
+  })
+  .superRefine((body, context) => {
+    if ((body.instance_ids === undefined) === (body.filter === undefined)) {
+      context.addIssue({ code: "custom", message: "give exactly one of instance_ids and filter", path: [] });
+    }
+    const only = { rollback: "terminate", from: "restart", event: "send_event" } as const;
+    for (const [key, action] of Object.entries(only)) {
+      if (body[key as keyof typeof only] !== undefined && body.action !== action) {
+        context.addIssue({ code: "custom", message: `${key} applies only to action ${action}`, path: [key] });
+      }
+    }
+    if (body.action === "send_event" && body.event === undefined) {
+      context.addIssue({ code: "custom", message: "send_event needs an event: { type, payload }", path: ["event"] });
+    }
+  })
   .openapi("BulkRequest", {
     description: "Either instance_ids (1 to 10,000) or a filter, resolved to ids when the job is accepted.",
   });
@@ -40,6 +79,15 @@ export const Job = z
     workflow_name: z.string(),
     kind: z.enum(BULK_JOB_KINDS),
     action: z.enum(BULK_ACTIONS),
+    options: z
+      .object({
+        rollback: z.boolean().optional(),
+        from: RestartFrom.optional(),
+        event: BulkEvent.optional(),
+        max_per_second: z.number().int().optional(),
+      })
+      .nullable()
+      .openapi({ description: "What the action was given beyond its name (rollback, from, event)." }),
     status: z.enum(BULK_JOB_STATUSES),
     total: z.number().int(),
     succeeded: z.number().int(),
@@ -63,6 +111,31 @@ export const Job = z
     ids_count: z.number().int().nullable(),
   })
   .openapi("BulkJob");
+
+export const Preview = z
+  .object({
+    total: z.number().int().openapi({ description: "The targets the job would freeze now." }),
+    sample: z.array(
+      z.object({
+        id: z.string(),
+        status: Status.nullable(),
+        outcome: z.enum(["act", "skip"]),
+        reason: z.string().optional(),
+      }),
+    ),
+    would_act: z.number().int(),
+    would_skip: z.number().int(),
+    steps_estimate: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "Restart only: the steps the targets acted on would run again." }),
+    cost_estimate_usd: z
+      .number()
+      .optional()
+      .openapi({ description: "Restart only: the steps at Cloudflare's price per step beyond the included quota." }),
+  })
+  .openapi("BulkPreview");
 
 const Outcome = z.enum(["succeeded", "skipped", "failed", "pending"]);
 
@@ -108,10 +181,14 @@ export const ResultsQuery = cursorQuery({ cursorLength: 32, maxPerPage: 1000, de
 
 /** The job a validated bulk body asks for (the filter's dates as ISO text, one status as a list). */
 export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
-  if ("instance_ids" in body) return { action: body.action, instance_ids: body.instance_ids };
-  const { status, date_start, date_end, ...rest } = body.filter;
+  const { action, instance_ids, filter, rollback, from, event, max_per_second } = body;
+  const given = { rollback, from, event, max_per_second };
+  const options = Object.values(given).every((value) => value === undefined) ? {} : { options: given };
+  if (instance_ids) return { action, instance_ids, ...options };
+  const { status, date_start, date_end, ...rest } = filter ?? {};
   return {
-    action: body.action,
+    action,
+    ...options,
     // Keys left undefined are not stored (JSON has no undefined).
     filter: {
       status: status ? [status] : undefined,

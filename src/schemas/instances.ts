@@ -269,6 +269,15 @@ export function listOptionsOf(query: z.output<typeof InstanceListQuery>): Instan
   };
 }
 
+/** Where a restart begins: a step by name (its `count`-th run, of a `type`). */
+export const RestartFrom = z
+  .object({
+    name: z.string().min(1).max(256),
+    count: z.number().int().min(1).optional(),
+    type: z.enum(["do", "sleep", "waitForEvent"]).optional(),
+  })
+  .openapi("RestartFrom", { description: "Restart from this step, keeping the results of the steps before it." });
+
 export const StatusChangeBody = z
   .discriminatedUnion("status", [
     z.object({ status: z.literal("pause"), reason: Reason }),
@@ -281,14 +290,7 @@ export const StatusChangeBody = z
     z.object({
       status: z.literal("restart"),
       reason: Reason,
-      from: z
-        .object({
-          name: z.string().min(1).max(256),
-          count: z.number().int().min(1).optional(),
-          type: z.enum(["do", "sleep", "waitForEvent"]).optional(),
-        })
-        .optional()
-        .openapi({ description: "Restart from this step, keeping the results of the steps before it." }),
+      from: RestartFrom.optional(),
     }),
   ])
   .openapi("StatusChange");

@@ -1,7 +1,8 @@
 import { evictDurableObject, introspectWorkflow, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import type { BulkResult } from "../../src/domain/bulk";
+import type { BulkAction } from "../../src/db/schema";
+import type { BulkOptions, BulkResult } from "../../src/domain/bulk";
 import type { BulkJob } from "../../src/durable-objects/bulk-job";
 import { createInstance, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
@@ -10,10 +11,14 @@ import { eventually } from "../helpers/eventually";
  * A job driven by hand: created and sealed without the alarm `start()` sets, so it works only
  * when the test runs its alarm (`runDurableObjectAlarm`).
  */
-async function manualJob(workflowName: string, instanceIds: string[]) {
+async function manualJob(
+  workflowName: string,
+  instanceIds: string[],
+  { action = "terminate", options }: { action?: BulkAction; options?: BulkOptions } = {},
+) {
   const id = crypto.randomUUID();
   const stub = env.BULK_JOB.getByName(id);
-  await stub.init({ id, workflowName, kind: "bulk", action: "terminate", filter: null, createdOn: Date.now() });
+  await stub.init({ id, workflowName, kind: "bulk", action, options, filter: null, createdOn: Date.now() });
   await stub.append(instanceIds);
   await runInDurableObject(stub, async (_: BulkJob, state) => {
     state.storage.sql.exec("UPDATE job SET sealed = 1");
@@ -93,6 +98,50 @@ describe("BulkJob", () => {
       status_before: "terminated",
       attempts: 2,
     });
+  });
+
+  it.for([
+    { action: "pause", effect: (handle: WorkflowInstance) => handle.pause() },
+    { action: "delete", effect: (handle: WorkflowInstance) => handle.delete() },
+    {
+      action: "terminate",
+      options: { rollback: true },
+      effect: (handle: WorkflowInstance) => handle.terminate({ rollback: true }),
+    },
+  ] as const)(
+    "counts a $action taken before an interruption once, as succeeded",
+    async ({ action, effect, ...rest }, { expect }) => {
+      await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+      const id = uniqueId(`interrupted-${action}`);
+      await createInstance("order-approval", { instance_id: id, params: { orderId: id, amount: 1 } });
+      const stub = await manualJob("order-approval", [id], { action, options: "options" in rest ? rest.options : {} });
+      await effect(await env.ORDER_APPROVAL.get(id));
+      await runInDurableObject(stub, (_: BulkJob, state) => {
+        state.storage.sql.exec("UPDATE items SET in_flight = 1, attempts = 1, attempted_at = ?", Date.now());
+      });
+      await runDurableObjectAlarm(stub);
+      const [row] = await ledger(stub);
+      expect(row).toMatchObject({ outcome: "succeeded", reason: "took effect before the job was interrupted" });
+    },
+  );
+
+  it.for([
+    { action: "restart", options: {} },
+    { action: "send_event", options: { event: { type: "approval", payload: { approved: true } } } },
+  ] as const)("fails an interrupted $action rather than repeat it", async ({ action, options }, { expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const id = uniqueId(`interrupted-${action}`);
+    await createInstance("order-approval", { instance_id: id, params: { orderId: id, amount: 1 } });
+    const stub = await manualJob("order-approval", [id], { action, options });
+    await runInDurableObject(stub, (_: BulkJob, state) => {
+      state.storage.sql.exec("UPDATE items SET in_flight = 1, attempts = 1, attempted_at = ?", Date.now());
+    });
+    await runDurableObjectAlarm(stub);
+    const [row] = await ledger(stub);
+    expect(row).toMatchObject({ outcome: "failed", attempts: 2 });
+    expect(row?.error?.name).toBe("InterruptedAction");
+    // Not repeated: the instance still waits for its approval, on its first run.
+    expect((await (await env.ORDER_APPROVAL.get(id)).status()).status).not.toBe("complete");
   });
 
   it("records a permanent failure at once, with its error", async ({ expect }) => {

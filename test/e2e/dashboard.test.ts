@@ -179,6 +179,11 @@ describe("the dashboard", () => {
     await page.getByRole("region", { name: "Bulk actions" }).getByText("3 selected").waitFor();
     await screenshot("instances-selected");
     await page.getByRole("button", { name: "Terminate…" }).click();
+    // The dry run's preview is shown before the confirmation.
+    await page
+      .getByRole("dialog")
+      .getByText("Preview: 3 instances; 3 would be acted on, 0 skipped.")
+      .waitFor({ timeout: 10_000 });
     await page.getByLabel("Reason (recorded in the audit trail)").fill("dashboard e2e");
     await page.getByRole("dialog").getByRole("button", { name: "Terminate 3" }).click();
     await page.locator(".job-status[data-status='complete']").waitFor({ timeout: 60_000 });

@@ -3,10 +3,13 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { BULK_ACTIONS } from "../../src/db/schema";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
+import { countsAndRecount } from "../helpers/counts";
 import { eventually } from "../helpers/eventually";
 
 type Job = {
   id: string;
+  action: string;
+  options: unknown;
   status: string;
   kind: string;
   total: number;
@@ -16,6 +19,8 @@ type Job = {
   pending: number;
   filter: unknown;
   ids_count: number | null;
+  started_on: string | null;
+  ended_on: string | null;
 };
 type Result = {
   instance_id: string;
@@ -249,6 +254,183 @@ describe("POST /workflows/:workflow_name/instances/bulk", () => {
     const before = (await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count;
     expect(errorOf(await submit(body))).toMatchObject({ status: 400, code: 10002 });
     expect((await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count).toBe(before);
+  });
+});
+
+describe("POST …/instances/bulk: restart, send_event, delete, terminate with rollback", () => {
+  async function engineStatus(id: string): Promise<string | null> {
+    try {
+      return (await (await env.ORDER_APPROVAL.get(id)).status()).status;
+    } catch (error) {
+      if (/not[_ ]found/i.test(String(error))) return null;
+      throw error;
+    }
+  }
+
+  it("restarts every target, finished or not, and from a step when given one", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const ids = await waitingOrders(3);
+    await api("PATCH", `/workflows/order-approval/instances/${ids[0]}/status`, { body: { status: "terminate" } });
+    const response = await submit({ action: "restart", instance_ids: ids, from: { name: "reserve inventory" } });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    expect(response.body.result).toMatchObject({ action: "restart", options: { from: { name: "reserve inventory" } } });
+    const job = await finished(response.body.result.id);
+    expect(job).toMatchObject({ succeeded: 3, skipped: 0, failed: 0 });
+    const results = await allResults(job.id);
+    expect(results.find((result) => result.instance_id === ids[0])).toMatchObject({ status_before: "terminated" });
+    // The terminated one runs again; every one reaches its approval wait anew.
+    for (const id of ids) {
+      await eventually(async () => {
+        const status = await engineStatus(id);
+        if (status !== "running" && status !== "waiting") throw new Error(`${id} is ${status}`);
+      }, 15_000);
+    }
+  });
+
+  it("sends the event to every unfinished target and skips the finished", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const [first, second, finishedOne] = await waitingOrders(3);
+    await api("PATCH", `/workflows/order-approval/instances/${finishedOne}/status`, {
+      body: { status: "terminate" },
+    });
+    const event = { type: "approval", payload: { approved: true } };
+    const response = await submit({ action: "send_event", instance_ids: [first, second, finishedOne], event });
+    expect(response.status, JSON.stringify(response.body)).toBe(202);
+    const job = await finished(response.body.result.id);
+    expect(job).toMatchObject({ succeeded: 2, skipped: 1, failed: 0 });
+    const skipped = (await allResults(job.id, "&outcome=skipped"))[0];
+    expect(skipped).toMatchObject({ instance_id: finishedOne, reason: "already terminated" });
+    for (const id of [first, second].filter((id) => id !== undefined)) {
+      await eventually(async () => {
+        const status = await engineStatus(id);
+        if (status !== "complete") throw new Error(`${id} is ${status}`);
+      }, 15_000);
+    }
+  });
+
+  it("deletes the targets from the engine, the index and the counts", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const ids = await waitingOrders(3);
+    const response = await submit({ action: "delete", instance_ids: [...ids, "never-existed"] });
+    const job = await finished(response.body.result.id);
+    expect(job).toMatchObject({ succeeded: 3, skipped: 1, failed: 0 });
+    for (const id of ids) {
+      expect(await engineStatus(id)).toBeNull();
+      expect(errorOf(await api("GET", `/workflows/order-approval/instances/${id}`))).toMatchObject({ status: 404 });
+    }
+    const { id: workflowId } = (await api<{ id: string }>("GET", "/workflows/order-approval")).body.result;
+    for (const [status, kept, recounted] of await countsAndRecount(workflowId)) expect(kept, status).toBe(recounted);
+  });
+
+  it("terminates with rollback when asked", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const ids = await waitingOrders(2);
+    const response = await submit({ action: "terminate", instance_ids: ids, rollback: true });
+    expect(response.body.result.options).toEqual({ rollback: true });
+    const job = await finished(response.body.result.id);
+    expect(job).toMatchObject({ succeeded: 2, failed: 0 });
+    for (const id of ids) {
+      await eventually(async () => {
+        const status = await engineStatus(id);
+        if (status !== "terminated") throw new Error(`${id} is ${status}`);
+      }, 15_000);
+    }
+  });
+
+  it("paces a job to max_per_second across its chunks", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const ids = await waitingOrders(6);
+    const response = await submit({ action: "pause", instance_ids: ids, max_per_second: 2 });
+    expect(response.body.result.options).toEqual({ max_per_second: 2 });
+    const job = await finished(response.body.result.id);
+    expect(job).toMatchObject({ succeeded: 6, failed: 0 });
+    // Two a second: the third pair starts two seconds after the first (unpaced: one chunk).
+    const started = Date.parse(job.started_on ?? "");
+    const ended = Date.parse(job.ended_on ?? "");
+    expect(ended - started).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it.for([
+    ["a pace of 0", { action: "pause", instance_ids: ["a"], max_per_second: 0 }, "max_per_second"],
+    ["rollback with pause", { action: "pause", instance_ids: ["a"], rollback: true }, "rollback"],
+    ["from with terminate", { action: "terminate", instance_ids: ["a"], from: { name: "x" } }, "from"],
+    ["event with resume", { action: "resume", instance_ids: ["a"], event: { type: "approval" } }, "event"],
+    ["send_event without an event", { action: "send_event", instance_ids: ["a"] }, "event"],
+    ["an event type with a space", { action: "send_event", instance_ids: ["a"], event: { type: "a b" } }, "event"],
+    ["an unknown key in from", { action: "restart", instance_ids: ["a"], from: { name: "x", step: 1 } }, "step"],
+  ] as const)("refuses %s with 400 naming it, and starts nothing", async ([, body, named], { expect }) => {
+    const before = (await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count;
+    const error = errorOf(await submit(body));
+    expect(error).toMatchObject({ status: 400, code: 10002 });
+    expect(error.message).toContain(named);
+    expect((await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count).toBe(before);
+  });
+});
+
+describe("POST …/instances/bulk with dry_run", () => {
+  type Preview = {
+    total: number;
+    sample: { id: string; status: string | null; outcome: string; reason?: string }[];
+    would_act: number;
+    would_skip: number;
+    steps_estimate?: number;
+    cost_estimate_usd?: number;
+  };
+
+  it("previews a terminate by filter: the frozen count, a sample with verdicts, nothing done", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const prefix = uniqueId("preview");
+    const ids = await waitingOrders(3, prefix);
+    await api("PATCH", `/workflows/order-approval/instances/${ids[2]}/status`, { body: { status: "terminate" } });
+    const jobsBefore = (await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count;
+    const response = await api<Preview>("POST", "/workflows/order-approval/instances/bulk", {
+      body: { action: "terminate", filter: { id_prefix: `${prefix}-` }, dry_run: true },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.result).toMatchObject({ total: 3, would_act: 2, would_skip: 1 });
+    expect(response.body.result.steps_estimate).toBeUndefined();
+    expect(response.body.result.sample).toContainEqual({
+      id: ids[2],
+      status: "terminated",
+      outcome: "skip",
+      reason: "already terminated",
+    });
+    expect(
+      response.body.result.sample
+        .filter((item) => item.outcome === "act")
+        .map((item) => item.id)
+        .sort(),
+    ).toEqual(ids.slice(0, 2).sort());
+    expect((await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count).toBe(jobsBefore);
+    for (const id of ids.slice(0, 2)) expect(await statusOf(id)).not.toBe("terminated");
+  });
+
+  it("previews a restart with the steps it would run again and their price", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const ids = await waitingOrders(2);
+    // Each has run validate order and reserve inventory, and sleeps or waits: its log says so.
+    const logged = await Promise.all(
+      ids.map(
+        async (id) =>
+          (await api<{ steps: unknown[] }>("GET", `/workflows/order-approval/instances/${id}`)).body.result.steps
+            .length,
+      ),
+    );
+    const response = await api<Preview>("POST", "/workflows/order-approval/instances/bulk", {
+      body: { action: "restart", instance_ids: [...ids, "never-existed"], dry_run: true },
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    const preview = response.body.result;
+    expect(preview).toMatchObject({ total: 3, would_act: 2, would_skip: 1 });
+    expect(preview.sample).toContainEqual({ id: "never-existed", status: null, outcome: "skip", reason: "not found" });
+    expect(preview.steps_estimate).toBe(logged.reduce((sum, n) => sum + n, 0));
+    expect(preview.cost_estimate_usd).toBe(Math.round((preview.steps_estimate ?? 0) * 0.000008 * 100) / 100);
+
+    // From a step: only that step and the ones after it would run again.
+    const from = await api<Preview>("POST", "/workflows/order-approval/instances/bulk", {
+      body: { action: "restart", instance_ids: ids, from: { name: "reserve inventory" }, dry_run: true },
+    });
+    expect(from.body.result.steps_estimate).toBe((preview.steps_estimate ?? 0) - ids.length);
   });
 });
 

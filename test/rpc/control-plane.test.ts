@@ -129,6 +129,24 @@ describe("ControlPlane over a service binding", () => {
     );
   });
 
+  it("previews a bulk job without starting one, and refuses dry_run to createBulkJob", async ({ expect }) => {
+    await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
+    const id = uniqueId("rpc-preview");
+    await controlPlane.createInstance("order-approval", { instance_id: id, params: { orderId: id, amount: 1 } });
+    const jobs = (await controlPlane.listBulkJobs("order-approval")).result_info.total_count;
+    const preview = await controlPlane.previewBulkJob("order-approval", {
+      action: "pause",
+      instance_ids: [id, "gone"],
+    });
+    expect(preview).toMatchObject({ total: 2, would_act: 1, would_skip: 1 });
+    expect(
+      await rpcError(
+        controlPlane.createBulkJob("order-approval", { action: "pause", instance_ids: [id], dry_run: true }),
+      ),
+    ).toMatchObject({ code: 10002 });
+    expect((await controlPlane.listBulkJobs("order-approval")).result_info.total_count).toBe(jobs);
+  });
+
   it("exposes exactly the API's operations as public methods", ({ expect }) => {
     const methods = Object.getOwnPropertyNames(ControlPlane.prototype).filter((name) => name !== "constructor");
     expect(methods.sort()).toEqual(
@@ -155,6 +173,7 @@ describe("ControlPlane over a service binding", () => {
         "listWorkflows",
         "putWorkflow",
         "nudge",
+        "previewBulkJob",
         "subscribe",
         "sendEvent",
         "updateSettings",

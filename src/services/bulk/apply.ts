@@ -1,9 +1,11 @@
 import type { BulkAction } from "../../db/schema";
+import type { BulkOptions } from "../../domain/bulk";
 import { type ErrorInfo, errorInfo } from "../../domain/errors";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-status";
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
 import type { Engine } from "../engines";
+import { forgetDeleted, restartPoint } from "../instances/control";
 import { engineStatusOf } from "../instances/handles";
 
 /** What one item of a bulk job came to. `retry` means a transient failure: try again later. */
@@ -17,7 +19,7 @@ export type ItemResult =
   | { outcome: "failed"; error: ErrorInfo; before: InstanceStatus | null }
   | { outcome: "retry"; error: ErrorInfo; before: InstanceStatus | null };
 
-/** The statuses in which an action has nothing left to do, with the reason it was skipped. */
+/** The statuses in which pause or resume has nothing left to do, with the reason it was skipped. */
 function alreadyInEffect(action: BulkAction, status: InstanceStatus): string | null {
   if (FINISHED_STATUSES.has(status)) return `already ${status}`;
   if (action === "pause" && (status === "paused" || status === "waitingForPause")) return `already ${status}`;
@@ -25,26 +27,66 @@ function alreadyInEffect(action: BulkAction, status: InstanceStatus): string | n
   return null;
 }
 
+export type Verdict = { outcome: "act" } | { outcome: "skip"; reason: string };
+
+/**
+ * What an item would come to from `status` (null: the instance is not known): the skip rules
+ * below, ahead of time, for a dry run. Terminate and send_event skip a finished instance,
+ * restart and delete never skip one that exists.
+ */
+export function verdictOf(action: BulkAction, status: InstanceStatus | null): Verdict {
+  if (status === null) return { outcome: "skip", reason: "not found" };
+  let reason: string | null = null;
+  switch (action) {
+    case "pause":
+    case "resume":
+      reason = alreadyInEffect(action, status);
+      break;
+    case "terminate":
+    case "send_event":
+      reason = FINISHED_STATUSES.has(status) ? `already ${status}` : null;
+      break;
+    case "restart":
+    case "delete":
+      break;
+  }
+  return reason === null ? { outcome: "act" } : { outcome: "skip", reason };
+}
+
 type Item = {
   /** The job acting, which claims terminations in the instance's journal. */
   jobId: string;
   workflowName: string;
   action: BulkAction;
+  options: BulkOptions;
   instanceId: string;
-  /** An earlier attempt of this item started and did not record its outcome. */
-  interrupted: boolean;
+  /** When an earlier attempt of this item began that never recorded its outcome, else null. */
+  interruptedAt: number | null;
 };
 
+const TOOK_EFFECT = "took effect before the job was interrupted";
+
 /**
- * Applies `action` to one instance through the binding, idempotently: an action already in
- * effect is skipped; one that an earlier, interrupted attempt of this job already took counts as
- * succeeded. The instance's journal is asked to sync soon, and brings the index up to date with
- * the engine's events of the change.
+ * Applies `action` to one instance through the binding. Pause, resume, terminate and delete are
+ * idempotent by their effect: one already in effect is skipped, and one an interrupted attempt
+ * of this job already took counts as succeeded. A restart or an event is not: an attempt cut
+ * short after it reached the engine cannot be told from one that did not, so such an item is
+ * failed rather than repeated (at most once). The instance's journal is asked to sync soon.
  */
 export async function applyToInstance(deps: Deps, engine: Engine, item: Item): Promise<ItemResult> {
   try {
+    if (item.action === "delete") return await remove(deps, engine, item);
     const handle = await engine.get(item.instanceId);
-    return item.action === "terminate" ? await terminate(deps, handle, item) : await pauseOrResume(deps, handle, item);
+    switch (item.action) {
+      case "terminate":
+        return await terminate(deps, handle, item);
+      case "pause":
+      case "resume":
+        return await pauseOrResume(deps, handle, item);
+      case "restart":
+      case "send_event":
+        return await once(deps, handle, item);
+    }
   } catch (error) {
     switch (engineErrorKind(error)) {
       case "notFound":
@@ -70,14 +112,67 @@ async function terminate(deps: Deps, handle: WorkflowInstance, item: Item): Prom
     return { outcome: "skipped", reason: "terminated by another job", before: claim.status, after: null };
   }
   try {
-    await handle.terminate();
+    await handle.terminate({ rollback: item.options.rollback ?? false });
   } catch (error) {
     if (engineErrorKind(error) !== "cannotTerminate") throw error;
     const status = await engineStatusOf(handle);
     return alreadyDone(item, status, `already ${status}`);
   }
   await kick(deps, item);
-  return { outcome: "succeeded", reason: null, before: claim.status, after: "terminated" };
+  return {
+    outcome: "succeeded",
+    reason: null,
+    before: claim.status,
+    after: item.options.rollback ? "rollingBack" : "terminated",
+  };
+}
+
+/**
+ * Deletes the instance with its index row and journal, as `DELETE …/instances/:id` does. Both
+ * are forgotten even when the engine has no such instance: an attempt whose forgetting failed
+ * after the engine's delete is retried this way.
+ */
+async function remove(deps: Deps, engine: Engine, item: Item): Promise<ItemResult> {
+  let before: InstanceStatus | null = null;
+  try {
+    const handle = await engine.get(item.instanceId);
+    before = await engineStatusOf(handle);
+    await handle.delete();
+  } catch (error) {
+    if (engineErrorKind(error) !== "notFound") throw error;
+    await forgetDeleted(deps, item.workflowName, [item.instanceId]);
+    return item.interruptedAt !== null
+      ? { outcome: "succeeded", reason: TOOK_EFFECT, before: null, after: null }
+      : { outcome: "skipped", reason: "not found", before: null, after: null };
+  }
+  await forgetDeleted(deps, item.workflowName, [item.instanceId]);
+  return { outcome: "succeeded", reason: null, before, after: null };
+}
+
+/** Restarts the instance or sends it the job's event: actions that must not be taken twice. */
+async function once(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
+  if (item.interruptedAt !== null) {
+    return {
+      outcome: "failed",
+      error: {
+        name: "InterruptedAction",
+        message: `interrupted after the ${item.action} may have reached the engine; not repeated, to not ${item.action === "restart" ? "restart" : "deliver"} twice`,
+      },
+      before: null,
+    };
+  }
+  const before = await engineStatusOf(handle);
+  if (item.action === "send_event") {
+    // A finished instance takes no events (the API answers 409 for one).
+    if (FINISHED_STATUSES.has(before))
+      return { outcome: "skipped", reason: `already ${before}`, before, after: before };
+    const event = item.options.event ?? { type: "event" };
+    await handle.sendEvent({ type: event.type, payload: event.payload ?? null });
+  } else {
+    await handle.restart(item.options.from ? { from: restartPoint(item.options.from) } : undefined);
+  }
+  await kick(deps, item);
+  return { outcome: "succeeded", reason: null, before, after: item.action === "restart" ? "queued" : before };
 }
 
 async function pauseOrResume(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
@@ -99,23 +194,25 @@ function kick(deps: Deps, item: Item): Promise<void> {
 
 /** An action already in effect: this job's own, taken before an interruption, or not. */
 function alreadyDone(item: Item, status: InstanceStatus, reason: string): ItemResult {
-  const tookEffectEarlier = item.interrupted && isEffectOf(item.action, status);
+  const tookEffectEarlier = item.interruptedAt !== null && isEffectOf(item, status);
   return {
     outcome: tookEffectEarlier ? "succeeded" : "skipped",
-    reason: tookEffectEarlier ? "took effect before the job was interrupted" : reason,
+    reason: tookEffectEarlier ? TOOK_EFFECT : reason,
     before: status,
     after: status,
   };
 }
 
-/** Whether `status` is what `action` leads to. */
-function isEffectOf(action: BulkAction, status: InstanceStatus): boolean {
-  switch (action) {
+/** Whether `status` is what the item's action leads to. */
+function isEffectOf(item: Item, status: InstanceStatus): boolean {
+  switch (item.action) {
     case "terminate":
-      return status === "terminated";
+      return status === "terminated" || (item.options.rollback === true && status === "rollingBack");
     case "pause":
       return status === "paused" || status === "waitingForPause";
     case "resume":
       return !FINISHED_STATUSES.has(status) && status !== "paused" && status !== "waitingForPause";
+    default:
+      return false;
   }
 }

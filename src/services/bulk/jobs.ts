@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
-import type { BulkFilter, BulkJobView, BulkResult, ItemOutcome } from "../../domain/bulk";
+import type { BulkFilter, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../../domain/bulk";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
 import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/encoding";
@@ -25,9 +25,10 @@ export const UNFINISHED: InstanceStatus[] = [
   "rollingBack",
 ];
 
-export type BulkRequest =
-  | { action: BulkAction; instance_ids: string[]; filter?: undefined }
-  | { action: BulkAction; filter: BulkFilter; instance_ids?: undefined };
+export type BulkRequest = { action: BulkAction; options?: BulkOptions | undefined } & (
+  | { instance_ids: string[]; filter?: undefined }
+  | { filter: BulkFilter; instance_ids?: undefined }
+);
 
 export type BulkSubmission = {
   kind: BulkJobKind;
@@ -84,13 +85,23 @@ export async function createBulkJob(
 
   const job = deps.bulkJob(id);
   const filter = request.filter ? { ...request.filter } : null;
-  await job.init({ id, workflowName, kind, action: request.action, filter, createdOn: createdOn.getTime() });
+  await job.init({
+    id,
+    workflowName,
+    kind,
+    action: request.action,
+    options: request.options,
+    filter,
+    createdOn: createdOn.getTime(),
+  });
   if (request.instance_ids) {
     for (let start = 0; start < request.instance_ids.length; start += APPEND_CHUNK) {
       await job.append(request.instance_ids.slice(start, start + APPEND_CHUNK));
     }
   } else {
-    for await (const ids of matching(deps.db, workflow.id, request.filter, createdOn)) await job.append(ids);
+    for await (const rows of matching(deps.db, workflow.id, request.filter, createdOn)) {
+      await job.append(rows.map((row) => row.id));
+    }
   }
   const view = await job.start();
   await deps.db.update(bulkJobs).set({ total: view.total }).where(eq(bulkJobs.id, id));
@@ -130,7 +141,12 @@ export async function runningTerminateAll(db: Db, workflowId: string) {
  * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time: per
  * status, walking the status index by (created_on, id) with the filter's other conditions.
  */
-async function* matching(db: Db, workflowId: string, filter: BulkFilter, acceptedAt: Date): AsyncIterable<string[]> {
+export async function* matching(
+  db: Db,
+  workflowId: string,
+  filter: BulkFilter,
+  acceptedAt: Date,
+): AsyncIterable<{ id: string; status: InstanceStatus }[]> {
   const end = filter.date_end && new Date(filter.date_end) < acceptedAt ? new Date(filter.date_end) : acceptedAt;
   for (const status of filter.status ?? INSTANCE_STATUSES) {
     const conditions = filterConditions(workflowId, {
@@ -145,12 +161,12 @@ async function* matching(db: Db, workflowId: string, filter: BulkFilter, accepte
     let after: SQL | undefined;
     for (;;) {
       const rows = await db
-        .select({ id: instances.id, createdOn: instances.createdOn })
+        .select({ id: instances.id, status: instances.status, createdOn: instances.createdOn })
         .from(instances)
         .where(and(conditions, after))
         .orderBy(asc(instances.createdOn), asc(instances.id))
         .limit(APPEND_CHUNK);
-      if (rows.length > 0) yield rows.map((row) => row.id);
+      if (rows.length > 0) yield rows;
       const last = rows.at(-1);
       if (!last || rows.length < APPEND_CHUNK) break;
       after = sql`(${instances.createdOn}, ${instances.id}) > (${last.createdOn.getTime()}, ${last.id})`;

@@ -1,3 +1,4 @@
+import type { RestartFrom } from "../../domain/bulk";
 import type { InstanceStatus } from "../../domain/instance-status";
 import { isFinished } from "../../domain/instance-status";
 import { ApiError, ERRORS, instanceNotFound } from "../../lib/errors";
@@ -5,6 +6,7 @@ import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";
 import { release } from "./create";
 import { engineStatusOf } from "./handles";
+import { workflowIdOf } from "./list";
 import { syncInstance } from "./mirror";
 import { findIndexed, isExpired } from "./read";
 import { resolveRunnable, type WorkflowRow } from "./runnable";
@@ -13,12 +15,7 @@ export type StatusChange =
   | { status: "pause" }
   | { status: "resume" }
   | { status: "terminate"; rollback?: boolean | undefined }
-  | {
-      status: "restart";
-      from?:
-        | { name: string; count?: number | undefined; type?: "do" | "sleep" | "waitForEvent" | undefined }
-        | undefined;
-    };
+  | { status: "restart"; from?: RestartFrom | undefined };
 
 export type StatusChangeResult = { status: InstanceStatus; timestamp: string };
 
@@ -72,7 +69,7 @@ async function refuseIfExpired(deps: Deps, workflow: WorkflowRow, id: string): P
 }
 
 /** A restart's `from` as the binding takes it: only the parts given. */
-function restartPoint({ name, count, type }: NonNullable<Extract<StatusChange, { status: "restart" }>["from"]>) {
+export function restartPoint({ name, count, type }: RestartFrom) {
   return { name, ...(count === undefined ? {} : { count }), ...(type === undefined ? {} : { type }) };
 }
 
@@ -112,7 +109,7 @@ export type InstanceDeleted = InstanceStamp;
 export async function deleteInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceDeleted> {
   const { workflow, bound } = await resolveRunnable(deps, workflowName);
   await onInstance({ workflowName, instanceId: id }, async () => (await bound.engine.get(id)).delete());
-  await Promise.all([release(deps.db, workflow.id, [id]), deps.journal(workflowName, id).clear()]);
+  await forgetDeleted(deps, workflow.name, [id]);
   return { instanceId: id, timestamp: new Date().toISOString() };
 }
 
@@ -129,9 +126,14 @@ export async function deleteInstances(deps: Deps, workflowName: string, ids: str
     ...result.deleted.map((entry) => entry.id),
     ...result.errors.filter((entry) => entry.code === ERRORS.instanceNotFound.code).map((entry) => entry.id),
   ]);
-  await Promise.all([
-    release(deps.db, workflow.id, [...gone]),
-    ...[...gone].map((gone) => deps.journal(workflowName, gone).clear()),
-  ]);
+  await forgetDeleted(deps, workflow.name, [...gone]);
   return { deleted: result.deleted, errors: result.errors };
+}
+
+/** Forgets instances the engine deleted: their index rows (and counts) and their journals. */
+export async function forgetDeleted(deps: Deps, workflowName: string, ids: string[]): Promise<void> {
+  await Promise.all([
+    release(deps.db, workflowIdOf(workflowName), ids),
+    ...ids.map((id) => deps.journal(workflowName, id).clear()),
+  ]);
 }

@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
 import { batchAll, chunk, chunkForStatement, type Db, retried, rowsPerInsert } from "../../db/client";
 import { instances, type Retention, workflows, workflowVersions } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
@@ -318,7 +318,7 @@ async function dropReservations(db: Db, workflowName: string, ids: string[], res
 }
 
 /** Drops index rows, so their ids can be used again. */
-export async function release(db: Db, workflowId: string, ids: string[]): Promise<void> {
+export async function release(db: Db, workflowId: string | SQL, ids: string[]): Promise<void> {
   await batchAll(
     db,
     chunkForStatement(ids, 1).map((part) =>
