@@ -248,47 +248,36 @@ export class BulkJob extends DurableObject<Env> {
       )
       .toArray();
     if (due.length === 0) return 0;
-    // Marked before acting: after a crash, these are the items whose action may have been taken.
-    this.#sql.exec(
-      `UPDATE items SET in_flight = 1, attempts = attempts + 1, attempted_at = ?
-       WHERE seq BETWEEN ? AND ? AND outcome IS NULL AND next_attempt_at <= ?`,
-      now,
-      due[0]?.seq ?? 0,
-      due.at(-1)?.seq ?? 0,
-      now,
-    );
     const deps = createDeps(this.env, this.ctx);
     const bound = deps.engines.bindingFor(job.workflow_name);
-    const results = new Map<number, ItemResult>();
     await forEachConcurrently(due, BULK_CONCURRENCY, async (item) => {
-      results.set(
+      if (this.#erased) return;
+      // Marked as its action starts and recorded as it ends (the object's writes are durable
+      // before its next call goes out): after a crash, only the items under way are in doubt,
+      // at most BULK_CONCURRENCY of them.
+      this.#sql.exec(
+        "UPDATE items SET in_flight = 1, attempts = attempts + 1, attempted_at = ? WHERE seq = ?",
+        Date.now(),
         item.seq,
-        bound
-          ? await applyToInstance(deps, bound.engine, {
-              jobId: job.id,
-              workflowName: job.workflow_name,
-              action: job.action,
-              options,
-              instanceId: item.instance_id,
-              // When the attempt cut short began: its action may have been taken since.
-              interruptedAt: item.in_flight === 1 ? (item.attempted_at ?? 0) : null,
-            })
-          : {
-              outcome: "failed",
-              error: { name: "Error", message: "the workflow has no binding in this deployment" },
-              before: null,
-            },
       );
+      const result: ItemResult = bound
+        ? await applyToInstance(deps, bound.engine, {
+            jobId: job.id,
+            workflowName: job.workflow_name,
+            action: job.action,
+            options,
+            instanceId: item.instance_id,
+            // When the attempt cut short began: its action may have been taken since.
+            interruptedAt: item.in_flight === 1 ? (item.attempted_at ?? 0) : null,
+          })
+        : {
+            outcome: "failed",
+            error: { name: "Error", message: "the workflow has no binding in this deployment" },
+            before: null,
+          };
+      if (!this.#erased) this.#record(item, result);
     });
-
-    if (this.#erased) return 0;
-    this.ctx.storage.transactionSync(() => {
-      for (const item of due) {
-        const result = results.get(item.seq);
-        if (result) this.#record(item, result);
-      }
-    });
-    return due.length;
+    return this.#erased ? 0 : due.length;
   }
 
   #record(item: ItemRow, result: ItemResult): void {
