@@ -27,3 +27,13 @@ export async function indexedStatus(workflowId: string, id: string): Promise<str
     .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
   return row?.status;
 }
+
+/** The engine's status of an instance, or null when the engine has no such instance. */
+export async function engineStatus(binding: Workflow, id: string): Promise<string | null> {
+  try {
+    return (await (await binding.get(id)).status()).status;
+  } catch (error) {
+    if (/not[_ ]found/i.test(String(error))) return null;
+    throw error;
+  }
+}

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import { BULK_ACTIONS } from "../../src/db/schema";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
-import { countsAndRecount } from "../helpers/counts";
+import { countsAndRecount, engineStatus } from "../helpers/counts";
 import { eventually } from "../helpers/eventually";
 
 type Job = {
@@ -258,15 +258,6 @@ describe("POST /workflows/:workflow_name/instances/bulk", () => {
 });
 
 describe("POST …/instances/bulk: restart, send_event, delete, terminate with rollback", () => {
-  async function engineStatus(id: string): Promise<string | null> {
-    try {
-      return (await (await env.ORDER_APPROVAL.get(id)).status()).status;
-    } catch (error) {
-      if (/not[_ ]found/i.test(String(error))) return null;
-      throw error;
-    }
-  }
-
   it("restarts every target, finished or not, and from a step when given one", async ({ expect }) => {
     await using _ = await introspectWorkflow(env.ORDER_APPROVAL);
     const ids = await waitingOrders(3);
@@ -281,7 +272,7 @@ describe("POST …/instances/bulk: restart, send_event, delete, terminate with r
     // The terminated one runs again; every one reaches its approval wait anew.
     for (const id of ids) {
       await eventually(async () => {
-        const status = await engineStatus(id);
+        const status = await engineStatus(env.ORDER_APPROVAL, id);
         if (status !== "running" && status !== "waiting") throw new Error(`${id} is ${status}`);
       }, 15_000);
     }
@@ -302,7 +293,7 @@ describe("POST …/instances/bulk: restart, send_event, delete, terminate with r
     expect(skipped).toMatchObject({ instance_id: finishedOne, reason: "already terminated" });
     for (const id of [first, second].filter((id) => id !== undefined)) {
       await eventually(async () => {
-        const status = await engineStatus(id);
+        const status = await engineStatus(env.ORDER_APPROVAL, id);
         if (status !== "complete") throw new Error(`${id} is ${status}`);
       }, 15_000);
     }
@@ -315,7 +306,7 @@ describe("POST …/instances/bulk: restart, send_event, delete, terminate with r
     const job = await finished(response.body.result.id);
     expect(job).toMatchObject({ succeeded: 3, skipped: 1, failed: 0 });
     for (const id of ids) {
-      expect(await engineStatus(id)).toBeNull();
+      expect(await engineStatus(env.ORDER_APPROVAL, id)).toBeNull();
       expect(errorOf(await api("GET", `/workflows/order-approval/instances/${id}`))).toMatchObject({ status: 404 });
     }
     const { id: workflowId } = (await api<{ id: string }>("GET", "/workflows/order-approval")).body.result;
@@ -331,7 +322,7 @@ describe("POST …/instances/bulk: restart, send_event, delete, terminate with r
     expect(job).toMatchObject({ succeeded: 2, failed: 0 });
     for (const id of ids) {
       await eventually(async () => {
-        const status = await engineStatus(id);
+        const status = await engineStatus(env.ORDER_APPROVAL, id);
         if (status !== "terminated") throw new Error(`${id} is ${status}`);
       }, 15_000);
     }

@@ -4,7 +4,7 @@ import { describe, it } from "vitest";
 import { createDeps } from "../../src/services/deps";
 import { expireInstances } from "../../src/services/retention/expiry";
 import { api, createInstance, uniqueId } from "../helpers/api";
-import { countsAndRecount, indexedStatus } from "../helpers/counts";
+import { countsAndRecount, engineStatus, indexedStatus } from "../helpers/counts";
 import { eventually } from "../helpers/eventually";
 
 const ORDER = { orderId: "race", amount: 1 };
@@ -29,16 +29,6 @@ const CALLS = {
 } satisfies Record<string, Call>;
 
 const workflowIdOf = async (name: string) => (await api<{ id: string }>("GET", `/workflows/${name}`)).body.result.id;
-
-/** The engine's status of an instance, or null when it has none. */
-async function engineStatus(binding: Workflow, id: string): Promise<string | null> {
-  try {
-    return (await (await binding.get(id)).status()).status;
-  } catch (error) {
-    if (/not[_ ]found/i.test(String(error))) return null;
-    throw error;
-  }
-}
 
 describe("two calls racing on one instance", () => {
   const pairs = [

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { describe, it } from "vitest";
+import { seededRandom } from "../../scripts/lib/random";
 import { instanceStatusCounts, instances } from "../../src/db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { createDeps } from "../../src/services/deps";
@@ -9,23 +10,12 @@ import { type SummaryUpdate, writeSummaries } from "../../src/services/instances
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("instance_status_counts", () => {
   it.for([1, 2, 3])("equals a full recount after many random transitions (seed %i)", async (seed, { expect }) => {
     const deps = createDeps(env);
     const name = uniqueId("counts");
     const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
-    const next = random(seed);
+    const next = seededRandom(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
     const ids = Array.from({ length: 30 }, (_, index) => `instance-${index}`);
     const revisions = new Map<string, number>();
