@@ -33,8 +33,8 @@ async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Pr
       return seed(request, env);
     case "/__bench/explain":
       return explain(url, env);
-    case "/__bench/bare-terminate":
-      return bareTerminate(request, env);
+    case "/__bench/bare-action":
+      return bareAction(request, env);
     case "/__bench/d1-size":
       return Response.json({ bytes: (await env.DB.prepare("SELECT 1").run()).meta.size_after });
     case "/__bench/journal-bytes":
@@ -146,13 +146,20 @@ async function deliverLifecycleMessages(env: Env, ctx: ExecutionContext, workflo
 }
 
 /**
- * The ceiling of the bulk benchmark: the bare binding calls a bulk terminate makes per instance
- * (get, terminate), as many at once as a bulk job has in flight, with nothing recorded.
+ * The ceiling of the bulk benchmark: the engine calls a bulk job makes per instance for the
+ * action (terminate: get, terminate; pause: get, status, pause, status), as many at once as a
+ * job has in flight, from a plain Worker invocation, with nothing recorded.
  */
-async function bareTerminate(request: Request, env: Env): Promise<Response> {
-  const ids = await request.json<string[]>();
+async function bareAction(request: Request, env: Env): Promise<Response> {
+  const { action, ids } = await request.json<{ action: "terminate" | "pause"; ids: string[] }>();
   const started = Date.now();
-  await forEachConcurrently(ids, BULK_CONCURRENCY, async (id) => (await env.ORDER_APPROVAL.get(id)).terminate());
+  await forEachConcurrently(ids, BULK_CONCURRENCY, async (id) => {
+    const instance = await env.ORDER_APPROVAL.get(id);
+    if (action === "terminate") return instance.terminate();
+    await instance.status();
+    await instance.pause();
+    await instance.status();
+  });
   return Response.json({ ms: Date.now() - started });
 }
 

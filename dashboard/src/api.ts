@@ -127,7 +127,21 @@ export type BulkPreview = {
   cost_estimate_usd?: number;
 };
 
-export type BulkFilter = { status?: InstanceStatus; date_start?: string; date_end?: string };
+export type BulkFilter = {
+  status?: InstanceStatus;
+  date_start?: string;
+  date_end?: string;
+  version_id?: string;
+  trigger_source?: string;
+  error_name?: string;
+  id_prefix?: string;
+};
+/** What an action takes beyond its name (terminate: rollback; restart: from; send_event: event). */
+export type BulkOptions = {
+  rollback?: boolean;
+  from?: { name: string; count?: number };
+  event?: { type: string; payload?: unknown };
+};
 
 export type BulkJob = {
   id: string;
@@ -312,7 +326,7 @@ export class Api {
   /** What a bulk job would do, doing nothing (`dry_run`). */
   async previewBulkJob(
     workflow: string,
-    request: { action: BulkAction } & ({ instance_ids: string[] } | { filter: BulkFilter }),
+    request: { action: BulkAction } & BulkOptions & ({ instance_ids: string[] } | { filter: BulkFilter }),
   ) {
     return (
       await this.#call<BulkPreview>("POST", `${this.#workflow(workflow)}/instances/bulk`, { ...request, dry_run: true })
@@ -321,7 +335,8 @@ export class Api {
 
   async startBulkJob(
     workflow: string,
-    request: { action: BulkAction; reason?: string } & ({ instance_ids: string[] } | { filter: BulkFilter }),
+    request: { action: BulkAction; reason?: string } & BulkOptions &
+      ({ instance_ids: string[] } | { filter: BulkFilter }),
   ) {
     return (await this.#call<BulkJob>("POST", `${this.#workflow(workflow)}/instances/bulk`, request)).result;
   }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { createDb } from "../db/client";
+import { chunk, createDb } from "../db/client";
 import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
 import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../domain/bulk";
 import type { ErrorInfo } from "../domain/errors";
@@ -8,21 +8,26 @@ import type { InstanceStatus } from "../domain/instance-status";
 import { forEachConcurrently } from "../lib/concurrency";
 import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
-import { applyToInstance, type ItemResult } from "../services/bulk/apply";
-import { createDeps } from "../services/deps";
+import { applyToInstance, type ItemResult, indexedStatuses } from "../services/bulk/apply";
+import { createDeps, type Deps } from "../services/deps";
 import { migrateSqlite } from "./sqlite-schema";
 
-/**
- * Items acted on per alarm. Between chunks a cancel takes effect, progress is durable, and the
- * object answers reads (it answers none while an alarm runs).
- */
+/** Items read from the ledger at a time while an alarm works. */
 const CHUNK = 100;
-/** Instances acted on at once within a chunk. */
+/**
+ * How long one alarm takes on new items. A cancel takes effect at the next item; reads of the
+ * job wait for the alarm to end, so this bounds how stale a progress view can be.
+ */
+const ALARM_BUDGET_MS = 5_000;
+/** Instances acted on at once. */
 export const BULK_CONCURRENCY = 25;
 /** Attempts of an item before a transient failure becomes its outcome. */
 const MAX_ATTEMPTS = 5;
 /** A job never sealed by its creator (the request died) fails after this long. */
 const ACCEPT_TIMEOUT_MS = 5 * 60_000;
+/** Instances the follow-up syncs per alarm, in groups of `FOLLOW_GROUP` (one invocation each). */
+const FOLLOW_BATCH = 200;
+const FOLLOW_GROUP = 50;
 
 type JobRow = {
   id: string;
@@ -37,6 +42,7 @@ type JobRow = {
   created_on: number;
   started_on: number | null;
   ended_on: number | null;
+  followed_through: number;
 };
 
 type ItemRow = {
@@ -87,6 +93,8 @@ const MIGRATIONS = [
   ALTER TABLE job ADD COLUMN options TEXT;
   ALTER TABLE items ADD COLUMN attempted_at INTEGER;
 `,
+  // v3: how far the follow-up has synced the instances acted on (an item seq).
+  "ALTER TABLE job ADD COLUMN followed_through INTEGER NOT NULL DEFAULT 0",
 ];
 
 /**
@@ -94,11 +102,18 @@ const MIGRATIONS = [
  * chunk at a time. Each item ends in exactly one outcome; an item interrupted mid-action (an
  * eviction, a killed process) is retried, and the retry recognises an action already taken.
  * Only one chunk of ids is ever in memory, whatever the job's size.
+ *
+ * The job makes only the engine calls an action needs while it acts. Once every item has its
+ * outcome, a follow-up has the instances it acted on synced (their journals and index rows), a
+ * batch per alarm: so the sync work never slows the action down, and lists catch up right after
+ * the job, where Event Subscriptions or the sweep would take longer.
  */
 export class BulkJob extends DurableObject<Env> {
   readonly #sql: SqlStorage;
   /** Set by `erase`, so a chunk in flight meanwhile writes nothing and schedules nothing. */
   #erased = false;
+  /** While an alarm runs, which always sets the next one if the job goes on. */
+  #inAlarm = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -142,6 +157,7 @@ export class BulkJob extends DurableObject<Env> {
     const job = this.#job();
     if (
       job.sealed &&
+      !this.#inAlarm &&
       (job.status === "queued" || job.status === "running") &&
       (await this.ctx.storage.getAlarm()) === null
     ) {
@@ -205,9 +221,23 @@ export class BulkJob extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    this.#inAlarm = true;
+    try {
+      await this.#step();
+    } finally {
+      this.#inAlarm = false;
+    }
+  }
+
+  /** One alarm's work: the follow-up of a job over, or the next due items of one under way. */
+  async #step(): Promise<void> {
     // Erased (its storage gone, or empty again in a later incarnation): nothing is left to do.
     const job = this.#erased ? undefined : this.#sql.exec<JobRow>("SELECT * FROM job").toArray()[0];
-    if (!job || (job.status !== "queued" && job.status !== "running")) return;
+    if (!job) return;
+    if (job.status !== "queued" && job.status !== "running") {
+      await this.#followUp(job);
+      return;
+    }
     if (!job.sealed) {
       if (Date.now() - job.created_on > ACCEPT_TIMEOUT_MS) await this.#finish("failed");
       else await this.ctx.storage.setAlarm(Date.now() + ACCEPT_TIMEOUT_MS);
@@ -224,49 +254,44 @@ export class BulkJob extends DurableObject<Env> {
       this.#sql.exec("UPDATE job SET status = 'running', started_on = ?", startedOn);
     }
     const options = readStoredJson<BulkOptions>(job.options) ?? {};
-    // Paced, a chunk is at most a second's worth, and the next one waits out its second.
+    // Paced, an alarm acts on at most a second's worth, and the next one waits out its second.
     const pace = options.max_per_second;
-    const chunkStart = Date.now();
-    const worked = await this.#workChunk(job, options, pace ? Math.min(CHUNK, pace) : CHUNK);
+    const started = Date.now();
+    const worked = await this.#work(job, options, pace ?? Number.POSITIVE_INFINITY, started + ALARM_BUDGET_MS);
     if (this.#erased) return;
     const next = this.#sql
       .exec<{ at: number | null }>("SELECT min(next_attempt_at) AS at FROM items WHERE outcome IS NULL")
       .one().at;
     if (next === null) await this.#finish("complete");
-    else if (worked > 0) await this.ctx.storage.setAlarm(pace ? chunkStart + (worked * 1000) / pace : Date.now());
+    else if (worked > 0) await this.ctx.storage.setAlarm(pace ? started + (worked * 1000) / pace : Date.now());
     else await this.ctx.storage.setAlarm(Math.max(next, Date.now()));
   }
 
-  /** Acts on the next due items, at most `limit`; returns how many were worked. */
-  async #workChunk(job: JobRow, options: BulkOptions, limit: number): Promise<number> {
-    const now = Date.now();
-    const due = this.#sql
-      .exec<ItemRow>(
-        "SELECT * FROM items WHERE outcome IS NULL AND next_attempt_at <= ? ORDER BY seq LIMIT ?",
-        now,
-        limit,
-      )
-      .toArray();
-    if (due.length === 0) return 0;
+  /**
+   * Acts on due items, `BULK_CONCURRENCY` at once, until `limit` were taken, `until` passed, or
+   * a cancel came; returns how many were worked. Items are marked before their actions go out
+   * and recorded after (the object's writes are durable before its next call leaves), in
+   * groups: after a crash only the marked items not yet recorded are in doubt, and their retry
+   * tells what took effect. A restart or an event cannot be told so, and must not be repeated:
+   * for those the group is one item, so at most BULK_CONCURRENCY are in doubt. Every other
+   * action is recognised by its effect, and writing its ledger a chunk at a time spares the
+   * engine calls most of the wait for the writes.
+   */
+  async #work(job: JobRow, options: BulkOptions, limit: number, until: number): Promise<number> {
     const deps = createDeps(this.env, this.ctx);
     const bound = deps.engines.bindingFor(job.workflow_name);
-    await forEachConcurrently(due, BULK_CONCURRENCY, async (item) => {
-      if (this.#erased) return;
-      // Marked as its action starts and recorded as it ends (the object's writes are durable
-      // before its next call goes out): after a crash, only the items under way are in doubt,
-      // at most BULK_CONCURRENCY of them.
-      this.#sql.exec(
-        "UPDATE items SET in_flight = 1, attempts = attempts + 1, attempted_at = ? WHERE seq = ?",
-        Date.now(),
-        item.seq,
-      );
+    const group = job.action === "restart" || job.action === "send_event" ? 1 : CHUNK;
+    const done: [ItemRow, ItemResult][] = [];
+    let worked = 0;
+    const due = this.#due(deps, job, { limit, until, group });
+    await forEachConcurrently(due, BULK_CONCURRENCY, async ({ item, indexedStatus }) => {
       const result: ItemResult = bound
         ? await applyToInstance(deps, bound.engine, {
-            jobId: job.id,
             workflowName: job.workflow_name,
             action: job.action,
             options,
             instanceId: item.instance_id,
+            indexedStatus,
             // When the attempt cut short began: its action may have been taken since.
             interruptedAt: item.in_flight === 1 ? (item.attempted_at ?? 0) : null,
           })
@@ -275,9 +300,82 @@ export class BulkJob extends DurableObject<Env> {
             error: { name: "Error", message: "the workflow has no binding in this deployment" },
             before: null,
           };
-      if (!this.#erased) this.#record(item, result);
+      done.push([item, result]);
+      worked++;
+      if (done.length >= group) this.#recordAll(done.splice(0));
     });
-    return this.#erased ? 0 : due.length;
+    this.#recordAll(done);
+    return worked;
+  }
+
+  /**
+   * The due items in ledger order, read a chunk at a time as the workers take them and marked
+   * `group` at a time; a marked group is handed out whole. A terminate does not read the
+   * engine's status first, so each chunk's index statuses come along.
+   */
+  async *#due(
+    deps: Deps,
+    job: JobRow,
+    { limit, until, group }: { limit: number; until: number; group: number },
+  ): AsyncGenerator<{ item: ItemRow; indexedStatus: InstanceStatus | null }> {
+    let after = 0;
+    let taken = 0;
+    while (taken < limit) {
+      const items = this.#sql
+        .exec<ItemRow>(
+          "SELECT * FROM items WHERE outcome IS NULL AND next_attempt_at <= ? AND seq > ? ORDER BY seq LIMIT ?",
+          Date.now(),
+          after,
+          Math.min(CHUNK, limit - taken),
+        )
+        .toArray();
+      if (items.length === 0) return;
+      const indexed =
+        job.action === "terminate"
+          ? await indexedStatuses(
+              deps,
+              job.workflow_name,
+              items.map((item) => item.instance_id),
+            )
+          : undefined;
+      for (let start = 0; start < items.length; start += group) {
+        if (this.#erased || Date.now() >= until || this.#cancelRequested()) return;
+        const marked = items.slice(start, start + group);
+        this.#mark(marked);
+        for (const item of marked) {
+          if (this.#erased) return;
+          taken++;
+          after = item.seq;
+          yield { item, indexedStatus: indexed?.get(item.instance_id) ?? null };
+        }
+      }
+    }
+  }
+
+  #mark(items: ItemRow[]): void {
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      for (const item of items) {
+        this.#sql.exec(
+          "UPDATE items SET in_flight = 1, attempts = attempts + 1, attempted_at = ? WHERE seq = ?",
+          now,
+          item.seq,
+        );
+      }
+    });
+  }
+
+  #recordAll(results: [ItemRow, ItemResult][]): void {
+    if (this.#erased || results.length === 0) return;
+    this.ctx.storage.transactionSync(() => {
+      for (const [item, result] of results) this.#record(item, result);
+    });
+  }
+
+  #cancelRequested(): boolean {
+    return (
+      this.#sql.exec<{ cancel_requested: number }>("SELECT cancel_requested FROM job").one().cancel_requested === 1
+    );
   }
 
   #record(item: ItemRow, result: ItemResult): void {
@@ -315,6 +413,34 @@ export class BulkJob extends DurableObject<Env> {
     const endedOn = Date.now();
     await this.#syncIndexRow(status, endedOn);
     this.#sql.exec("UPDATE job SET status = ?, ended_on = ?", status, endedOn);
+    if (this.#job().action !== "delete" && this.#toFollow(0).length > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  /**
+   * Syncs the next batch of instances the job acted on (succeeded, or failed after an attempt
+   * that may have reached the engine), and asks for the next alarm while some are left. A
+   * deleted instance has nothing left to sync.
+   */
+  async #followUp(job: JobRow): Promise<void> {
+    const batch = job.action === "delete" ? [] : this.#toFollow(job.followed_through);
+    const last = batch.at(-1);
+    if (!last) return;
+    const targets = batch.map((item) => ({ workflowName: job.workflow_name, instanceId: item.instance_id }));
+    await Promise.all(chunk(targets, FOLLOW_GROUP).map((group) => this.ctx.exports.MirrorSync.syncAll(group)));
+    if (this.#erased) return;
+    this.#sql.exec("UPDATE job SET followed_through = ?", last.seq);
+    if (batch.length === FOLLOW_BATCH) await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  #toFollow(after: number): Pick<ItemRow, "seq" | "instance_id">[] {
+    return this.#sql
+      .exec<Pick<ItemRow, "seq" | "instance_id">>(
+        `SELECT seq, instance_id FROM items WHERE seq > ? AND outcome IN ('succeeded', 'failed') AND attempts > 0
+         ORDER BY seq LIMIT ?`,
+        after,
+        FOLLOW_BATCH,
+      )
+      .toArray();
   }
 
   /**

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import type { RestartFrom } from "../domain/bulk";
 import type { ErrorInfo } from "../domain/errors";
-import { type InstanceStatus, isFinished } from "../domain/instance-status";
+import { isFinished } from "../domain/instance-status";
 import {
   type JournalSnapshot,
   type MirrorTarget,
@@ -98,22 +98,6 @@ export class InstanceJournal extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const row = this.#instance();
     if (row) await this.ctx.exports.MirrorSync.sync({ workflowName: row.workflow_name, instanceId: row.instance_id });
-  }
-
-  /**
-   * Claims an action on the instance for `claimant` (a bulk job): granted to the first claimant
-   * and to its retries, to nobody else. Jobs that overlap thus terminate an instance once
-   * between them; a restart releases the claims. Says the status the mirror last saw.
-   */
-  claim(action: "terminate", claimant: string): { granted: boolean; status: InstanceStatus | null } {
-    this.#sql.exec(
-      "INSERT INTO claims (action, claimant, claimed_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      action,
-      claimant,
-      Date.now(),
-    );
-    const holder = this.#sql.exec<{ claimant: string }>("SELECT claimant FROM claims WHERE action = ?", action).one();
-    return { granted: holder.claimant === claimant, status: this.#instance() ? this.#status() : null };
   }
 
   /**
@@ -213,7 +197,6 @@ export class InstanceJournal extends DurableObject<Env> {
   #startOver(): void {
     this.#sql.exec("DELETE FROM attempts");
     this.#sql.exec("DELETE FROM steps");
-    this.#sql.exec("DELETE FROM claims");
     this.#sql.exec(
       `UPDATE instance SET lifecycle = 'queued', started_at = NULL, ended_at = NULL, output = NULL, error = NULL,
          rollback = NULL, cursor = 0, cursor_mark = NULL`,

@@ -183,7 +183,6 @@ export class JournalFold {
   /** A run that goes on after the instance ended: a restart, which starts the lifecycle over. */
   #reopen(): void {
     this.#sql.exec("UPDATE instance SET ended_at = NULL, output = NULL, error = NULL, rollback = NULL");
-    this.#sql.exec("DELETE FROM claims");
   }
 
   /** Forgets the steps from `seq` on, and reopens the instance: what a restart does to the log. */

@@ -124,6 +124,8 @@ export const JOURNAL_MIGRATIONS = [
     PRIMARY KEY (step_seq, attempt)
   );
 `,
+  // v3: bulk jobs no longer claim terminations here; the engine refuses a second terminate.
+  "DROP TABLE IF EXISTS claims",
 ];
 
 /** The instance row of version 2. */

@@ -198,7 +198,7 @@ export const bulkRoutes = createRouter()
       method: "post",
       path: `${WORKFLOW}/bulk/{job_id}/cancel`,
       tags: ["Bulk jobs"],
-      summary: "Cancel a bulk job between chunks; what is left is skipped",
+      summary: "Cancel a bulk job before its next item; what is left is skipped",
       request: { params: JobParams },
       responses: { 200: jsonResponse(envelopeOf(Job), "The job"), ...failureResponses(400, 404, 409) },
     }),

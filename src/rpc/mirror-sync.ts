@@ -15,6 +15,16 @@ export class MirrorSync extends WorkerEntrypoint<Env> {
     await syncInstance(createDeps(this.env, this.ctx), target);
   }
 
+  /**
+   * Syncs these instances all at once (what a bulk job changed); returns how many failed. A
+   * failure only delays one: the sweep syncs it again.
+   */
+  async syncAll(targets: MirrorTarget[]): Promise<number> {
+    const deps = createDeps(this.env, this.ctx);
+    const results = await Promise.allSettled(targets.map((target) => syncInstance(deps, target)));
+    return results.filter((result) => result.status === "rejected").length;
+  }
+
   /** Syncs one group of a sweep. */
   async syncGroup(entries: SweepEntry[]): Promise<SyncedGroup> {
     return syncGroup(createDeps(this.env, this.ctx), entries);

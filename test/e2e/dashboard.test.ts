@@ -3,7 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium } from "./browser.ts";
 import { unique } from "./ids.ts";
-import { untilStatus } from "./poll.ts";
+import { until, untilStatus } from "./poll.ts";
 
 /**
  * The dashboard in a real browser against `npm run dev`, as an operator uses it: sign in, look,
@@ -195,6 +195,45 @@ describe("the dashboard", () => {
         "terminated",
       );
       expect(instance.status).toBe("terminated");
+    }
+  });
+
+  it("restarts a selection from a step, previewing the steps it would run again", async () => {
+    const prefix = unique("dash-restart");
+    const ids = [1, 2].map((n) => `${prefix}-${n}`);
+    for (const id of ids) {
+      await rest("POST", "/workflows/order-approval/instances", {
+        instance_id: id,
+        params: { orderId: id, amount: 1 },
+      });
+      await until(
+        () => rest<{ steps: { name: string }[] }>("GET", `/workflows/order-approval/instances/${id}`),
+        (instance) => instance.steps.some((step) => step.name === "reserve inventory-1"),
+      );
+      await rest("PATCH", `/workflows/order-approval/instances/${id}/status`, { status: "terminate" });
+    }
+    await page.goto(`${origin}/#/workflows/order-approval?id_prefix=${prefix}&status=terminated`);
+    await expect.poll(() => page.locator("tr[data-instance]").count(), { timeout: 20_000 }).toBe(2);
+    await page.getByLabel("Select every instance on this page").check();
+    await page.getByRole("button", { name: "Restart…" }).click();
+    const dialog = page.getByRole("dialog");
+    await dialog.getByLabel("From step (empty: from the start)").fill("reserve inventory");
+    // The preview counts the steps each target would run again from there, with their price.
+    await dialog
+      .getByText(/^Preview: 2 instances; 2 would be acted on, 0 skipped, about \d+ steps \(about \$\d+\.\d\d\)\.$/)
+      .waitFor({ timeout: 10_000 });
+    await dialog.getByRole("button", { name: "Restart 2" }).click();
+    await page.locator(".job-status[data-status='complete']").waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator("tr[data-outcome='succeeded']").count(), { timeout: 10_000 }).toBe(2);
+    for (const id of ids) {
+      // Restarted from "reserve inventory", each runs again up to the wait for approval.
+      const instance = await until(
+        () => rest<{ status: string; steps: { name: string }[] }>("GET", `/workflows/order-approval/instances/${id}`),
+        (read) =>
+          ["running", "waiting"].includes(read.status) &&
+          read.steps.some((step) => step.name === "wait for approval-1"),
+      );
+      expect(instance.steps.map((step) => step.name)).toContain("reserve inventory-1");
     }
   });
 

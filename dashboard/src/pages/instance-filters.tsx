@@ -22,8 +22,8 @@ export const FILTERS = [
 ] as const;
 export type Filters = Partial<Record<(typeof FILTERS)[number] | "direction" | "per_page", string>>;
 
-/** Filters a bulk job can take as a filter rather than a list of ids. */
-export const BULK_FILTERS = new Set(["status", "date_start", "date_end"]);
+/** Filters a bulk job can take as a filter rather than a list of ids: all the list's. */
+export const BULK_FILTERS = new Set<string>(FILTERS);
 
 export function filtersOf(query: URLSearchParams): Filters {
   const filters: Filters = {};
@@ -201,6 +201,10 @@ export function bulkFilterOf(filters: Filters): BulkFilter {
     ...(status ? { status } : {}),
     ...(filters.date_start ? { date_start: filters.date_start } : {}),
     ...(filters.date_end ? { date_end: filters.date_end } : {}),
+    ...(filters.version_id ? { version_id: filters.version_id } : {}),
+    ...(filters.trigger_source ? { trigger_source: filters.trigger_source } : {}),
+    ...(filters.error_name ? { error_name: filters.error_name } : {}),
+    ...(filters.id_prefix ? { id_prefix: filters.id_prefix } : {}),
   };
 }
 

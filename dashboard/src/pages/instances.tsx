@@ -156,8 +156,17 @@ function InstanceList({
             <button type="button" onClick={() => setPendingAction("resume")}>
               Resume…
             </button>
+            <button type="button" onClick={() => setPendingAction("restart")}>
+              Restart…
+            </button>
+            <button type="button" onClick={() => setPendingAction("send_event")}>
+              Send event…
+            </button>
             <button type="button" class="danger" onClick={() => setPendingAction("terminate")}>
               Terminate…
+            </button>
+            <button type="button" class="danger" onClick={() => setPendingAction("delete")}>
+              Delete…
             </button>
           </div>
         </section>

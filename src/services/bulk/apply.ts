@@ -1,4 +1,6 @@
-import type { BulkAction } from "../../db/schema";
+import { and, eq, inArray } from "drizzle-orm";
+import { chunkForStatement } from "../../db/client";
+import { type BulkAction, instances, workflows } from "../../db/schema";
 import type { BulkOptions } from "../../domain/bulk";
 import { type ErrorInfo, errorInfo } from "../../domain/errors";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-status";
@@ -53,10 +55,28 @@ export function verdictOf(action: BulkAction, status: InstanceStatus | null): Ve
   return reason === null ? { outcome: "act" } : { outcome: "skip", reason };
 }
 
+/** The index's statuses of these instances of a workflow (an instance it lacks is left out). */
+export async function indexedStatuses(
+  deps: Deps,
+  workflowName: string,
+  instanceIds: string[],
+): Promise<Map<string, InstanceStatus>> {
+  const statuses = new Map<string, InstanceStatus>();
+  for (const ids of chunkForStatement(instanceIds, 1)) {
+    const rows = await deps.db
+      .select({ id: instances.id, status: instances.status })
+      .from(instances)
+      .innerJoin(workflows, eq(workflows.id, instances.workflowId))
+      .where(and(eq(workflows.name, workflowName), inArray(instances.id, ids)));
+    for (const row of rows) statuses.set(row.id, row.status);
+  }
+  return statuses;
+}
+
 type Item = {
-  /** The job acting, which claims terminations in the instance's journal. */
-  jobId: string;
   workflowName: string;
+  /** The status the index last had, for actions that do not read the engine's first. */
+  indexedStatus: InstanceStatus | null;
   action: BulkAction;
   options: BulkOptions;
   instanceId: string;
@@ -71,7 +91,8 @@ const TOOK_EFFECT = "took effect before the job was interrupted";
  * idempotent by their effect: one already in effect is skipped, and one an interrupted attempt
  * of this job already took counts as succeeded. A restart or an event is not: an attempt cut
  * short after it reached the engine cannot be told from one that did not, so such an item is
- * failed rather than repeated (at most once). The instance's journal is asked to sync soon.
+ * failed rather than repeated (at most once). Nothing here updates the mirror: the job has the
+ * instances it changed synced once it has acted on all of them (see `BulkJob`).
  */
 export async function applyToInstance(deps: Deps, engine: Engine, item: Item): Promise<ItemResult> {
   try {
@@ -79,13 +100,13 @@ export async function applyToInstance(deps: Deps, engine: Engine, item: Item): P
     const handle = await engine.get(item.instanceId);
     switch (item.action) {
       case "terminate":
-        return await terminate(deps, handle, item);
+        return await terminate(handle, item);
       case "pause":
       case "resume":
-        return await pauseOrResume(deps, handle, item);
+        return await pauseOrResume(handle, item);
       case "restart":
       case "send_event":
-        return await once(deps, handle, item);
+        return await once(handle, item);
     }
   } catch (error) {
     switch (engineErrorKind(error)) {
@@ -101,16 +122,12 @@ export async function applyToInstance(deps: Deps, engine: Engine, item: Item): P
 }
 
 /**
- * Terminate goes straight to the engine, which refuses a finished instance: one call fewer per
- * instance than reading the status first. The status before is the one the journal mirrored.
- * The journal's claim makes overlapping jobs terminate an instance once between them.
+ * Terminate goes straight to the engine, which refuses an instance already finished: one call
+ * fewer per instance than reading the status first, and what makes overlapping jobs terminate
+ * an instance once between them (the engine applies one terminate at a time, and the second
+ * finds the first's effect). The status before is the one the index last had.
  */
-async function terminate(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
-  const journal = deps.journal(item.workflowName, item.instanceId);
-  const claim = await journal.claim("terminate", item.jobId);
-  if (!claim.granted) {
-    return { outcome: "skipped", reason: "terminated by another job", before: claim.status, after: null };
-  }
+async function terminate(handle: WorkflowInstance, item: Item): Promise<ItemResult> {
   try {
     await handle.terminate({ rollback: item.options.rollback ?? false });
   } catch (error) {
@@ -118,11 +135,10 @@ async function terminate(deps: Deps, handle: WorkflowInstance, item: Item): Prom
     const status = await engineStatusOf(handle);
     return alreadyDone(item, status, `already ${status}`);
   }
-  await kick(deps, item);
   return {
     outcome: "succeeded",
     reason: null,
-    before: claim.status,
+    before: item.indexedStatus,
     after: item.options.rollback ? "rollingBack" : "terminated",
   };
 }
@@ -150,7 +166,7 @@ async function remove(deps: Deps, engine: Engine, item: Item): Promise<ItemResul
 }
 
 /** Restarts the instance or sends it the job's event: actions that must not be taken twice. */
-async function once(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
+async function once(handle: WorkflowInstance, item: Item): Promise<ItemResult> {
   if (item.interruptedAt !== null) {
     return {
       outcome: "failed",
@@ -171,25 +187,17 @@ async function once(deps: Deps, handle: WorkflowInstance, item: Item): Promise<I
   } else {
     await handle.restart(item.options.from ? { from: restartPoint(item.options.from) } : undefined);
   }
-  await kick(deps, item);
   return { outcome: "succeeded", reason: null, before, after: item.action === "restart" ? "queued" : before };
 }
 
-async function pauseOrResume(deps: Deps, handle: WorkflowInstance, item: Item): Promise<ItemResult> {
+async function pauseOrResume(handle: WorkflowInstance, item: Item): Promise<ItemResult> {
   const before = await engineStatusOf(handle);
   const inEffect = alreadyInEffect(item.action, before);
   if (inEffect !== null) return alreadyDone(item, before, inEffect);
   await (item.action === "pause" ? handle.pause() : handle.resume());
   const after = await engineStatusOf(handle);
-  await kick(deps, item);
   if (after === before) return { outcome: "skipped", reason: `no effect while ${before}`, before, after };
   return { outcome: "succeeded", reason: null, before, after };
-}
-
-function kick(deps: Deps, item: Item): Promise<void> {
-  return deps
-    .journal(item.workflowName, item.instanceId)
-    .kick({ workflowName: item.workflowName, instanceId: item.instanceId });
 }
 
 /** An action already in effect: this job's own, taken before an interruption, or not. */

@@ -215,7 +215,7 @@ export async function listBulkJobs(
   return { items, total: total?.value ?? 0 };
 }
 
-/** Stops a job between chunks; a job that already ended cannot be cancelled (409). */
+/** Stops a job before its next item; a job that already ended cannot be cancelled (409). */
 export async function cancelBulkJob(deps: Deps, workflowName: string, jobId: string): Promise<BulkJobView> {
   const row = await findJob(deps, workflowName, jobId);
   const job = deps.bulkJob(row.id);
