@@ -38,6 +38,8 @@ type Check = {
   effect: (string | null)[];
   /** Interrupted items are failed rather than repeated. */
   atMostOnce?: boolean;
+  /** Runs the kill cut short may need waking before the effect shows (see below). */
+  wakeStalled?: boolean;
 };
 
 const CHECKS: Record<string, Check> = {
@@ -54,6 +56,7 @@ const CHECKS: Record<string, Check> = {
     body: { action: "send_event", event: { type: "approval", payload: { approved: true } } },
     effect: ["complete"],
     atMostOnce: true,
+    wakeStalled: true,
   },
   delete: { body: { action: "delete" }, effect: [null] },
 };
@@ -165,11 +168,31 @@ try {
 
   // The engine settles what the job set going (an event's instance runs on to complete).
   const acted = results.filter((result) => result.outcome === "succeeded").map((result) => result.instance_id);
-  let unsettled: (readonly [string, string | null])[] = acted.map((id) => [id, null]);
-  for (let round = 0; round < 60 && unsettled.length > 0; round++) {
-    const statuses = await Promise.all(unsettled.map(async ([id]) => [id, await statusOf(call, id)] as const));
-    unsettled = statuses.filter(([, status]) => !check.effect.includes(status));
-    if (unsettled.length > 0) await sleep(500);
+  const settle = async (pending: readonly string[]) => {
+    let left: (readonly [string, string | null])[] = pending.map((id) => [id, null]);
+    for (let round = 0; round < 60 && left.length > 0; round++) {
+      const statuses = await Promise.all(left.map(async ([id]) => [id, await statusOf(call, id)] as const));
+      left = statuses.filter(([, status]) => !check.effect.includes(status));
+      if (left.length > 0) await sleep(500);
+    }
+    return left;
+  };
+  let unsettled = await settle(acted);
+  // The local engine does not restart a run the SIGKILL cut short (Cloudflare's engine does):
+  // an instance that had been handed its event just before stays `running`, with the event kept
+  // in its storage, until something wakes the run. A pause and a resume do; then the event's
+  // effect must show like any other.
+  const stalled = check.wakeStalled ? unsettled.filter(([, status]) => status === "running").map(([id]) => id) : [];
+  if (stalled.length > 0) {
+    for (const id of stalled) {
+      for (const status of ["pause", "resume"]) {
+        await call(`/instances/${id}/status`, { method: "PATCH", body: JSON.stringify({ status }) });
+      }
+    }
+    console.log(
+      `  ${stalled.length} instances given their event were stalled by the kill; woken by a pause and resume`,
+    );
+    unsettled = [...unsettled.filter(([id]) => !stalled.includes(id)), ...(await settle(stalled))];
   }
   const interrupted = results.filter((result) => result.error?.name === "InterruptedAction").length;
   const otherFailures = after.failed - interrupted;
