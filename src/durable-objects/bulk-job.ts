@@ -10,6 +10,7 @@ import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import { applyToInstance, type ItemResult, indexedStatuses } from "../services/bulk/apply";
 import { createDeps, type Deps } from "../services/deps";
+import { workflowIdOf } from "../services/instances/list";
 import { migrateSqlite } from "./sqlite-schema";
 
 /** Items read from the ledger at a time while an alarm works. */
@@ -333,8 +334,8 @@ export class BulkJob extends DurableObject<Env> {
       const indexed =
         job.action === "terminate"
           ? await indexedStatuses(
-              deps,
-              job.workflow_name,
+              deps.db,
+              workflowIdOf(job.workflow_name),
               items.map((item) => item.instance_id),
             )
           : undefined;

@@ -1,6 +1,6 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { chunkForStatement } from "../../db/client";
-import { type BulkAction, instances, workflows } from "../../db/schema";
+import { and, eq, inArray, type SQL } from "drizzle-orm";
+import { chunkForStatement, type Db } from "../../db/client";
+import { type BulkAction, instances } from "../../db/schema";
 import type { BulkOptions } from "../../domain/bulk";
 import { type ErrorInfo, errorInfo } from "../../domain/errors";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-status";
@@ -55,19 +55,21 @@ export function verdictOf(action: BulkAction, status: InstanceStatus | null): Ve
   return reason === null ? { outcome: "act" } : { outcome: "skip", reason };
 }
 
-/** The index's statuses of these instances of a workflow (an instance it lacks is left out). */
+/**
+ * The index's statuses of these instances of a workflow (an id or `workflowIdOf(name)`); an
+ * instance it lacks is left out.
+ */
 export async function indexedStatuses(
-  deps: Deps,
-  workflowName: string,
+  db: Db,
+  workflowId: string | SQL,
   instanceIds: string[],
 ): Promise<Map<string, InstanceStatus>> {
   const statuses = new Map<string, InstanceStatus>();
   for (const ids of chunkForStatement(instanceIds, 1)) {
-    const rows = await deps.db
+    const rows = await db
       .select({ id: instances.id, status: instances.status })
       .from(instances)
-      .innerJoin(workflows, eq(workflows.id, instances.workflowId))
-      .where(and(eq(workflows.name, workflowName), inArray(instances.id, ids)));
+      .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, ids)));
     for (const row of rows) statuses.set(row.id, row.status);
   }
   return statuses;

@@ -1,11 +1,9 @@
-import { and, eq, inArray } from "drizzle-orm";
-import { chunkForStatement, type Db } from "../../db/client";
-import { instances } from "../../db/schema";
+import { chunk, type Db } from "../../db/client";
 import type { InstanceStatus } from "../../domain/instance-status";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { resolveRunnable } from "../instances/runnable";
-import { type Verdict, verdictOf } from "./apply";
+import { indexedStatuses, type Verdict, verdictOf } from "./apply";
 import { type BulkRequest, matching } from "./jobs";
 
 /** Targets listed with their status and verdict in a preview. */
@@ -13,6 +11,9 @@ const SAMPLE_SIZE = 20;
 
 /** Restart targets whose logs are read for the step estimate; beyond, it is extrapolated. */
 const STEP_SAMPLE_SIZE = 1_000;
+
+/** Listed ids looked up in the index per step of the walk. */
+const LISTED_CHUNK = 1_000;
 
 /** Journals read at once for the step estimate. */
 const STEP_READ_CONCURRENCY = 25;
@@ -77,12 +78,8 @@ export async function previewBulkJob(deps: Deps, workflowName: string, request: 
 
 /** Listed ids with the status the index has for each (null: not indexed), a repeated id once. */
 async function* listed(db: Db, workflowId: string, ids: string[]) {
-  for (const part of chunkForStatement([...new Set(ids)], 1)) {
-    const rows = await db
-      .select({ id: instances.id, status: instances.status })
-      .from(instances)
-      .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part)));
-    const statusOf = new Map(rows.map((row) => [row.id, row.status]));
+  for (const part of chunk([...new Set(ids)], LISTED_CHUNK)) {
+    const statusOf = await indexedStatuses(db, workflowId, part);
     yield part.map((id) => ({ id, status: statusOf.get(id) ?? null }));
   }
 }
