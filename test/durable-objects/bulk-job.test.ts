@@ -38,7 +38,9 @@ describe("BulkJob", () => {
     const real = Array.from({ length: 3 }, () => uniqueId("evict"));
     for (const id of real)
       await createInstance("order-approval", { instance_id: id, params: { orderId: id, amount: 1 } });
-    const absent = Array.from({ length: 1200 }, (_, index) => `absent-${index}`);
+    // Enough that the job spans several alarms (each works up to five seconds) and so is seen
+    // part-way: reads of the job are answered between alarms.
+    const absent = Array.from({ length: 4800 }, (_, index) => `absent-${index}`);
     const id = crypto.randomUUID();
     const stub = env.BULK_JOB.getByName(id);
     await stub.init({
@@ -49,7 +51,7 @@ describe("BulkJob", () => {
       filter: null,
       createdOn: Date.now(),
     });
-    await stub.append([...absent.slice(0, 600), ...real, ...absent.slice(600)]);
+    await stub.append([...absent.slice(0, 2400), ...real, ...absent.slice(2400)]);
     await stub.start();
 
     const midway = await eventually(async () => {
@@ -67,10 +69,10 @@ describe("BulkJob", () => {
       if (view.status !== "complete") throw new Error(`still ${view.status}`);
       return view;
     }, 60_000);
-    expect(done).toMatchObject({ total: 1203, succeeded: 3, skipped: 1200, failed: 0, pending: 0 });
+    expect(done).toMatchObject({ total: 4803, succeeded: 3, skipped: 4800, failed: 0, pending: 0 });
     const rows = await ledger(stub);
-    expect(rows).toHaveLength(1203);
-    expect(new Set(rows.map((row) => row.instance_id)).size).toBe(1203);
+    expect(rows).toHaveLength(4803);
+    expect(new Set(rows.map((row) => row.instance_id)).size).toBe(4803);
     expect(
       rows
         .filter((row) => row.outcome === "succeeded")
