@@ -7,10 +7,12 @@ import { eq, sql } from "drizzle-orm";
 import { createDb } from "../src/db/client";
 import { instances, workflows } from "../src/db/schema";
 import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../src/domain/instance-status";
+import { parseSelector } from "../src/domain/labels";
 import { BULK_CONCURRENCY } from "../src/durable-objects/bulk-job";
 import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import { createDeps, journalOf } from "../src/services/deps";
+import { labelCountRows, statusCountRows } from "../src/services/instances/counts";
 import { consumeLifecycleMessages } from "../src/services/instances/lifecycle-messages";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
 import { syncInstance } from "../src/services/instances/mirror";
@@ -170,7 +172,15 @@ async function bareCreate(request: Request, env: Env): Promise<Response> {
   return Response.json({ id: instance.id });
 }
 
-type SeedRequest = { workflow: string; from: number; count: number; startMs: number; stepMs: number };
+type SeedRequest = {
+  workflow: string;
+  from: number;
+  count: number;
+  startMs: number;
+  stepMs: number;
+  /** Give each row 5 labels: tenant (1,000 values), region (5), plan (3), channel (4), batch (50). */
+  labels?: boolean;
+};
 
 /**
  * Inserts `count` index rows for a workflow into the same tables (triggers and indexes
@@ -178,7 +188,7 @@ type SeedRequest = { workflow: string; from: number; count: number; startMs: num
  * created `stepMs` apart from `startMs`, statuses, versions and trigger sources spread evenly.
  */
 async function seed(request: Request, env: Env): Promise<Response> {
-  const { workflow, from, count, startMs, stepMs } = await request.json<SeedRequest>();
+  const { workflow, from, count, startMs, stepMs, labels } = await request.json<SeedRequest>();
   const db = createDb(env.DB);
   const [row] = await db.select().from(workflows).where(eq(workflows.name, workflow));
   if (!row) return new Response(`no workflow ${workflow}`, { status: 404 });
@@ -186,27 +196,46 @@ async function seed(request: Request, env: Env): Promise<Response> {
   const sources = sql.raw(`json('${JSON.stringify(TRIGGER_SOURCES)}')`);
   await db.run(sql`
     insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
-      started_on, ended_on, modified_on, error_name, revision)
+      started_on, ended_on, modified_on, error_name, revision, labels)
     with recursive series(n) as (
       select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
     )
     select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
       json_extract(${statuses}, '$[' || (n % 9) || ']'), json_extract(${sources}, '$[' || (n % 5) || ']'), null,
       ${startMs} + n * ${stepMs}, ${startMs} + n * ${stepMs}, null, ${startMs} + n * ${stepMs},
-      case when n % 9 = 3 then 'Error' end, 0
+      case when n % 9 = 3 then 'Error' end, 0,
+      ${labels ? SEED_LABELS : sql`null`}
     from series
   `);
   return Response.json({ inserted: count });
 }
 
-/** The query plans of a list with the query string given, to show they use indexes. */
+const SEED_LABELS = sql.raw(`json_object(
+  'tenant', 'tenant-' || printf('%04d', n % 1000),
+  'region', json_extract('["eu","us","apac","sam","afr"]', '$[' || (n % 5) || ']'),
+  'plan', json_extract('["free","pro","enterprise"]', '$[' || (n % 3) || ']'),
+  'channel', json_extract('["web","api","batch","partner"]', '$[' || (n % 4) || ']'),
+  'batch', 'b-' || (n % 50))`);
+
+/**
+ * The query plans of a list with the query string given (or, with `counts_label=KEY`, of the
+ * counts grouped by that label), to show they use indexes.
+ */
 async function explain(url: URL, env: Env): Promise<Response> {
   const db = createDb(env.DB);
   const workflowName = url.searchParams.get("workflow") ?? "";
   const [row] = await db.select().from(workflows).where(eq(workflows.name, workflowName));
   if (!row) return new Response(`no workflow ${workflowName}`, { status: 404 });
   const param = (name: string) => url.searchParams.get(name) ?? undefined;
+  const countsLabel = param("counts_label");
+  if (countsLabel !== undefined) {
+    return Response.json(
+      await explainAll(env, [statusCountRows(db, row.id).toSQL(), labelCountRows(db, row.id, countsLabel).toSQL()]),
+    );
+  }
+  const labels = param("labels");
   const plan = listPlan(db, workflowIdOf(workflowName), {
+    labels: labels === undefined ? undefined : parseSelector(labels),
     status: param("status") as (typeof INSTANCE_STATUSES)[number] | undefined,
     dateStart: param("date_start") ? new Date(param("date_start") ?? "") : undefined,
     dateEnd: param("date_end") ? new Date(param("date_end") ?? "") : undefined,
@@ -214,13 +243,16 @@ async function explain(url: URL, env: Env): Promise<Response> {
     cursor: param("cursor"),
     perPage: Number(param("per_page") ?? 100),
   });
-  const explained = await Promise.all(
-    [plan.rows.toSQL(), plan.total.toSQL()].map(async ({ sql: text, params }) => {
+  return Response.json(await explainAll(env, [plan.rows.toSQL(), plan.total.toSQL()]));
+}
+
+async function explainAll(env: Env, queries: { sql: string; params: unknown[] }[]) {
+  return Promise.all(
+    queries.map(async ({ sql: text, params }) => {
       const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
         .bind(...params)
         .all<{ detail: string }>();
       return { sql: text, plan: results.map((step) => step.detail) };
     }),
   );
-  return Response.json(explained);
 }

@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit";
 import { bulkRoutes } from "./routes/bulk";
 import { instanceStreamRoutes } from "./routes/instance-stream";
 import { instanceRoutes } from "./routes/instances";
+import { labelRoutes } from "./routes/labels";
 import { settingsRoutes } from "./routes/settings";
 import { tokenRoutes } from "./routes/tokens";
 import { versionRoutes } from "./routes/versions";
@@ -62,6 +63,7 @@ export function createApp() {
       .route("/client/v4", versionRoutes)
       // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.
       .route("/client/v4", bulkRoutes)
+      .route("/client/v4", labelRoutes)
       .route("/client/v4", instanceRoutes)
       .route("/client/v4", instanceStreamRoutes)
   );

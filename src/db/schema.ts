@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
+import type { Labels } from "../domain/labels";
 
 /** Step limits of a version, as in Cloudflare's `limits` object. */
 export type WorkflowLimits = { steps?: number | undefined };
@@ -23,6 +24,11 @@ export const workflows = sqliteTable("workflows", {
   createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
   modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
   deletedOn: integer("deleted_on", { mode: "timestamp_ms" }),
+  /**
+   * Labels taken from each new instance's params: label key to a path into them
+   * (`$.__dispatcherMetadata.tenantId`). Not part of a version: changing them records none.
+   */
+  labelPaths: text("label_paths", { mode: "json" }).$type<Record<string, string>>(),
 });
 
 /** Immutable versions: a PUT that changes the class, script, limits or retention adds one. */
@@ -80,6 +86,12 @@ export const instances = sqliteTable(
      * (migration 0007) whenever status or end change; null while it is unfinished.
      */
     expiresOn: integer("expires_on", { mode: "timestamp_ms" }),
+    /**
+     * The instance's labels (null for none): the caller's, and those its workflow's label paths
+     * took from its params when it was first indexed. Triggers (migration 0010) mirror them
+     * into `instance_labels` and `instance_label_counts`.
+     */
+    labels: text("labels", { mode: "json" }).$type<Labels>(),
   },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.id] }),
@@ -115,6 +127,47 @@ export const instanceStatusCounts = sqliteTable(
     count: integer("count").notNull().default(0),
   },
   (table) => [primaryKey({ columns: [table.workflowId, table.status] })],
+);
+
+/**
+ * One row per label of an instance, written only by triggers on `instances` (migration 0010).
+ * A selector's `key=value` walks `instance_labels_by_value` in creation order, as a status filter
+ * walks `instances_by_status`.
+ */
+export const instanceLabels = sqliteTable(
+  "instance_labels",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    instanceId: text("instance_id").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    /** The instance's creation time, so the index yields the list's order. */
+    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.instanceId, table.key] }),
+    index("instance_labels_by_value").on(table.workflowId, table.key, table.value, table.createdOn, table.instanceId),
+  ],
+);
+
+/**
+ * Instances per label value and status, maintained by the same triggers, so counts grouped by a
+ * label never scan instances. Rows that fall to zero are removed.
+ */
+export const instanceLabelCounts = sqliteTable(
+  "instance_label_counts",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.workflowId, table.key, table.value, table.status] })],
 );
 
 /**

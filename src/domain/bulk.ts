@@ -14,6 +14,8 @@ export type BulkFilter = {
   trigger_source?: TriggerSource | undefined;
   error_name?: string | undefined;
   id_prefix?: string | undefined;
+  /** A label selector in its canonical text (`formatSelector`). */
+  labels?: string | undefined;
 };
 
 /** Where a restart begins, as the binding's `restart({ from })` takes it. */

@@ -21,6 +21,7 @@ import {
   StepQuery,
   SubscribeQuery,
 } from "../schemas/instances";
+import { CountsQuery, LabelsPatchBody } from "../schemas/labels";
 import { EventType, InstanceId, JsonPayload, WorkflowName } from "../schemas/params";
 import { SettingsPatchBody } from "../schemas/settings";
 import { VersionQuery } from "../schemas/versions";
@@ -32,7 +33,9 @@ import { type BulkPreview, previewBulkJob } from "../services/bulk/preview";
 import { readyDeps } from "../services/deployment";
 import type { Deps } from "../services/deps";
 import * as instances from "../services/instances";
+import { countInstances } from "../services/instances/counts";
 import { openEventStream } from "../services/instances/event-stream";
+import { patchLabels } from "../services/instances/labels";
 import { getSettings, updateSettings } from "../services/retention/settings";
 import * as versions from "../services/versions";
 import * as workflows from "../services/workflows";
@@ -217,6 +220,28 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
         parseInput(BatchDeleteBody, { instances: instanceIds }, "body").instances,
       ),
     );
+  }
+
+  // ------------------------------------------------------------------ labels
+
+  /** Sets and removes labels of an instance: `{ set: { tenant: "acme" }, remove: ["draft"] }`. */
+  async patchLabels(workflowName: string, instanceId: string, change: z.input<typeof LabelsPatchBody>) {
+    return this.#audited(AUDITED.patchLabels(workflowName, instanceId, change), (deps) =>
+      patchLabels(
+        deps,
+        this.#workflow(workflowName),
+        this.#instance(instanceId),
+        parseInput(LabelsPatchBody, change, "body"),
+      ),
+    );
+  }
+
+  /** Exact counts grouped by status, version or labels: `{ group_by: "label:tenant", labels: "region=eu" }`. */
+  async countInstances(workflowName: string, query: z.input<typeof CountsQuery>) {
+    return this.#call((deps) => {
+      const { group_by, labels } = parseInput(CountsQuery, query, "query");
+      return countInstances(deps, this.#workflow(workflowName), { groupBy: group_by, labels });
+    });
   }
 
   // ------------------------------------------------------------------ bulk jobs

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { BULK_ACTIONS, BULK_JOB_KINDS, BULK_JOB_STATUSES } from "../db/schema";
 import { TRIGGER_SOURCES } from "../domain/instance-status";
+import { formatSelector } from "../domain/labels";
 import { type Json, jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import type { BulkRequest } from "../services/bulk/jobs";
 import { InstanceListQuery, RestartFrom } from "./instances";
@@ -18,6 +19,7 @@ const Filter = InstanceListQuery.pick({
   trigger_source: true,
   error_name: true,
   id_prefix: true,
+  labels: true,
 })
   .strict()
   .openapi("BulkFilter", { description: "Any filter `GET …/instances` takes; an unknown key is refused." });
@@ -106,6 +108,7 @@ export const Job = z
         trigger_source: z.enum(TRIGGER_SOURCES).optional(),
         error_name: z.string().optional(),
         id_prefix: z.string().optional(),
+        labels: z.string().optional().openapi({ description: "The label selector, as the job read it." }),
       })
       .nullable(),
     ids_count: z.number().int().nullable(),
@@ -185,7 +188,7 @@ export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
   const given = { rollback, from, event, max_per_second };
   const options = Object.values(given).every((value) => value === undefined) ? {} : { options: given };
   if (instance_ids) return { action, instance_ids, ...options };
-  const { status, date_start, date_end, ...rest } = filter ?? {};
+  const { status, date_start, date_end, labels, ...rest } = filter ?? {};
   return {
     action,
     ...options,
@@ -194,6 +197,7 @@ export function bulkRequestOf(body: z.output<typeof BulkBody>): BulkRequest {
       status: status ? [status] : undefined,
       date_start: date_start?.toISOString(),
       date_end: date_end?.toISOString(),
+      labels: labels ? formatSelector(labels) : undefined,
       ...rest,
     },
   };

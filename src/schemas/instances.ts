@@ -5,6 +5,7 @@ import { LOG_OUTPUT_LIMIT } from "../domain/journal";
 import { ApiError } from "../lib/errors";
 import { jsonByteLength, MAX_BODY_BYTES, MAX_PAYLOAD_BYTES } from "../lib/json";
 import type { InstanceListQuery as InstanceListOptions } from "../services/instances";
+import { LabelSelectorQuery, Labels, LabelsInput } from "./labels";
 import {
   cursorQuery,
   EventType,
@@ -44,6 +45,9 @@ export const CreateInstanceBody = z
     }),
     instance_retention: RetentionInput.optional(),
     location_hint: z.enum(LOCATION_HINTS).optional(),
+    labels: LabelsInput.optional().openapi({
+      description: "This control plane's extension: labels to find, count and act on the instance by.",
+    }),
   })
   .openapi("CreateInstance");
 
@@ -69,6 +73,7 @@ export const InstanceSummary = z
     workflow_id: z.string().uuid(),
     trigger_source: z.enum(TRIGGER_SOURCES),
     error_name: z.string().nullable().openapi({ description: "The name of the error an errored instance ended with." }),
+    labels: Labels,
   })
   .openapi("InstanceSummary");
 
@@ -199,6 +204,7 @@ export const InstanceDetails = z
       .openapi({ description: "How the rollback handlers ran, when they did." }),
     step_count: z.number().int(),
     steps: z.array(Step),
+    labels: Labels.openapi({ description: "This control plane's extension: the instance's labels." }),
   })
   .openapi("InstanceDetails");
 
@@ -241,6 +247,7 @@ export const InstanceListQuery = cursorQuery({ cursorLength: 512, maxPerPage: 10
     param: { name: "id_prefix", in: "query" },
     description: "Only instances whose id starts with this.",
   }),
+  labels: LabelSelectorQuery.optional(),
   page: z.coerce
     .number()
     .int()
@@ -262,6 +269,7 @@ export function listOptionsOf(query: z.output<typeof InstanceListQuery>): Instan
     triggerSource: query.trigger_source,
     errorName: query.error_name,
     idPrefix: query.id_prefix,
+    labels: query.labels,
     direction: query.direction,
     page: query.page,
     cursor: query.cursor,
@@ -311,6 +319,7 @@ export const CreateBatchBody = z
         params: CreateInstanceBody.shape.params,
         instance_retention: CreateInstanceBody.shape.instance_retention,
         location_hint: CreateInstanceBody.shape.location_hint,
+        labels: CreateInstanceBody.shape.labels,
       })
       .strict()
       .refine(

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
 import { retentionInMs } from "../lib/time";
+import { LabelPathsInput } from "./labels";
 import { pageQuery, RetentionInput, Timestamp, WorkflowName } from "./params";
 
 const InstanceCounts = z
@@ -24,6 +25,10 @@ const WorkflowFields = {
   terminator_running: z
     .union([z.literal(0), z.literal(1)])
     .openapi({ description: "1 while a terminate-all job runs." }),
+  label_paths: z
+    .record(z.string(), z.string())
+    .nullable()
+    .openapi({ description: "Labels each new instance takes from its params (an extension)." }),
 };
 
 export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
@@ -51,6 +56,7 @@ export const WorkflowDefinitionBody = z
     script_name: z.string().min(1).max(255),
     limits: z.object({ steps: z.number().int().min(1).max(25_000).optional() }).optional(),
     default_retention: RetentionInput.transform(retentionInMs).optional(),
+    label_paths: LabelPathsInput.optional(),
     schedules: z
       .array(z.object({ cron: z.string().min(1).max(256) }))
       .max(

@@ -23,6 +23,8 @@ export type WorkflowSummary = {
   version_id: string;
   /** 1 while a terminate-all job of the workflow runs. */
   terminator_running: 0 | 1;
+  /** This control plane's addition: labels each new instance takes from its params. */
+  label_paths: Record<string, string> | null;
   instances: InstanceCounts;
 };
 
@@ -35,6 +37,8 @@ export type WorkflowDefinitionInput = {
   script_name: string;
   limits?: WorkflowLimits | undefined;
   default_retention?: Retention | undefined;
+  /** Not part of a version; left out, the current paths stay (deployment sync leaves them out). */
+  label_paths?: Record<string, string> | null | undefined;
 };
 
 export type Page = { page: number; perPage: number };
@@ -81,6 +85,7 @@ function toSummary(row: SummaryRow): WorkflowSummary {
     triggered_on: toIso(row.triggeredOn),
     version_id: row.versionId,
     terminator_running: row.terminatorRunning ? 1 : 0,
+    label_paths: row.labelPaths,
     instances: counts,
   };
 }
@@ -166,6 +171,10 @@ export async function putWorkflow(
     }
     if (sameDefinition(current.version, input)) break;
     if (await addVersion(db, current.workflow, input, now)) break;
+  }
+  if (input.label_paths !== undefined) {
+    const paths = input.label_paths && Object.keys(input.label_paths).length > 0 ? input.label_paths : null;
+    await db.update(workflows).set({ labelPaths: paths }).where(eq(workflows.name, name));
   }
   const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
   return { ...summary, is_deleted: 0 };

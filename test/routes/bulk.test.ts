@@ -250,7 +250,7 @@ describe("POST /workflows/:workflow_name/instances/bulk", () => {
     async (action, { expect }) => {
       const before = (await api<Job[]>("GET", "/workflows/order-approval/bulk")).body.result_info?.total_count;
       for (const body of [
-        { action, filter: { labels: "tenant=globex" } },
+        { action, filter: { label: "tenant=globex" } },
         { action, filter: { status: "running", statuss: "errored" } },
         { action, instance_ids: ["a"], dryrun: true },
       ]) {

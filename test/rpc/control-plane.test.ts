@@ -7,6 +7,7 @@ import { api, audit, errorOf, parsed, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
 const controlPlane = env.CONTROL_PLANE;
+const PATCH_LABELS = "PATCH /workflows/:workflow_name/instances/:instance_id/labels";
 
 /** What a failing RPC call threw, read back as a ControlPlaneError. */
 async function rpcError(call: Promise<unknown>) {
@@ -147,6 +148,36 @@ describe("ControlPlane over a service binding", () => {
     expect((await controlPlane.listBulkJobs("order-approval")).result_info.total_count).toBe(jobs);
   });
 
+  it("creates with labels, lists by selector, relabels and counts, audited as rpc", async ({ expect }) => {
+    const id = uniqueId("rpc-labelled");
+    const tenant = uniqueId("tenant");
+    await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
+    await controlPlane.createInstance("hello-world", { instance_id: id, params: { name: "rpc" }, labels: { tenant } });
+    await instance.waitForStatus("complete");
+    // A read brings the index up to the engine's status.
+    await controlPlane.getInstance("hello-world", id);
+    const listed = await controlPlane.listInstances("hello-world", { labels: `tenant=${tenant}` });
+    expect(listed.result.map((item) => [item.id, item.labels])).toEqual([[id, { tenant }]]);
+    expect(await controlPlane.patchLabels("hello-world", id, { set: { stage: "done" } })).toEqual({
+      id,
+      labels: { tenant, stage: "done" },
+    });
+    const counts = await controlPlane.countInstances("hello-world", {
+      group_by: "label:stage",
+      labels: `tenant=${tenant}`,
+    });
+    expect(counts.groups).toMatchObject([{ key: { labels: { stage: "done" } }, instances: { complete: 1 } }]);
+    expect(await rpcError(controlPlane.listInstances("hello-world", { labels: "tenant in (" }))).toMatchObject({
+      code: 10002,
+      message: expect.stringContaining("at position 11"),
+    });
+    const records = await audit(`workflow=hello-world&action=${encodeURIComponent(PATCH_LABELS)}`);
+    expect(records.find((record) => record.instance_id === id)).toMatchObject({
+      actor: { type: "rpc" },
+      outcome: "success",
+    });
+  });
+
   it("exposes exactly the API's operations as public methods", ({ expect }) => {
     const methods = Object.getOwnPropertyNames(ControlPlane.prototype).filter((name) => name !== "constructor");
     expect(methods.sort()).toEqual(
@@ -154,6 +185,7 @@ describe("ControlPlane over a service binding", () => {
         "bulkJobResults",
         "cancelBulkJob",
         "changeInstanceStatus",
+        "countInstances",
         "createBatch",
         "createBulkJob",
         "createInstance",
@@ -173,6 +205,7 @@ describe("ControlPlane over a service binding", () => {
         "listWorkflows",
         "putWorkflow",
         "nudge",
+        "patchLabels",
         "previewBulkJob",
         "subscribe",
         "sendEvent",

@@ -86,6 +86,20 @@ export const AUDITED = {
     detail: { event_type: eventType },
   }),
 
+  /** The keys set and removed (values may be tenant data: the instance keeps them, not the trail). */
+  patchLabels:
+    (
+      workflowName: string,
+      instanceId: string,
+      change: { set?: Record<string, string> | undefined; remove?: string[] | undefined },
+    ) =>
+    () => ({
+      action: `PATCH ${INSTANCE}/labels`,
+      workflowName,
+      instanceId,
+      detail: { set: Object.keys(change.set ?? {}), remove: change.remove ?? [] },
+    }),
+
   deleteInstance: (workflowName: string, instanceId: string) => () => ({
     action: `DELETE ${INSTANCE}`,
     workflowName,

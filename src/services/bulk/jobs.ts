@@ -3,12 +3,13 @@ import type { Db } from "../../db/client";
 import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
 import type { BulkFilter, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../../domain/bulk";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
+import { parseSelector } from "../../domain/labels";
 import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/encoding";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
-import { filterConditions } from "../instances/list";
+import { selectFrom, walkOf } from "../instances/list";
 import { resolveRunnable } from "../instances/runnable";
 import { findWorkflow } from "../workflows";
 
@@ -138,8 +139,9 @@ export async function runningTerminateAll(db: Db, workflowId: string) {
 }
 
 /**
- * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time: per
- * status, walking the status index by (created_on, id) with the filter's other conditions.
+ * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time, in
+ * creation order: per status through the status index, or, when a label selector can drive it,
+ * in one walk of the label index (as a list does).
  */
 export async function* matching(
   db: Db,
@@ -148,28 +150,41 @@ export async function* matching(
   acceptedAt: Date,
 ): AsyncIterable<{ id: string; status: InstanceStatus }[]> {
   const end = filter.date_end && new Date(filter.date_end) < acceptedAt ? new Date(filter.date_end) : acceptedAt;
-  for (const status of filter.status ?? INSTANCE_STATUSES) {
-    const conditions = filterConditions(workflowId, {
-      status,
-      dateStart: filter.date_start ? new Date(filter.date_start) : undefined,
-      dateEnd: end,
-      versionId: filter.version_id,
-      triggerSource: filter.trigger_source,
-      errorName: filter.error_name,
-      idPrefix: filter.id_prefix,
-    });
+  const conditions = {
+    dateStart: filter.date_start ? new Date(filter.date_start) : undefined,
+    dateEnd: end,
+    versionId: filter.version_id,
+    triggerSource: filter.trigger_source,
+    errorName: filter.error_name,
+    idPrefix: filter.id_prefix,
+    labels: filter.labels === undefined ? undefined : parseSelector(filter.labels),
+  };
+  const statuses = filter.status ?? INSTANCE_STATUSES;
+  const labelled = walkOf(workflowId, conditions);
+  const walks =
+    labelled.driver === undefined
+      ? statuses.map((status) => walkOf(workflowId, { ...conditions, status }))
+      : [
+          {
+            ...labelled,
+            where: and(labelled.where, filter.status ? inArray(instances.status, filter.status) : undefined),
+          },
+        ];
+  for (const walk of walks) {
     let after: SQL | undefined;
     for (;;) {
-      const rows = await db
-        .select({ id: instances.id, status: instances.status, createdOn: instances.createdOn })
-        .from(instances)
-        .where(and(conditions, after))
-        .orderBy(asc(instances.createdOn), asc(instances.id))
+      const rows = await selectFrom(db, walk, {
+        id: instances.id,
+        status: instances.status,
+        createdOn: instances.createdOn,
+      })
+        .where(and(walk.where, after))
+        .orderBy(asc(walk.createdOn), asc(walk.id))
         .limit(APPEND_CHUNK);
       if (rows.length > 0) yield rows;
       const last = rows.at(-1);
       if (!last || rows.length < APPEND_CHUNK) break;
-      after = sql`(${instances.createdOn}, ${instances.id}) > (${last.createdOn.getTime()}, ${last.id})`;
+      after = sql`(${walk.createdOn}, ${walk.id}) > (${last.createdOn.getTime()}, ${last.id})`;
     }
   }
 }

@@ -3,6 +3,7 @@ import { batchAll, chunk, chunkForStatement, type Db, retried, rowsPerInsert } f
 import { instances, type Retention, workflows, workflowVersions } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import type { Labels } from "../../domain/labels";
 import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
 import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";
@@ -27,6 +28,8 @@ export type CreateInstanceInput = {
   params?: unknown;
   instance_retention?: InstanceRetention | undefined;
   location_hint?: WorkflowInstanceLocationHint | undefined;
+  /** The caller's labels; the workflow's label paths add theirs when the row is written. */
+  labels?: Labels | undefined;
 };
 
 /**
@@ -111,7 +114,8 @@ export async function createInstanceBatch(
   const items = inputs.map((input, index): BatchItem => {
     const own = input.instance_retention ? retentionInMs(input.instance_retention) : null;
     const retention = effectiveRetention(own, versionRetention, settings.default_retention);
-    return { index, option: engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention), retention };
+    const option = engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention);
+    return { index, option, retention, labels: input.labels };
   });
   const errors: BatchCreateError[] = [];
   const seen = new Set<string>();
@@ -192,6 +196,16 @@ function engineOptions(id: string, input: CreateInstanceInput, retention: Effect
   };
 }
 
+/** Labels as the index stores them: none is null, not `{}`. */
+function labelsOrNull(labels: Labels | undefined): Labels | null {
+  return labels && Object.keys(labels).length > 0 ? labels : null;
+}
+
+function labelsJson(labels: Labels | undefined): string | null {
+  const stored = labelsOrNull(labels);
+  return stored === null ? null : JSON.stringify(stored);
+}
+
 /** A single create's reservation holds both fields (`effectiveRetentionSql` sets them). */
 function reservedRetention(retention: Retention | null): EffectiveRetention {
   const success = retention?.success_retention;
@@ -205,7 +219,12 @@ function created(workflow: WorkflowRow, id: string): InstanceCreated {
 }
 
 /** One instance of a batch: its position, what the engine is given, and the retention it keeps. */
-type BatchItem = { index: number; option: EngineCreateOptions; retention: EffectiveRetention };
+type BatchItem = {
+  index: number;
+  option: EngineCreateOptions;
+  retention: EffectiveRetention;
+  labels: Labels | undefined;
+};
 
 function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
   return items.map(({ option }) => option.id).filter((id) => !ids.has(id));
@@ -223,7 +242,7 @@ function reserveOne(
   db: Db,
   workflowName: string,
   id: string,
-  { params, instance_retention }: CreateInstanceInput,
+  { params, instance_retention, labels }: CreateInstanceInput,
   now: number,
 ) {
   const retention = effectiveRetentionSql(instance_retention ? retentionInMs(instance_retention) : null);
@@ -246,6 +265,7 @@ function reserveOne(
           revision: sql`0`.as("revision"),
           retention: sql`${retention}`.as("retention"),
           expiresOn: sql`null`.as("expires_on"),
+          labels: sql`${labelsJson(labels)}`.as("labels"),
         })
         .from(workflows)
         .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))
@@ -258,7 +278,7 @@ function reserveOne(
 /** Reserves many ids (chunked under D1's 100-parameter limit); returns those that were free. */
 async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[], at: number): Promise<string[]> {
   const now = new Date(at);
-  const rows = items.map(({ option, retention }) => ({
+  const rows = items.map(({ option, retention, labels }) => ({
     workflowId: workflow.id,
     id: option.id,
     versionId: workflow.versionId,
@@ -270,6 +290,7 @@ async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[], at
     endedOn: null,
     modifiedOn: now,
     retention,
+    labels: labelsOrNull(labels),
   }));
   const results = await batchAll(
     db,

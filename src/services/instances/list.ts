@@ -1,7 +1,9 @@
-import { and, asc, desc, eq, gte, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, lte, notInArray, type SQL, sql } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../db/client";
-import { instanceStatusCounts, instances, workflows } from "../../db/schema";
+import { instanceLabelCounts, instanceLabels, instanceStatusCounts, instances, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import { type LabelRequirement, type LabelSelector, type Labels, labelJsonPath } from "../../domain/labels";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
@@ -21,6 +23,8 @@ export type InstanceSummary = {
   trigger_source: TriggerSource;
   /** This control plane's addition: the name of the error an errored instance ended with. */
   error_name: string | null;
+  /** This control plane's addition: the instance's labels. */
+  labels: Labels;
 };
 
 export type Direction = "asc" | "desc";
@@ -34,6 +38,7 @@ export type InstanceFilter = {
   triggerSource?: TriggerSource | undefined;
   errorName?: string | undefined;
   idPrefix?: string | undefined;
+  labels?: LabelSelector | undefined;
 };
 
 export type InstanceListQuery = InstanceFilter & {
@@ -98,15 +103,75 @@ export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQu
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, positionOf);
   const direction = query.direction ?? position?.direction ?? "desc";
   const order = direction === "asc" ? asc : desc;
-  const filters = filterConditions(workflowId, query);
-  const rows = db
-    .select()
-    .from(instances)
-    .where(and(filters, position ? beyond(position, direction) : undefined))
-    .orderBy(order(instances.createdOn), order(instances.id))
+  const walk = walkOf(workflowId, query);
+  const rows = selectFrom(db, walk, instanceColumns)
+    .where(and(walk.where, position ? beyond(walk, position, direction) : undefined))
+    .orderBy(order(walk.createdOn), order(walk.id))
     .limit(query.perPage + 1)
     .offset(position ? 0 : ((query.page ?? 1) - 1) * query.perPage);
-  return { rows, total: totalQuery(db, workflowId, filters, query), position, direction };
+  return { rows, total: totalQuery(db, workflowId, walk, query), position, direction };
+}
+
+const instanceColumns = getTableColumns(instances);
+
+/**
+ * How a selection walks the index in creation order. A selector's first `key=value` (or
+ * `key in (…)`) drives it through `instance_labels_by_value`, joining each match to its
+ * instance, as a status filter walks `instances_by_status`; its other requirements, and every
+ * other filter, are checked on the rows walked.
+ */
+export type Walk = {
+  /** The label requirement that drives the walk, if one does. */
+  driver: { key: string; values: string[] } | undefined;
+  where: SQL | undefined;
+  createdOn: SQLiteColumn;
+  id: SQLiteColumn;
+};
+
+export function walkOf(workflowId: string | SQL, filter: InstanceFilter): Walk {
+  const driver = filter.labels?.find((requirement) => requirement.operator === "in");
+  if (driver?.operator !== "in") {
+    return {
+      driver: undefined,
+      where: filterConditions(workflowId, filter),
+      createdOn: instances.createdOn,
+      id: instances.id,
+    };
+  }
+  const { dateStart, dateEnd, ...rest } = filter;
+  return {
+    driver: { key: driver.key, values: driver.values },
+    where: and(
+      eq(instanceLabels.workflowId, workflowId),
+      eq(instanceLabels.key, driver.key),
+      driver.values.length === 1
+        ? eq(instanceLabels.value, driver.values[0] ?? "")
+        : inArray(instanceLabels.value, driver.values),
+      dateStart ? gte(instanceLabels.createdOn, dateStart) : undefined,
+      dateEnd ? lte(instanceLabels.createdOn, dateEnd) : undefined,
+      filterConditions(workflowId, { ...rest, labels: rest.labels?.filter((requirement) => requirement !== driver) }),
+    ),
+    createdOn: instanceLabels.createdOn,
+    id: instanceLabels.instanceId,
+  };
+}
+
+/** `select <fields> from` the walk's tables: the instances, or the label index joined to them. */
+export function selectFrom<Fields extends Record<string, SQLiteColumn | SQL.Aliased | SQL>>(
+  db: Db,
+  walk: Walk,
+  fields: Fields,
+) {
+  const select = db.select(fields);
+  return walk.driver === undefined
+    ? select.from(instances).$dynamic()
+    : select
+        .from(instanceLabels)
+        .$dynamic()
+        .innerJoin(
+          instances,
+          and(eq(instances.workflowId, instanceLabels.workflowId), eq(instances.id, instanceLabels.instanceId)),
+        );
 }
 
 /** The conditions of a filter on a workflow's instances; each has an index with creation order. */
@@ -120,11 +185,30 @@ export function filterConditions(workflowId: string | SQL, filter: InstanceFilte
     filter.triggerSource ? eq(instances.triggerSource, filter.triggerSource) : undefined,
     filter.errorName ? eq(instances.errorName, filter.errorName) : undefined,
     filter.idPrefix ? idStartsWith(filter.idPrefix) : undefined,
+    ...(filter.labels ?? []).map(labelCondition),
   );
 }
 
-/** Exact from the maintained per-status counts when only a status filters; else counted to the cap. */
-function totalQuery(db: Db, workflowId: string | SQL, filters: SQL | undefined, query: InstanceListQuery) {
+/** One selector requirement, checked on the instance's own `labels`. */
+function labelCondition(requirement: LabelRequirement): SQL {
+  const value = sql`json_extract(${instances.labels}, ${labelJsonPath(requirement.key)})`;
+  switch (requirement.operator) {
+    case "in":
+      return inArray(value, requirement.values);
+    case "notin":
+      return sql`(${value} is null or ${notInArray(value, requirement.values)})`;
+    case "exists":
+      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is not null`;
+    case "absent":
+      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is null`;
+  }
+}
+
+/**
+ * Exact from maintained counts when they answer it: per status when only a status filters, per
+ * label value when only one `key=value` (or `key in (…)`) and a status do; else counted to the cap.
+ */
+function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: InstanceListQuery) {
   const onlyStatus =
     query.dateStart === undefined &&
     query.dateEnd === undefined &&
@@ -132,7 +216,7 @@ function totalQuery(db: Db, workflowId: string | SQL, filters: SQL | undefined, 
     query.triggerSource === undefined &&
     query.errorName === undefined &&
     query.idPrefix === undefined;
-  if (onlyStatus) {
+  if (onlyStatus && query.labels === undefined) {
     return db
       .select({ value: sql<number>`coalesce(sum(${instanceStatusCounts.count}), 0)` })
       .from(instanceStatusCounts)
@@ -143,7 +227,20 @@ function totalQuery(db: Db, workflowId: string | SQL, filters: SQL | undefined, 
         ),
       );
   }
-  const capped = db.select({ one: sql`1` }).from(instances).where(filters).limit(TOTAL_COUNT_CAP).as("capped");
+  if (onlyStatus && walk.driver && query.labels?.length === 1) {
+    return db
+      .select({ value: sql<number>`coalesce(sum(${instanceLabelCounts.count}), 0)` })
+      .from(instanceLabelCounts)
+      .where(
+        and(
+          eq(instanceLabelCounts.workflowId, workflowId),
+          eq(instanceLabelCounts.key, walk.driver.key),
+          inArray(instanceLabelCounts.value, walk.driver.values),
+          query.status ? eq(instanceLabelCounts.status, query.status) : undefined,
+        ),
+      );
+  }
+  const capped = selectFrom(db, walk, { one: sql`1` }).where(walk.where).limit(TOTAL_COUNT_CAP).as("capped");
   return db.select({ value: sql<number>`count(*)` }).from(capped);
 }
 
@@ -172,6 +269,7 @@ function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
     workflow_id: row.workflowId,
     trigger_source: row.triggerSource,
     error_name: row.errorName,
+    labels: row.labels ?? {},
   };
 }
 
@@ -181,11 +279,11 @@ function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
 
 type Position = { createdOn: number; id: string; direction: Direction };
 
-function beyond(position: Position, direction: Direction): SQL {
+function beyond(walk: Walk, position: Position, direction: Direction): SQL {
   const value = sql`(${position.createdOn}, ${position.id})`;
   return direction === "asc"
-    ? sql`(${instances.createdOn}, ${instances.id}) > ${value}`
-    : sql`(${instances.createdOn}, ${instances.id}) < ${value}`;
+    ? sql`(${walk.createdOn}, ${walk.id}) > ${value}`
+    : sql`(${walk.createdOn}, ${walk.id}) < ${value}`;
 }
 
 /** A cursor's position, as `encodeCursor` wrote it: [created_on, id, direction]. */

@@ -4,6 +4,7 @@ import { instances } from "../../db/schema";
 import type { ErrorInfo } from "../../domain/errors";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
 import type { JournalSnapshot, RollbackOutcome, StepDetail, StepPage } from "../../domain/journal";
+import type { Labels } from "../../domain/labels";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
@@ -30,6 +31,8 @@ export type InstanceDetails = {
   output: string | null;
   rollback: RollbackOutcome | null;
   step_count: number;
+  /** This control plane's addition: the instance's labels. */
+  labels: Labels;
 };
 
 /** An instance's details, and a way to read its step log a page at a time (JSON array text). */
@@ -58,9 +61,9 @@ export async function getInstance(deps: Deps, workflowName: string, id: string):
     if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
-  // A finished instance first seen by this sync was indexed by it, with the expiry its
-  // version's or the account's retention gives: one the expiry pass just removed is read again.
-  const indexed = row ?? (isFinished(snapshot.status) ? await findIndexed(deps.db, workflow.id, id) : undefined);
+  // An instance first seen by this sync was indexed by it, with the labels its params give and
+  // (finished) the expiry its version's or the account's retention gives.
+  const indexed = row ?? (await findIndexed(deps.db, workflow.id, id));
   if (isExpired(indexed)) throw instanceNotFound(workflowName, id);
   const journal = deps.journal(workflowName, id);
   return { details: toDetails(workflow, indexed, snapshot), steps: (query) => journal.steps(query) };
@@ -124,5 +127,6 @@ function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot
     output: snapshot.output,
     rollback: snapshot.rollback,
     step_count: snapshot.stepCount,
+    labels: row?.labels ?? {},
   };
 }

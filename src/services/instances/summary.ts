@@ -48,6 +48,8 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
             // Unknown for an instance first seen here: its version's or the account's applies.
             retention: sql`null`.as("retention"),
             expiresOn: sql`null`.as("expires_on"),
+            // The label paths of the workflow add theirs (migration 0010); the caller's are set at create.
+            labels: sql`null`.as("labels"),
           })
           .from(workflows)
           .where(eq(workflows.name, update.workflowName)),

@@ -1,0 +1,136 @@
+/**
+ * `npm run bench:labels`: labels at a million instances. In one run of `npm run dev`:
+ *
+ * 1. creates through `POST …/instances` with 5 labels and without, alternating rounds;
+ * 2. seeds `rows` index rows of one workflow through the real tables and triggers, each with 5
+ *    labels (tenant with 1,000 distinct values, region, plan, channel, batch);
+ * 3. measures, interleaved, the status-filtered list, the list by a one-key selector and the
+ *    counts grouped by that key (p50 of `samples` requests over HTTP), and prints their plans.
+ *
+ *   npm run bench:labels -- [--rows 1000000] [--samples 200] [--creates 300] [--rounds 4]
+ *
+ * Only 127.0.0.1 is ever targeted.
+ */
+import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+
+const {
+  rows: totalRows,
+  samples,
+  creates,
+  rounds,
+} = numberArgs({
+  rows: 1_000_000,
+  samples: 200,
+  creates: 300,
+  rounds: 4,
+});
+const SEED_CHUNK = 50_000;
+const CONCURRENCY = 16;
+const START_MS = Date.UTC(2026, 0, 1);
+const WORKFLOW = "bench-labels";
+const LABELS = { tenant: "tenant-0042", region: "eu", plan: "pro", channel: "web", batch: "b-7" };
+
+const server = await startBenchServer("bench/results/labels.log");
+const { origin, account: api, json: call, request } = accountApi(server);
+
+/** Creates `count` hello-world instances with `concurrency` in flight; returns creates per second. */
+async function createRate(count: number, labels: boolean): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const body = { params: { name: `labels-${index}` }, ...(labels ? { labels: LABELS } : {}) };
+      await request(`${api}/workflows/hello-world/instances`, { method: "POST", body: JSON.stringify(body) });
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function seed(): Promise<void> {
+  const started = performance.now();
+  for (let start = 0; start < totalRows; start += SEED_CHUNK) {
+    const count = Math.min(SEED_CHUNK, totalRows - start);
+    const body = { workflow: WORKFLOW, from: start, count, startMs: START_MS, stepMs: 1_000, labels: true };
+    await call(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify(body) });
+    process.stdout.write(`\r  seeded ${(start + count).toLocaleString("en")} rows`);
+  }
+  process.stdout.write(` in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/** p50 per URL, the requests of all URLs interleaved so drift hits each alike. */
+async function p50s(urls: Record<string, string>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
+  for (const url of Object.values(urls)) for (let warm = 0; warm < 20; warm++) await call(url);
+  for (let sample = 0; sample < samples; sample++) {
+    for (const [name, url] of Object.entries(urls)) {
+      const started = performance.now();
+      await call(url);
+      times[name]?.push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+try {
+  console.log(`Creating: ${rounds} rounds of ${creates} with 5 labels and without, concurrency ${CONCURRENCY}…`);
+  await createRate(50, false);
+  await createRate(50, true);
+  const rates: { plain: number[]; labelled: number[] } = { plain: [], labelled: [] };
+  for (let round = 0; round < rounds; round++) {
+    for (const labelled of round % 2 === 0 ? [false, true] : [true, false]) {
+      const rate = await createRate(creates, labelled);
+      (labelled ? rates.labelled : rates.plain).push(rate);
+      console.log(
+        `  round ${round + 1}  ${labelled ? "with 5 labels" : "no labels    "}  ${rate.toFixed(0).padStart(5)} creates/s`,
+      );
+    }
+  }
+
+  await call(`${api}/workflows/${WORKFLOW}`, {
+    method: "PUT",
+    body: JSON.stringify({ class_name: "BenchWorkflow", script_name: "bench-worker" }),
+  });
+  console.log(`Seeding ${totalRows.toLocaleString("en")} instances of ${WORKFLOW} with 5 labels each…`);
+  await seed();
+
+  const list = `${api}/workflows/${WORKFLOW}/instances`;
+  const urls = {
+    "baseline: GET /user/tokens/verify": `${server.baseUrl}/user/tokens/verify`,
+    "list status=running": `${list}?status=running&per_page=100`,
+    "list labels=tenant=tenant-0042": `${list}?labels=${encodeURIComponent("tenant=tenant-0042")}&per_page=100`,
+    "counts group_by=label:tenant": `${list}/counts?group_by=label:tenant`,
+    "counts group_by=status,label:region": `${list}/counts?group_by=status,label:region`,
+  };
+  const p50 = await p50s(urls);
+  const plainRate = median(rates.plain);
+  const labelledRate = median(rates.labelled);
+  const statusList = p50["list status=running"] ?? Number.NaN;
+  const selectorList = p50["list labels=tenant=tenant-0042"] ?? Number.NaN;
+  const grouped = p50["counts group_by=label:tenant"] ?? Number.NaN;
+
+  console.log("\nQuery plans at full size:");
+  for (const [name, query] of [
+    ["status list", "status=running"],
+    ["selector list", `labels=${encodeURIComponent("tenant=tenant-0042")}`],
+    ["counts by label:tenant", "counts_label=tenant"],
+  ] as const) {
+    const plans = await call<{ plan: string[] }[]>(`${origin}/__bench/explain?workflow=${WORKFLOW}&${query}`);
+    console.log(`  ${name}:`);
+    for (const { plan } of plans) console.log(`    ${plan.join(" | ")}`);
+  }
+
+  console.log(`\np50 over ${samples} requests at ${totalRows.toLocaleString("en")} instances (ms):`);
+  for (const [name, ms] of Object.entries(p50)) console.log(`  ${name.padEnd(40)} ${ms.toFixed(2).padStart(8)}`);
+  console.log(
+    `\nCreates/s, median of ${rounds} rounds × ${creates}: no labels ${plainRate.toFixed(0)}, 5 labels ${labelledRate.toFixed(0)}`,
+  );
+  console.log(`selector list / status list: ${(selectorList / statusList).toFixed(2)}   target ≤ 1.3`);
+  console.log(`counts by label p50: ${grouped.toFixed(1)} ms   target ≤ 50`);
+  console.log(`create with labels / without: ${(labelledRate / plainRate).toFixed(2)}   target ≥ 0.85`);
+} finally {
+  await server.stop();
+}

@@ -1,0 +1,59 @@
+import { createRoute } from "@hono/zod-openapi";
+import { ok } from "../lib/envelope";
+import { createRouter } from "../lib/router";
+import { audited } from "../middleware/audit";
+import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope";
+import { CountsQuery, InstanceCountGroups, LabelsPatchBody, LabelsPatched } from "../schemas/labels";
+import { InstanceParams, WorkflowParams } from "../schemas/params";
+import { AUDITED } from "../services/audit/operations";
+import { countInstances } from "../services/instances/counts";
+import { patchLabels } from "../services/instances/labels";
+
+// Registered before the instance routes, so `/instances/counts` is not read as an instance id.
+const INSTANCES = "/accounts/{account_id}/workflows/{workflow_name}/instances";
+
+export const labelRoutes = createRouter()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: `${INSTANCES}/counts`,
+      tags: ["Instances"],
+      summary: "Count instances, grouped by status, version or label values",
+      description:
+        "Exact. Grouping by status and by one label key (with a selector on that key only) reads maintained counts; any other grouping counts over at most 100,000 matching instances.",
+      request: { params: WorkflowParams, query: CountsQuery },
+      responses: {
+        200: jsonResponse(envelopeOf(InstanceCountGroups), "Counts per group"),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { workflow_name } = c.req.valid("param");
+      const { group_by, labels } = c.req.valid("query");
+      return c.json(ok(await countInstances(c.var.deps, workflow_name, { groupBy: group_by, labels })), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "patch",
+      path: `${INSTANCES}/{instance_id}/labels`,
+      tags: ["Instances"],
+      summary: "Set and remove labels of an instance",
+      request: {
+        params: InstanceParams,
+        body: { required: true, content: { "application/json": { schema: LabelsPatchBody } } },
+      },
+      responses: {
+        200: jsonResponse(envelopeOf(LabelsPatched), "The instance's labels after the change"),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) => {
+      const { workflow_name, instance_id } = c.req.valid("param");
+      const change = c.req.valid("json");
+      const patched = await audited(c, AUDITED.patchLabels(workflow_name, instance_id, change), () =>
+        patchLabels(c.var.deps, workflow_name, instance_id, change),
+      );
+      return c.json(ok(patched), 200);
+    },
+  );

@@ -1,0 +1,207 @@
+import { env } from "cloudflare:workers";
+import { and, eq } from "drizzle-orm";
+import { describe, it } from "vitest";
+import { seededRandom } from "../../scripts/lib/random";
+import { instances } from "../../src/db/schema";
+import { INSTANCE_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
+import { type Labels, matchesSelector, parseSelector } from "../../src/domain/labels";
+import { createDeps, type Deps } from "../../src/services/deps";
+import { type CountGroup, countInstances, type GroupDimension, SCAN_LIMIT } from "../../src/services/instances/counts";
+import { release } from "../../src/services/instances/create";
+import { patchLabels } from "../../src/services/instances/labels";
+import { listInstances } from "../../src/services/instances/list";
+import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import { putWorkflow } from "../../src/services/workflows";
+import { uniqueId } from "../helpers/api";
+
+const TENANTS = ["acme", "globex", "initech"];
+const REGIONS = ["eu", "us"];
+
+/** An index row as a create writes it, with the caller's labels. */
+async function indexInstance(deps: Deps, workflowId: string, versionId: string, id: string, labels: Labels | null) {
+  const now = new Date();
+  await deps.db.insert(instances).values({
+    workflowId,
+    id,
+    versionId,
+    status: "queued",
+    triggerSource: "api",
+    params: null,
+    createdOn: now,
+    modifiedOn: now,
+    labels,
+  });
+}
+
+function summary(workflowName: string, id: string, revision: number, status: InstanceStatus, params: unknown = null) {
+  const now = Date.now();
+  return {
+    workflowName,
+    instanceId: id,
+    revision,
+    status,
+    startedOn: now,
+    endedOn: null,
+    errorName: null,
+    at: now,
+    createdOn: now,
+    triggerSource: "unknown",
+    params: params === null ? null : JSON.stringify(params),
+  } satisfies SummaryUpdate;
+}
+
+/** What the counts should be, recounted from every index row in TypeScript. */
+async function recount(deps: Deps, workflowId: string, groupBy: GroupDimension[], selector?: string) {
+  const rows = await deps.db.select().from(instances).where(eq(instances.workflowId, workflowId));
+  const parsed = selector === undefined ? undefined : parseSelector(selector);
+  const groups = new Map<string, Record<string, number>>();
+  for (const row of rows) {
+    const labels = row.labels ?? {};
+    if (parsed && !matchesSelector(labels, parsed)) continue;
+    const has = (kind: GroupDimension["kind"]) => groupBy.some((dimension) => dimension.kind === kind);
+    const labelKeys = groupBy.flatMap((dimension) => (dimension.kind === "label" ? [dimension.key] : []));
+    const key = {
+      ...(has("status") ? { status: row.status } : {}),
+      ...(has("version") ? { version_id: row.versionId } : {}),
+      ...(labelKeys.length > 0
+        ? { labels: Object.fromEntries(labelKeys.map((label) => [label, labels[label] ?? null])) }
+        : {}),
+    };
+    const id = JSON.stringify(key);
+    const counts = groups.get(id) ?? Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, 0]));
+    counts[row.status] = (counts[row.status] ?? 0) + 1;
+    groups.set(id, counts);
+  }
+  return Object.fromEntries(groups);
+}
+
+function byKey(groups: CountGroup[]) {
+  return Object.fromEntries(groups.map((group) => [JSON.stringify(group.key), group.instances]));
+}
+
+describe("grouped counts", () => {
+  it.for([1, 2, 3])(
+    "equal a recount after random label changes and transitions (seed %i)",
+    async (seed, { expect }) => {
+      const deps = createDeps(env);
+      const name = uniqueId("label-counts");
+      const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+      const next = seededRandom(seed);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+      const ids = Array.from({ length: 24 }, (_, index) => `instance-${index}`);
+      const revisions = new Map<string, number>();
+      const randomLabels = (): Labels | null => {
+        if (next() < 0.2) return null;
+        return { tenant: pick(TENANTS), ...(next() < 0.5 ? { region: pick(REGIONS) } : {}) };
+      };
+
+      for (let step = 0; step < 250; step++) {
+        const id = pick(ids);
+        const roll = next();
+        const [exists] = await deps.db
+          .select({ id: instances.id })
+          .from(instances)
+          .where(and(eq(instances.workflowId, workflow.id), eq(instances.id, id)));
+        if (!exists) {
+          await indexInstance(deps, workflow.id, workflow.version_id, id, randomLabels());
+        } else if (roll < 0.1) {
+          await release(deps.db, workflow.id, [id]);
+          revisions.delete(id);
+        } else if (roll < 0.45) {
+          const remove = next() < 0.3 ? [pick(["tenant", "region"])] : undefined;
+          const set = next() < 0.8 ? { [pick(["tenant", "region"])]: pick([...TENANTS, ...REGIONS]) } : undefined;
+          if (set && remove?.some((key) => key in set)) continue;
+          await patchLabels(deps, name, id, { set: set ?? (remove ? undefined : { tenant: "acme" }), remove });
+        } else {
+          const revision = (revisions.get(id) ?? 0) + 1;
+          revisions.set(id, revision);
+          await writeSummaries(deps.db, [summary(name, id, revision, pick(INSTANCE_STATUSES))]);
+        }
+      }
+
+      const cases: [GroupDimension[], string | undefined, "counts" | "scan"][] = [
+        [[{ kind: "status" }], undefined, "counts"],
+        [[{ kind: "label", key: "tenant" }], undefined, "counts"],
+        [[{ kind: "label", key: "tenant" }, { kind: "status" }], undefined, "counts"],
+        [[{ kind: "label", key: "region" }], "region in (eu,us)", "counts"],
+        [[{ kind: "status" }], "tenant=acme", "counts"],
+        [[{ kind: "status" }], "tenant", "counts"],
+        [[{ kind: "label", key: "tenant" }], "region=eu", "scan"],
+        [
+          [
+            { kind: "label", key: "tenant" },
+            { kind: "label", key: "region" },
+          ],
+          undefined,
+          "scan",
+        ],
+        [[{ kind: "version" }, { kind: "status" }], "tenant!=acme", "scan"],
+        [[{ kind: "status" }], "!region", "scan"],
+      ];
+      for (const [groupBy, selector, source] of cases) {
+        const result = await countInstances(deps, name, {
+          groupBy,
+          labels: selector === undefined ? undefined : parseSelector(selector),
+        });
+        const label = `${JSON.stringify(groupBy)} ${selector ?? ""}`;
+        expect(result.source, label).toBe(source);
+        expect(byKey(result.groups), label).toEqual(await recount(deps, workflow.id, groupBy, selector));
+      }
+    },
+  );
+
+  it("refuses a grouping the counts cannot answer past the scan limit, and answers the others", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("scan-limit");
+    const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+    await env.DB.prepare(
+      `INSERT INTO instances (workflow_id, id, version_id, status, trigger_source, created_on, modified_on, labels)
+       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+       SELECT ?, 'row-' || i, ?, 'complete', 'api', i, i, CASE WHEN i % 2 = 0 THEN '{"tenant":"acme"}' END FROM n`,
+    )
+      .bind(SCAN_LIMIT, workflow.id, workflow.version_id)
+      .run();
+    await expect(countInstances(deps, name, { groupBy: [{ kind: "version" }] })).rejects.toThrow(
+      /more than 100,000 instances match/,
+    );
+    const byTenant = await countInstances(deps, name, { groupBy: [{ kind: "label", key: "tenant" }] });
+    expect(byTenant.source).toBe("counts");
+    expect(byKey(byTenant.groups)).toMatchObject({
+      '{"labels":{"tenant":"acme"}}': { complete: SCAN_LIMIT / 2 + 1 },
+      '{"labels":{"tenant":null}}': { complete: SCAN_LIMIT / 2 },
+    });
+  });
+});
+
+describe("label paths", () => {
+  it("label instances from their params, also those first seen through the engine's events", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("label-paths");
+    const workflow = await putWorkflow(deps, name, {
+      class_name: "C",
+      script_name: "s",
+      label_paths: { tenant: "$.__dispatcherMetadata.tenantId", order: "$.orderId", express: "$.shipping.express" },
+    });
+    // Created behind the API's back: the journal indexes it on first sight, with its params.
+    const params = { __dispatcherMetadata: { tenantId: "acme" }, orderId: 1042, shipping: { express: true } };
+    await writeSummaries(deps.db, [summary(name, "behind-the-back", 1, "running", params)]);
+    // Values that are not strings, numbers or booleans give no label.
+    await writeSummaries(deps.db, [summary(name, "nested", 1, "running", { orderId: { id: 1 }, shipping: null })]);
+
+    const list = await listInstances(deps, name, { perPage: 10, labels: parseSelector("tenant=acme") });
+    expect(list.result.map((item) => [item.id, item.labels])).toEqual([
+      ["behind-the-back", { express: "true", order: "1042", tenant: "acme" }],
+    ]);
+    const [nested] = await deps.db.select().from(instances).where(eq(instances.id, "nested"));
+    expect(nested?.labels ?? null).toBeNull();
+    // A later summary of the same instance leaves its labels as they are.
+    await writeSummaries(deps.db, [summary(name, "behind-the-back", 2, "complete", params)]);
+    const counts = await countInstances(deps, name, { groupBy: [{ kind: "label", key: "tenant" }] });
+    expect(counts.groups.find((group) => group.key.labels?.tenant === "acme")?.instances.complete).toBe(1);
+    expect(workflow.label_paths).toEqual({
+      tenant: "$.__dispatcherMetadata.tenantId",
+      order: "$.orderId",
+      express: "$.shipping.express",
+    });
+  });
+});
