@@ -46,6 +46,9 @@ export type Version = {
   default_retention?: { success_retention?: number; error_retention?: number };
 };
 
+/** This control plane's extension: string pairs that say what an instance is about (tenant, order). */
+export type Labels = Record<string, string>;
+
 export type InstanceSummary = {
   id: string;
   status: InstanceStatus;
@@ -55,6 +58,7 @@ export type InstanceSummary = {
   version_id: string;
   trigger_source: TriggerSource;
   error_name: string | null;
+  labels: Labels;
 };
 
 export type ErrorDetail = { name: string; message: string };
@@ -110,6 +114,7 @@ export type InstanceDetails = {
   rollback: { outcome: "complete" | "failed"; error: ErrorDetail | null } | null;
   step_count: number;
   steps: Step[];
+  labels: Labels;
 };
 
 /** Where a restart begins: a step by its name (without the log's counter suffix) and count. */
@@ -135,6 +140,13 @@ export type BulkFilter = {
   trigger_source?: string;
   error_name?: string;
   id_prefix?: string;
+  /** A label selector, as the list's `labels` filter takes it. */
+  labels?: string;
+};
+
+/** A job's filter as the API shows it: the one it was given, with the statuses as a list. */
+export type BulkJobFilter = { [Key in Exclude<keyof BulkFilter, "status">]?: string | undefined } & {
+  status?: InstanceStatus[] | undefined;
 };
 /** What an action takes beyond its name (terminate: rollback; restart: from; send_event: event). */
 export type BulkOptions = {
@@ -157,6 +169,8 @@ export type BulkJob = {
   created_on: string;
   started_on: string | null;
   ended_on: string | null;
+  /** The selection of a job by filter; null for a job by ids. */
+  filter: BulkJobFilter | null;
 };
 
 export type BulkOutcome = "succeeded" | "skipped" | "failed" | "pending";
@@ -169,6 +183,12 @@ export type BulkResult = {
   status_before: InstanceStatus | null;
   status_after: InstanceStatus | null;
   attempts: number;
+};
+
+/** One group of `GET …/instances/counts`: its value of each grouping (null: without the label). */
+export type CountGroup = {
+  key: { status?: InstanceStatus; version_id?: string; labels?: Record<string, string | null> };
+  instances: Record<InstanceStatus, number>;
 };
 
 export type ResultInfo = { cursor?: string; total_count?: number; total_pages?: number; page?: number };
@@ -317,6 +337,18 @@ export class Api {
   ) {
     return (await this.#call<{ status: InstanceStatus }>("PATCH", `${this.#instance(workflow, id)}/status`, change))
       .result;
+  }
+
+  /** Sets and removes labels in one change; answers the labels the instance has after it. */
+  async patchLabels(workflow: string, id: string, change: { set?: Labels; remove?: string[] }) {
+    return (await this.#call<{ id: string; labels: Labels }>("PATCH", `${this.#instance(workflow, id)}/labels`, change))
+      .result;
+  }
+
+  /** Exact counts per status of each group (`group_by`: status, version, label:KEY), largest first. */
+  async countInstances(workflow: string, query: { group_by: string } & Record<string, string | undefined>) {
+    const path = `${this.#workflow(workflow)}/instances/counts${queryString(query)}`;
+    return (await this.#call<{ source: "counts" | "scan"; groups: CountGroup[] }>("GET", path)).result;
   }
 
   async sendEvent(workflow: string, id: string, type: string, payload: unknown) {

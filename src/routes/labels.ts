@@ -3,7 +3,8 @@ import { ok } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { audited } from "../middleware/audit";
 import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope";
-import { CountsQuery, InstanceCountGroups, LabelsPatchBody, LabelsPatched } from "../schemas/labels";
+import { CountsQuery, countsOptionsOf } from "../schemas/instances";
+import { InstanceCountGroups, LabelsPatchBody, LabelsPatched } from "../schemas/labels";
 import { InstanceParams, WorkflowParams } from "../schemas/params";
 import { AUDITED } from "../services/audit/operations";
 import { countInstances } from "../services/instances/counts";
@@ -20,7 +21,7 @@ export const labelRoutes = createRouter()
       tags: ["Instances"],
       summary: "Count instances, grouped by status, version or label values",
       description:
-        "Exact. Grouping by status and by one label key (with a selector on that key only) reads maintained counts; any other grouping counts over at most 100,000 matching instances.",
+        "Exact. Grouping by status and by one label key (with at most a status filter and a selector on that key only) reads maintained counts; anything else counts over at most 100,000 matching instances.",
       request: { params: WorkflowParams, query: CountsQuery },
       responses: {
         200: jsonResponse(envelopeOf(InstanceCountGroups), "Counts per group"),
@@ -29,8 +30,7 @@ export const labelRoutes = createRouter()
     }),
     async (c) => {
       const { workflow_name } = c.req.valid("param");
-      const { group_by, labels } = c.req.valid("query");
-      return c.json(ok(await countInstances(c.var.deps, workflow_name, { groupBy: group_by, labels })), 200);
+      return c.json(ok(await countInstances(c.var.deps, workflow_name, countsOptionsOf(c.req.valid("query")))), 200);
     },
   )
   .openapi(

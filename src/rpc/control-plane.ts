@@ -11,9 +11,11 @@ import { BulkBody, BulkJobQuery, bulkRequestOf, ResultsQuery } from "../schemas/
 import {
   BatchDeleteBody,
   batchInputsOf,
+  CountsQuery,
   CreateBatchBody,
   CreateInstanceBody,
   CreateInstancesBody,
+  countsOptionsOf,
   InstanceListQuery,
   InstanceQuery,
   listOptionsOf,
@@ -21,7 +23,7 @@ import {
   StepQuery,
   SubscribeQuery,
 } from "../schemas/instances";
-import { CountsQuery, LabelsPatchBody } from "../schemas/labels";
+import { LabelsPatchBody } from "../schemas/labels";
 import { EventType, InstanceId, JsonPayload, WorkflowName } from "../schemas/params";
 import { SettingsPatchBody } from "../schemas/settings";
 import { VersionQuery } from "../schemas/versions";
@@ -239,8 +241,11 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
   /** Exact counts grouped by status, version or labels: `{ group_by: "label:tenant", labels: "region=eu" }`. */
   async countInstances(workflowName: string, query: z.input<typeof CountsQuery>) {
     return this.#call((deps) => {
-      const { group_by, labels } = parseInput(CountsQuery, query, "query");
-      return countInstances(deps, this.#workflow(workflowName), { groupBy: group_by, labels });
+      return countInstances(
+        deps,
+        this.#workflow(workflowName),
+        countsOptionsOf(parseInput(CountsQuery, query, "query")),
+      );
     });
   }
 

@@ -5,7 +5,8 @@ import { LOG_OUTPUT_LIMIT } from "../domain/journal";
 import { ApiError } from "../lib/errors";
 import { jsonByteLength, MAX_BODY_BYTES, MAX_PAYLOAD_BYTES } from "../lib/json";
 import type { InstanceListQuery as InstanceListOptions } from "../services/instances";
-import { LabelSelectorQuery, Labels, LabelsInput } from "./labels";
+import type { CountsQuery as CountsOptions } from "../services/instances/counts";
+import { GroupByQuery, LabelSelectorQuery, Labels, LabelsInput } from "./labels";
 import {
   cursorQuery,
   EventType,
@@ -274,6 +275,32 @@ export function listOptionsOf(query: z.output<typeof InstanceListQuery>): Instan
     page: query.page,
     cursor: query.cursor,
     perPage: query.per_page,
+  };
+}
+
+/** `GET …/instances/counts`: the groupings, and any filter the list takes. */
+export const CountsQuery = InstanceListQuery.pick({
+  status: true,
+  date_start: true,
+  date_end: true,
+  version_id: true,
+  trigger_source: true,
+  error_name: true,
+  id_prefix: true,
+  labels: true,
+}).extend(GroupByQuery.shape);
+
+export function countsOptionsOf(query: z.output<typeof CountsQuery>): CountsOptions {
+  return {
+    groupBy: query.group_by,
+    status: query.status,
+    dateStart: query.date_start,
+    dateEnd: query.date_end,
+    versionId: query.version_id,
+    triggerSource: query.trigger_source,
+    errorName: query.error_name,
+    idPrefix: query.id_prefix,
+    labels: query.labels,
   };
 }
 

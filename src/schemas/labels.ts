@@ -84,7 +84,7 @@ export const LabelSelectorQuery = z
 
 const GROUP_DIMENSION = /^(status|version|label:[a-z0-9][a-z0-9._/-]{0,62})$/;
 
-export const CountsQuery = z.object({
+export const GroupByQuery = z.object({
   group_by: z
     .string()
     .max(256)
@@ -111,7 +111,6 @@ export const CountsQuery = z.object({
       description: "What to group by: status, version, label:KEY, comma-separated.",
       example: "label:tenant",
     }),
-  labels: LabelSelectorQuery.optional(),
 });
 
 const StatusCounts = z.object(

@@ -8,6 +8,8 @@ import type * as Dashboard from "../../dashboard/src/api";
 import type { BulkJobView, BulkResult } from "../../src/domain/bulk";
 import type { LogStep } from "../../src/domain/journal";
 import type { Verified } from "../../src/schemas/tokens";
+import type { CountsResult } from "../../src/services/instances/counts";
+import type { patchLabels } from "../../src/services/instances/labels";
 import type { InstanceSummary } from "../../src/services/instances/list";
 import type { InstanceDetails, StepOutput } from "../../src/services/instances/read";
 import type { WorkflowVersion } from "../../src/services/versions";
@@ -27,4 +29,6 @@ export type WireChecks = [
   Fits<StepOutput, Dashboard.StepOutput>,
   Fits<BulkJobView, Dashboard.BulkJob>,
   Fits<BulkResult, Dashboard.BulkResult>,
+  Fits<CountsResult["groups"][number], Dashboard.CountGroup>,
+  Fits<Awaited<ReturnType<typeof patchLabels>>, Awaited<ReturnType<Dashboard.Api["patchLabels"]>>>,
 ];

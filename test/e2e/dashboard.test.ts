@@ -379,3 +379,165 @@ describe("the dashboard", () => {
     expect(problems).toEqual([]);
   });
 });
+
+describe("labels and selectors", () => {
+  // Orders that wait for their approval, so that they stay running: two of one tenant, one of
+  // another, one of none, each with its own order label.
+  const prefix = unique("dash-label");
+  const tenant = unique("t");
+  const order = (n: number, group?: string) => ({
+    id: `${prefix}-${n}`,
+    labels: { order: `o-${prefix}-${n}`, ...(group ? { tenant: `${tenant}-${group}` } : {}) },
+  });
+  const first = order(1, "a");
+  const other = order(3, "b");
+  const orders = [first, order(2, "a"), other, order(4)];
+  const ofTenantA = orders.filter((each) => each.labels.tenant === `${tenant}-a`).map((each) => each.id);
+  const instanceOf = (id: string) =>
+    rest<{ status: string; labels: Record<string, string> }>("GET", `/workflows/order-approval/instances/${id}`);
+  const shownIds = async () =>
+    (
+      await page.locator("tr[data-instance]").evaluateAll((rows) => rows.map((row) => row.dataset.instance ?? ""))
+    ).sort();
+  /** The page link's query: the routes live in the hash. */
+  const linkQuery = () => new URLSearchParams(new URL(page.url()).hash.split("?")[1] ?? "");
+
+  beforeAll(async () => {
+    for (const each of orders) {
+      await rest("POST", "/workflows/order-approval/instances", {
+        instance_id: each.id,
+        params: { orderId: each.id, amount: 1 },
+        labels: each.labels,
+      });
+    }
+    // Alone (-t), this describe signs in itself; after the others, the session is still there.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${origin}/`);
+    const tokenField = page.getByLabel("API token");
+    await tokenField.or(page.getByRole("heading", { name: "Workflows", level: 1 })).waitFor();
+    if (await tokenField.isVisible()) await signIn(token);
+  });
+
+  afterAll(async () => {
+    for (const { id } of orders) {
+      await rest("PATCH", `/workflows/order-approval/instances/${id}/status`, { status: "terminate" }).catch(() => {});
+    }
+  });
+
+  it("finds an instance by its label, with the selector in the page's link", async () => {
+    await page.goto(`${origin}/#/workflows/order-approval`);
+    await page.getByLabel("Labels", { exact: true }).fill(`order=${first.labels.order}`);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(shownIds).toEqual([first.id]);
+    const row = page.locator(`tr[data-instance='${first.id}']`);
+    await expect
+      .poll(() => row.locator(".label").allTextContents())
+      .toEqual([`order=${first.labels.order}`, `tenant=${first.labels.tenant}`]);
+    expect(linkQuery().get("labels")).toBe(`order=${first.labels.order}`);
+    // A reload (or a shared link) shows the same list, the selector still in the form.
+    await page.reload();
+    await expect.poll(shownIds).toEqual([first.id]);
+    expect(await page.getByLabel("Labels", { exact: true }).inputValue()).toBe(`order=${first.labels.order}`);
+
+    // A malformed selector is refused with the API's message, which says where.
+    await page.getByLabel("Labels", { exact: true }).fill("order in (x");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toContain("at position 11");
+    await acceptRefusal(400);
+
+    // A label's chip narrows the list to the instances that share it.
+    await page.goto(`${origin}/#/workflows/order-approval?id_prefix=${prefix}`);
+    await expect.poll(shownIds).toEqual(orders.map((each) => each.id));
+    await page.locator(`tr[data-instance='${other.id}'] .label a`, { hasText: "tenant=" }).click();
+    await expect.poll(shownIds).toEqual([other.id]);
+    expect(linkQuery().get("labels")).toBe(`tenant=${other.labels.tenant}`);
+    expect(linkQuery().get("id_prefix")).toBe(prefix);
+    await screenshot("instances-labels");
+  });
+
+  it("counts the instances by a label as bars, and lists one group", async () => {
+    await page.goto(`${origin}/#/workflows/order-approval`);
+    await page.getByLabel("Group by label").fill("tenant");
+    await page.getByRole("button", { name: "Group", exact: true }).click();
+    const groups = page.getByRole("list", { name: "Instances by tenant" });
+    const groupA = groups.locator(`li[data-group='tenant=${tenant}-a']`);
+    const groupB = groups.locator(`li[data-group='tenant=${tenant}-b']`);
+    await expect.poll(() => groupA.locator(".group-total").textContent()).toBe("2");
+    await expect.poll(() => groupB.locator(".group-total").textContent()).toBe("1");
+    // The orders without a tenant (this one, and those of earlier tests) are a group of their own.
+    await groups.locator("li[data-group='!tenant']").waitFor();
+    expect(await groupA.locator(".count-bar .segment").count()).toBeGreaterThan(0);
+    // Drawn to one scale: the group of two is twice as long as the group of one.
+    const widthOf = async (group: typeof groupA) => (await group.locator(".count-bar").boundingBox())?.width ?? 0;
+    expect((await widthOf(groupA)) / (await widthOf(groupB))).toBeCloseTo(2, 1);
+    expect(linkQuery().get("group")).toBe("tenant");
+    await screenshot("label-groups");
+
+    // A group's link lists its instances; the counts follow the selector, the key stays.
+    await groupB.getByRole("link").click();
+    await expect.poll(shownIds).toEqual([other.id]);
+    expect(linkQuery().get("labels")).toBe(`tenant=${tenant}-b`);
+    expect(linkQuery().get("group")).toBe("tenant");
+    await expect.poll(() => groups.locator("li[data-group]").count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => groupB.locator(".group-total").textContent()).toBe("1");
+  });
+
+  it("bulk-pauses every instance a selector matches, and no other", async () => {
+    const selector = `tenant=${tenant}-a`;
+    await page.goto(`${origin}/#/workflows/order-approval?labels=${encodeURIComponent(selector)}`);
+    await expect.poll(shownIds).toEqual([...ofTenantA].sort());
+    await page.getByLabel("Select every instance on this page").check();
+    const bar = page.getByRole("region", { name: "Bulk actions" });
+    await bar.getByRole("button", { name: "Select all matching the filter" }).click();
+    await bar.getByText("All instances matching the filter are selected.").waitFor();
+    await bar.getByRole("button", { name: "Pause…" }).click();
+    const dialog = page.getByRole("dialog");
+    // The job selects by the filter, the selector included; the dry run counts its matches.
+    expect(await dialog.locator("[data-filter='labels'] code").textContent()).toBe(selector);
+    await dialog.getByText("Preview: 2 instances; 2 would be acted on, 0 skipped.").waitFor({ timeout: 10_000 });
+    await screenshot("bulk-pause-by-label");
+    await dialog.getByRole("button", { name: "Pause all" }).click();
+    await page.locator(".job-status[data-status='complete']").waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.locator("tr[data-outcome='succeeded']").count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator("[data-filter='labels'] code").textContent()).toBe(selector);
+    for (const id of ofTenantA) {
+      const paused = await untilStatus(() => instanceOf(id), "paused");
+      expect(paused.labels.tenant).toBe(`${tenant}-a`);
+    }
+    const untouched = await instanceOf(other.id);
+    expect(["queued", "running", "waiting"]).toContain(untouched.status);
+  });
+
+  it("adds, changes and removes an instance's labels on its page", async () => {
+    const { id } = other;
+    await page.goto(`${origin}/#/workflows/order-approval/instances/${id}`);
+    const labels = page.getByRole("region", { name: "Labels" });
+    await expect.poll(() => labels.locator(".label").count()).toBe(2);
+    await page.getByLabel("Label key").fill("stage");
+    await page.getByLabel("Value", { exact: true }).fill("review");
+    await page.getByRole("button", { name: "Set label" }).click();
+    await labels.locator(".label", { hasText: "stage=review" }).waitFor();
+    // The same key again changes its value.
+    await page.getByLabel("Label key").fill("stage");
+    await page.getByLabel("Value", { exact: true }).fill("approved");
+    await page.getByRole("button", { name: "Set label" }).click();
+    await labels.locator(".label", { hasText: "stage=approved" }).waitFor();
+    await screenshot("instance-labels");
+    expect((await instanceOf(id)).labels).toEqual({ ...other.labels, stage: "approved" });
+    await page.getByRole("button", { name: "Remove the label stage" }).click();
+    await expect.poll(() => labels.locator(".label").count()).toBe(2);
+    expect((await instanceOf(id)).labels).toEqual(other.labels);
+
+    // A key the API refuses is shown with its message; nothing changes.
+    await page.getByLabel("Label key").fill("Not A Key");
+    await page.getByRole("button", { name: "Set label" }).click();
+    await expect.poll(() => labels.getByRole("alert").textContent()).toContain("The labels were refused");
+    await acceptRefusal(400);
+    expect(Object.keys((await instanceOf(id)).labels).sort()).toEqual(["order", "tenant"]);
+  });
+
+  it("logged no errors in the browser", () => {
+    expect(problems).toEqual([]);
+  });
+});

@@ -51,13 +51,21 @@ function summary(workflowName: string, id: string, revision: number, status: Ins
 }
 
 /** What the counts should be, recounted from every index row in TypeScript. */
-async function recount(deps: Deps, workflowId: string, groupBy: GroupDimension[], selector?: string) {
+async function recount(
+  deps: Deps,
+  workflowId: string,
+  groupBy: GroupDimension[],
+  selector?: string,
+  filter: { status?: InstanceStatus; triggerSource?: string } = {},
+) {
   const rows = await deps.db.select().from(instances).where(eq(instances.workflowId, workflowId));
   const parsed = selector === undefined ? undefined : parseSelector(selector);
   const groups = new Map<string, Record<string, number>>();
   for (const row of rows) {
     const labels = row.labels ?? {};
     if (parsed && !matchesSelector(labels, parsed)) continue;
+    if (filter.status && row.status !== filter.status) continue;
+    if (filter.triggerSource && row.triggerSource !== filter.triggerSource) continue;
     const has = (kind: GroupDimension["kind"]) => groupBy.some((dimension) => dimension.kind === kind);
     const labelKeys = groupBy.flatMap((dimension) => (dimension.kind === "label" ? [dimension.key] : []));
     const key = {
@@ -119,7 +127,11 @@ describe("grouped counts", () => {
         }
       }
 
-      const cases: [GroupDimension[], string | undefined, "counts" | "scan"][] = [
+      type Filter = { status?: InstanceStatus; triggerSource?: "unknown" };
+      const cases: [GroupDimension[], string | undefined, "counts" | "scan", Filter?][] = [
+        [[{ kind: "label", key: "tenant" }], undefined, "counts", { status: "running" }],
+        [[{ kind: "status" }], "tenant in (acme,globex)", "counts", { status: "errored" }],
+        [[{ kind: "label", key: "tenant" }], undefined, "scan", { triggerSource: "unknown" }],
         [[{ kind: "status" }], undefined, "counts"],
         [[{ kind: "label", key: "tenant" }], undefined, "counts"],
         [[{ kind: "label", key: "tenant" }, { kind: "status" }], undefined, "counts"],
@@ -138,14 +150,15 @@ describe("grouped counts", () => {
         [[{ kind: "version" }, { kind: "status" }], "tenant!=acme", "scan"],
         [[{ kind: "status" }], "!region", "scan"],
       ];
-      for (const [groupBy, selector, source] of cases) {
+      for (const [groupBy, selector, source, filter] of cases) {
         const result = await countInstances(deps, name, {
           groupBy,
           labels: selector === undefined ? undefined : parseSelector(selector),
+          ...filter,
         });
-        const label = `${JSON.stringify(groupBy)} ${selector ?? ""}`;
+        const label = `${JSON.stringify(groupBy)} ${selector ?? ""} ${JSON.stringify(filter ?? {})}`;
         expect(result.source, label).toBe(source);
-        expect(byKey(result.groups), label).toEqual(await recount(deps, workflow.id, groupBy, selector));
+        expect(byKey(result.groups), label).toEqual(await recount(deps, workflow.id, groupBy, selector, filter));
       }
     },
   );

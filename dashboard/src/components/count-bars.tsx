@@ -2,17 +2,27 @@ import { INSTANCE_STATUSES } from "../../../src/domain/instance-status";
 import type { InstanceStatus } from "../api";
 import { statusLabel } from "./status";
 
+export function totalOf(counts: Record<InstanceStatus, number>): number {
+  return INSTANCE_STATUSES.reduce((sum, status) => sum + counts[status], 0);
+}
+
 /**
- * A workflow's instances per status as one small stacked bar, with the numbers as text beside
- * it: the bar is for a glance, the text for reading (and for screen readers).
+ * Instances per status as one small stacked bar, with the numbers as text beside it: the bar is
+ * for a glance, the text for reading (and for screen readers). Given `scale` (the largest of
+ * several groups), the bar is as long as its total is of it, so that bars one above the other
+ * compare the groups' sizes.
  */
-export function CountBars({ counts }: { counts: Record<InstanceStatus, number> }) {
+export function CountBars({ counts, scale }: { counts: Record<InstanceStatus, number>; scale?: number }) {
   const present = INSTANCE_STATUSES.filter((status) => counts[status] > 0);
-  const total = present.reduce((sum, status) => sum + counts[status], 0);
+  const total = totalOf(counts);
   if (total === 0) return <span class="muted">No instances</span>;
   return (
     <div class="counts">
-      <div class="count-bar" aria-hidden="true">
+      <div
+        class="count-bar"
+        aria-hidden="true"
+        style={scale ? { width: `${(Math.min(total, scale) / scale) * 100}%` } : undefined}
+      >
         {present.map((status) => (
           <span
             key={status}

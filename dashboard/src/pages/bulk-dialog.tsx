@@ -2,6 +2,7 @@ import { useState } from "preact/hooks";
 import type { Api, BulkAction, BulkFilter, BulkOptions, BulkPreview } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ConfirmDialog } from "../components/confirm";
+import { FilterSummary } from "../components/filter-summary";
 import { useAction, useLoad } from "../hooks";
 import { href, navigate } from "../router";
 
@@ -109,6 +110,7 @@ export function BulkDialog({
         {action === "terminate" && " Terminated instances cannot be resumed."}
         {action === "delete" && " Deleted instances are gone from the engine and from every list."}
       </p>
+      {"filter" in target && <FilterSummary filter={target.filter} />}
       {action === "terminate" && (
         <label class="inline">
           <input type="checkbox" checked={fields.rollback} onChange={field("rollback")} />

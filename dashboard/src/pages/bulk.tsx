@@ -3,6 +3,7 @@ import type { Api, BulkJob, BulkOutcome } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { ConfirmDialog } from "../components/confirm";
+import { FilterSummary } from "../components/filter-summary";
 import { CursorPager, useCursorTrail } from "../components/pager";
 import { StatusBadge } from "../components/status";
 import { WorkflowNav } from "../components/workflow-nav";
@@ -137,6 +138,7 @@ export function BulkJobPage({
               {job.data.ended_on && `, ended ${formatTime(job.data.ended_on)}`}
             </span>
           </p>
+          {job.data.filter && <FilterSummary filter={job.data.filter} />}
           <Progress job={job.data} />
           {canEdit && running && (
             <button type="button" class="danger" onClick={() => setConfirmCancel(true)}>

@@ -19,6 +19,7 @@ export const FILTERS = [
   "trigger_source",
   "error_name",
   "id_prefix",
+  "labels",
 ] as const;
 export type Filters = Partial<Record<(typeof FILTERS)[number] | "direction" | "per_page", string>>;
 
@@ -166,6 +167,16 @@ export function FilterForm({
             ))}
           </select>
         </label>
+        <label class="wide">
+          Labels
+          <input
+            value={draft.labels ?? ""}
+            onInput={set("labels")}
+            placeholder="tenant=acme,region in (eu,us)"
+            autocomplete="off"
+            spellcheck={false}
+          />
+        </label>
         <div class="actions">
           <button type="submit" class="primary">
             Apply filters
@@ -205,12 +216,13 @@ export function bulkFilterOf(filters: Filters): BulkFilter {
     ...(filters.trigger_source ? { trigger_source: filters.trigger_source } : {}),
     ...(filters.error_name ? { error_name: filters.error_name } : {}),
     ...(filters.id_prefix ? { id_prefix: filters.id_prefix } : {}),
+    ...(filters.labels ? { labels: filters.labels } : {}),
   };
 }
 
-/** " (N)" when the counts tell how many instances match, which they do without dates. */
+/** " (N)" when the counts tell how many instances match: they count by status only. */
 export function matchingCount(workflow: Workflow | undefined, filters: Filters): string {
-  if (!workflow || filters.date_start || filters.date_end) return "";
+  if (!workflow || FILTERS.some((key) => key !== "status" && filters[key])) return "";
   const status = statusOf(filters);
   if (filters.status && !status) return "";
   const count = status

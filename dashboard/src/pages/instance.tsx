@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { isFinished } from "../../../src/domain/instance-status";
-import type { Api, InstanceDetails, RestartPoint, StatusAction } from "../api";
+import type { Api, InstanceDetails, Labels, RestartPoint, StatusAction } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ConfirmDialog } from "../components/confirm";
 import { Facts } from "../components/facts";
 import { JsonBlock, LogOutputBlock } from "../components/json-block";
+import { LabelChips } from "../components/label-chips";
 import { StatusBadge } from "../components/status";
 import { Timeline } from "../components/timeline";
 import { formatDuration, formatTime } from "../format";
@@ -12,7 +13,10 @@ import { parseJson, useAction, useLoad } from "../hooks";
 import { useInstanceEvents } from "../live";
 import { href } from "../router";
 
-/** One instance: what it was given, what it returned or why it failed, its timeline, and actions. */
+/**
+ * One instance: what it was given, its labels, what it returned or why it failed, its timeline,
+ * and actions.
+ */
 export function InstancePage({
   api,
   workflow,
@@ -60,6 +64,14 @@ export function InstancePage({
                   : "—",
               ],
             ]}
+          />
+          <LabelsCard
+            api={api}
+            workflow={workflow}
+            instanceId={instanceId}
+            labels={data.labels}
+            canEdit={can.edit}
+            onChanged={() => void instance.reload()}
           />
           <div class="toolbar">
             <label class="inline">
@@ -112,6 +124,86 @@ export function InstancePage({
         </>
       )}
     </main>
+  );
+}
+
+/**
+ * The instance's labels, each a link to the instances that share it; with edit rights, a key and
+ * a value to add a label or change one (the same key), and a button on each chip to remove it.
+ */
+function LabelsCard({
+  api,
+  workflow,
+  instanceId,
+  labels,
+  canEdit,
+  onChanged,
+}: {
+  api: Api;
+  workflow: string;
+  instanceId: string;
+  labels: Labels;
+  canEdit: boolean;
+  onChanged: () => void;
+}) {
+  const [key, setKey] = useState("");
+  const [value, setValue] = useState("");
+  const { busy, error, run } = useAction();
+  const change = (patch: { set?: Labels; remove?: string[] }, done?: () => void) =>
+    run(async () => {
+      await api.patchLabels(workflow, instanceId, patch);
+      done?.();
+      onChanged();
+    });
+
+  return (
+    <section class="card" aria-labelledby="labels-title">
+      <h2 id="labels-title">Labels</h2>
+      {Object.keys(labels).length === 0 ? (
+        <p class="muted">No labels.</p>
+      ) : (
+        <LabelChips
+          labels={labels}
+          linkOf={(requirement) => href(["workflows", workflow], { labels: requirement })}
+          onRemove={canEdit ? (removed) => void change({ remove: [removed] }) : undefined}
+          disabled={busy}
+        />
+      )}
+      {canEdit && (
+        <form
+          class="inline-form label-editor"
+          onSubmit={(event) => {
+            event.preventDefault();
+            // The API checks the key and the value, and says what is wrong with them.
+            void change({ set: { [key.trim()]: value } }, () => {
+              setKey("");
+              setValue("");
+            });
+          }}
+        >
+          <label for="label-key">Label key</label>
+          <input
+            id="label-key"
+            value={key}
+            onInput={(event) => setKey(event.currentTarget.value)}
+            placeholder="tenant"
+            autocomplete="off"
+          />
+          <label for="label-value">Value</label>
+          <input
+            id="label-value"
+            value={value}
+            onInput={(event) => setValue(event.currentTarget.value)}
+            placeholder="acme"
+            autocomplete="off"
+          />
+          <button type="submit" disabled={busy || key.trim() === ""}>
+            Set label
+          </button>
+        </form>
+      )}
+      <ErrorAlert error={error} title="The labels were refused" />
+    </section>
   );
 }
 

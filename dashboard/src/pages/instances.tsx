@@ -2,11 +2,13 @@ import { useState } from "preact/hooks";
 import type { Api, BulkAction, Workflow } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
+import { LabelChips } from "../components/label-chips";
 import { CursorPager, useCursorTrail } from "../components/pager";
 import { StatusBadge } from "../components/status";
 import { WorkflowNav } from "../components/workflow-nav";
 import { formatTime, shortId } from "../format";
 import { useLoad } from "../hooks";
+import { narrowSelector } from "../labels";
 import { href, type Location, navigate } from "../router";
 import { BulkDialog } from "./bulk-dialog";
 import {
@@ -18,11 +20,12 @@ import {
   matchingCount,
   StatusChips,
 } from "./instance-filters";
+import { LabelGroupsCard } from "./label-groups";
 import { StartInstance } from "./start-instance";
 
 const REFRESH_MS = 5000;
 
-/** A workflow's instances: its counts, the filters, and the list they select. */
+/** A workflow's instances: its counts, the filters, the counts by a label, and the list they select. */
 export function InstancesPage({
   api,
   workflow,
@@ -40,7 +43,13 @@ export function InstancesPage({
   const summary = useLoad(() => api.getWorkflow(workflow), `workflow:${workflow}`, {
     refreshMs: autoRefresh ? REFRESH_MS : undefined,
   });
-  const setFilters = (next: Filters) => navigate(href(["workflows", workflow], next));
+  // The label the counts are grouped by is part of the link too, kept when the filters change.
+  const groupKey = location.query.get("group") ?? undefined;
+  const linkTo = (next: Filters, group = groupKey) => href(["workflows", workflow], { ...next, group });
+  const setFilters = (next: Filters) => navigate(linkTo(next));
+  // A label's link narrows the list to the instances that also have that label.
+  const selectorLink = (requirement: string) =>
+    linkTo({ ...filters, labels: narrowSelector(filters.labels, requirement) });
 
   return (
     <main id="main">
@@ -54,6 +63,16 @@ export function InstancesPage({
       {summary.data && <StatusChips workflow={summary.data} filters={filters} onFilter={setFilters} />}
       {canEdit && <StartInstance api={api} workflow={workflow} />}
       <FilterForm key={filterKey} filters={filters} onApply={setFilters} workflow={workflow} />
+      <LabelGroupsCard
+        key={groupKey}
+        api={api}
+        workflow={workflow}
+        groupKey={groupKey}
+        filters={filters}
+        refreshMs={autoRefresh ? REFRESH_MS : undefined}
+        onGroup={(group) => navigate(linkTo(filters, group))}
+        linkOf={selectorLink}
+      />
       {/* Keyed by the filter: a new filter starts over on its first page with nothing selected. */}
       <InstanceList
         key={filterKey}
@@ -64,6 +83,7 @@ export function InstancesPage({
         canEdit={canEdit}
         autoRefresh={autoRefresh}
         onAutoRefresh={setAutoRefresh}
+        selectorLink={selectorLink}
       />
     </main>
   );
@@ -82,6 +102,7 @@ function InstanceList({
   canEdit,
   autoRefresh,
   onAutoRefresh,
+  selectorLink,
 }: {
   api: Api;
   workflow: string;
@@ -90,6 +111,7 @@ function InstanceList({
   canEdit: boolean;
   autoRefresh: boolean;
   onAutoRefresh: (on: boolean) => void;
+  selectorLink: (requirement: string) => string;
 }) {
   const trail = useCursorTrail();
   const [selection, setSelection] = useState<Selection>(NOTHING_SELECTED);
@@ -140,7 +162,9 @@ function InstanceList({
             {selection.kind === "matching"
               ? `All instances matching the filter${matchingCount(summary, filters)} are selected.`
               : `${selectedIds.size} selected.`}{" "}
-            {selection.kind === "ids" && allOnPage && nextCursor && bulkFilterable && (
+            {/* Also when every match is on this page: a job by filter acts on what matches when it
+                runs (a tenant's instances, by their label), not on the ids seen here. */}
+            {selection.kind === "ids" && allOnPage && bulkFilterable && (
               <button type="button" class="link" onClick={() => setSelection({ kind: "matching" })}>
                 Select all matching the filter
               </button>
@@ -212,7 +236,9 @@ function InstanceList({
                   />
                 </th>
               )}
-              <ColumnHeads names={["Instance", "Status", "Created", "Started", "Ended", "Version", "Trigger"]} />
+              <ColumnHeads
+                names={["Instance", "Status", "Labels", "Created", "Started", "Ended", "Version", "Trigger"]}
+              />
             </tr>
           </thead>
           <tbody>
@@ -236,6 +262,9 @@ function InstanceList({
                   <StatusBadge status={row.status} />
                   {row.error_name && <span class="muted"> {row.error_name}</span>}
                 </td>
+                <td>
+                  <LabelChips labels={row.labels} linkOf={selectorLink} />
+                </td>
                 <td>{formatTime(row.created_on)}</td>
                 <td>{formatTime(row.started_on)}</td>
                 <td>{formatTime(row.ended_on)}</td>
@@ -245,7 +274,7 @@ function InstanceList({
             ))}
             {!list.loading && rows.length === 0 && (
               <tr>
-                <td colSpan={canEdit ? 8 : 7} class="muted">
+                <td colSpan={canEdit ? 9 : 8} class="muted">
                   No instances match.
                 </td>
               </tr>
