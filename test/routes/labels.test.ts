@@ -327,6 +327,14 @@ describe("PUT /workflows/:workflow_name with label_paths", () => {
         { person: "Grace", tenant },
         { person: "caller", tenant },
       ]);
+      // Created straight through the binding, behind the API's back: labelled when first seen.
+      const direct = uniqueId("direct-pathed");
+      await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, direct);
+      await env.HELLO_WORLD.create({ id: direct, params });
+      await instance.waitForStatus("complete");
+      const read = await api<{ labels: Record<string, string> }>("GET", `/workflows/hello-world/instances/${direct}`);
+      expect(read.body.result.labels).toEqual({ person: "Grace", tenant });
+      ids.push(direct);
       // A PUT without label_paths (as deployment sync makes) keeps them.
       await api("PUT", "/workflows/hello-world", {
         body: { class_name: "HelloWorldWorkflow", script_name: "workflow-control-plane" },
