@@ -15,6 +15,7 @@ import { bulkRoutes } from "./routes/bulk";
 import { instanceStreamRoutes } from "./routes/instance-stream";
 import { instanceRoutes } from "./routes/instances";
 import { labelRoutes } from "./routes/labels";
+import { metricsRoutes } from "./routes/metrics";
 import { settingsRoutes } from "./routes/settings";
 import { tokenRoutes } from "./routes/tokens";
 import { versionRoutes } from "./routes/versions";
@@ -59,6 +60,7 @@ export function createApp() {
       .route("/client/v4", tokenRoutes)
       .route("/client/v4", auditRoutes)
       .route("/client/v4", settingsRoutes)
+      .route("/client/v4", metricsRoutes)
       .route("/client/v4", workflowRoutes)
       .route("/client/v4", versionRoutes)
       // Before the instance routes: /instances/terminate and /instances/bulk are not instance ids.

@@ -14,7 +14,7 @@ export type Identity = {
   id: string;
   name: string;
   admin: boolean;
-  permissions: ("read" | "edit" | "events")[];
+  permissions: ("read" | "edit" | "events" | "metrics")[];
   workflows: string[] | null;
   event_types: string[] | null;
 };

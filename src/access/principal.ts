@@ -19,7 +19,7 @@ export const ADMIN: Principal = { kind: "admin", id: "admin", name: "admin" };
 
 /** What a call needs: a level, and the workflow, instance and event type it touches, if any. */
 export type Requirement = {
-  permission: "any" | "read" | "edit" | "events" | "admin";
+  permission: "any" | "read" | "edit" | "events" | "metrics" | "admin";
   workflow?: string | undefined;
   instanceId?: string | undefined;
   eventType?: string | undefined;
@@ -51,13 +51,16 @@ export function refusal(principal: Principal, requirement: Requirement): string 
         ? has("read") || has("edit")
         : requirement.permission === "events"
           ? has("events") || has("edit")
-          : has("edit");
+          : requirement.permission === "metrics"
+            ? has("metrics") || has("read") || has("edit")
+            : has("edit");
   if (!level) {
     const what =
       requirement.permission === "admin"
         ? "manage tokens or settings, or read the audit trail"
         : requirement.permission;
-    return `Token '${principal.name}' may not ${what === "read" ? "read" : what === "edit" ? "make changes" : what === "events" ? "send events" : what}`;
+    const doing = { read: "read", edit: "make changes", events: "send events", metrics: "read metrics" } as const;
+    return `Token '${principal.name}' may not ${what in doing ? doing[what as keyof typeof doing] : what}`;
   }
   if (requirement.workflow !== undefined && workflows !== null && !workflows.includes(requirement.workflow)) {
     return `Token '${principal.name}' may not act on workflow '${requirement.workflow}'`;

@@ -24,6 +24,9 @@ const EVENT_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/event
 
 const STREAM_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/subscribe$`);
 
+/** The metrics: the account's (OpenMetrics, overview) and each workflow's. */
+const METRICS_PATH = new RegExp(`^${ACCOUNT}(?:/workflows/[^/]+)?/metrics(?:/[^/]+)?$`);
+
 /** Literal segments under /instances that are routes, not instance ids. */
 const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
 
@@ -39,8 +42,8 @@ function segment(value: string | undefined): string | undefined {
 /**
  * The permission every route needs, decided in one place from the method and path, so that no
  * route can be added without one: token administration, the audit trail and changing the
- * account's settings need the admin token, sending an event needs `events`, any other write
- * `edit`, any read `read`.
+ * account's settings need the admin token, sending an event needs `events`, reading metrics
+ * `metrics` (which `read` also gives), any other write `edit`, any read `read`.
  */
 export function targetOf(method: string, path: string): RequestTarget {
   const relative = path.replace(/^\/client\/v4/, "").replace(/\/+$/, "");
@@ -58,5 +61,6 @@ export function targetOf(method: string, path: string): RequestTarget {
   const event = EVENT_PATH.exec(relative);
   if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
   if (read && STREAM_PATH.test(relative)) return { permission: "read", workflow, instanceId, stream: true };
+  if (read && METRICS_PATH.test(relative)) return { permission: "metrics", workflow };
   return { permission: read ? "read" : "edit", workflow, instanceId };
 }

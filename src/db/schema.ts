@@ -92,6 +92,8 @@ export const instances = sqliteTable(
      * into `instance_labels` and `instance_label_counts`.
      */
     labels: text("labels", { mode: "json" }).$type<Labels>(),
+    /** An errored instance's error message with numbers and ids masked: what error groups are keyed by. */
+    errorShape: text("error_shape"),
   },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.id] }),
@@ -170,6 +172,64 @@ export const instanceLabelCounts = sqliteTable(
   (table) => [primaryKey({ columns: [table.workflowId, table.key, table.value, table.status] })],
 );
 
+export const METRIC_BUCKETS = ["m", "h"] as const;
+export type MetricBucket = (typeof METRIC_BUCKETS)[number];
+
+/**
+ * What happened to a workflow's instances per minute (`m`) and per hour (`h`) and version,
+ * maintained by triggers on `instances` (migration 0012) as each instance is created, starts
+ * and finishes: counts of events, never of states, so a restart, a delete or an expiry leaves
+ * what happened counted. `durations` is a sparse histogram of the runs that finished in the
+ * bucket: `{ "<bin>": count }`, bin = ceil(ln(ms) / ln(1.1)).
+ */
+export const instanceMetrics = sqliteTable(
+  "instance_metrics",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
+    start: integer("start").notNull(),
+    versionId: text("version_id").notNull(),
+    created: integer("created").notNull().default(0),
+    started: integer("started").notNull().default(0),
+    completed: integer("completed").notNull().default(0),
+    errored: integer("errored").notNull().default(0),
+    terminated: integer("terminated").notNull().default(0),
+    durations: text("durations"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId] }),
+    // Retention removes the oldest buckets of each size first.
+    index("instance_metrics_by_age").on(table.bucket, table.start),
+  ],
+);
+
+/**
+ * Errors per hour, by error name and message shape (ids and numbers masked) and version: how
+ * often, first and last seen, and an instance it happened to. Maintained by the same triggers.
+ */
+export const errorMetrics = sqliteTable(
+  "error_metrics",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    start: integer("start").notNull(),
+    name: text("name").notNull(),
+    shape: text("shape").notNull(),
+    versionId: text("version_id").notNull(),
+    count: integer("count").notNull(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+    exampleInstanceId: text("example_instance_id").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.start, table.name, table.shape, table.versionId] }),
+    index("error_metrics_by_age").on(table.start),
+  ],
+);
+
 /**
  * The account's settings (one row, id 1): Cloudflare's `default_retention` of finished
  * instances, and how long this control plane keeps what it owns (bulk jobs, the audit trail).
@@ -235,8 +295,11 @@ export const bulkJobs = sqliteTable(
   ],
 );
 
-/** What a scoped token may do: read (GETs), edit (everything but token admin), events (send events). */
-export const TOKEN_PERMISSIONS = ["read", "edit", "events"] as const;
+/**
+ * What a scoped token may do: read (GETs), edit (everything but token admin), events (send
+ * events), metrics (read the metrics routes only, as a Prometheus scraper does).
+ */
+export const TOKEN_PERMISSIONS = ["read", "edit", "events", "metrics"] as const;
 export type TokenPermission = (typeof TOKEN_PERMISSIONS)[number];
 
 /**

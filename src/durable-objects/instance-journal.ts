@@ -14,6 +14,7 @@ import {
   type StreamPosition,
   type SyncStart,
 } from "../domain/journal";
+import { errorShape } from "../domain/metrics";
 import { readStoredJson } from "../lib/json";
 import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 import { indexWriterFor } from "./index-writer";
@@ -258,6 +259,7 @@ export class InstanceJournal extends DurableObject<Env> {
     // Revisions follow the clock, so they keep rising past those of a journal that was rebuilt.
     const revision = Math.max(row.revision + 1, Date.now());
     this.#sql.exec("UPDATE instance SET revision = ?", revision);
+    const error = readStoredJson<ErrorInfo>(row.error);
     const update: SummaryUpdate = {
       workflowName: row.workflow_name,
       instanceId: row.instance_id,
@@ -265,7 +267,8 @@ export class InstanceJournal extends DurableObject<Env> {
       status: this.#status(),
       startedOn: row.started_at,
       endedOn: row.ended_at,
-      errorName: readStoredJson<ErrorInfo>(row.error)?.name ?? null,
+      errorName: error?.name ?? null,
+      errorShape: error ? errorShape(error.message) : null,
       at: row.changed_at ?? row.queued_at ?? Date.now(),
       createdOn: row.queued_at ?? Date.now(),
       triggerSource: "unknown",

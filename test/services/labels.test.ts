@@ -43,6 +43,7 @@ function summary(workflowName: string, id: string, revision: number, status: Ins
     startedOn: now,
     endedOn: null,
     errorName: null,
+    errorShape: null,
     at: now,
     createdOn: now,
     triggerSource: "unknown",

@@ -34,6 +34,7 @@ describe("instance_status_counts", () => {
         startedOn: now,
         endedOn: null,
         errorName: status === "errored" ? "Error" : null,
+        errorShape: status === "errored" ? "boom" : null,
         at: now,
         createdOn: now,
         triggerSource: "api",

@@ -266,6 +266,7 @@ function reserveOne(
           retention: sql`${retention}`.as("retention"),
           expiresOn: sql`null`.as("expires_on"),
           labels: sql`${labelsJson(labels)}`.as("labels"),
+          errorShape: sql`null`.as("error_shape"),
         })
         .from(workflows)
         .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))

@@ -16,6 +16,8 @@ export type SummaryUpdate = {
   startedOn: number | null;
   endedOn: number | null;
   errorName: string | null;
+  /** The error's message with ids and numbers masked (`errorShape`): its group in the error metrics. */
+  errorShape: string | null;
   /** When the summary last changed: the index's `modified_on`. */
   at: number;
   /** For an instance the index has not seen (created straight through the binding). */
@@ -50,6 +52,7 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
             expiresOn: sql`null`.as("expires_on"),
             // The label paths of the workflow add theirs (migration 0010); the caller's are set at create.
             labels: sql`null`.as("labels"),
+            errorShape: sql`${update.errorShape}`.as("error_shape"),
           })
           .from(workflows)
           .where(eq(workflows.name, update.workflowName)),
@@ -61,6 +64,7 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
           startedOn: sql`excluded.started_on`,
           endedOn: sql`excluded.ended_on`,
           errorName: sql`excluded.error_name`,
+          errorShape: sql`excluded.error_shape`,
           modifiedOn: sql`excluded.modified_on`,
           revision: sql`excluded.revision`,
         },

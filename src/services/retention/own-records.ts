@@ -1,7 +1,8 @@
-import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
-import { auditLog, bulkJobs } from "../../db/schema";
+import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
+import { auditLog, bulkJobs, errorMetrics, instanceMetrics, type MetricBucket } from "../../db/schema";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
+import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../metrics";
 import { getSettings } from "./settings";
 
 /** Audit records one pass deletes at most, in one statement. */
@@ -10,12 +11,16 @@ export const AUDIT_BATCH = 1_000;
 /** Ended bulk jobs one pass erases at most (each its Durable Object's storage, then its row). */
 export const BULK_JOB_BATCH = 20;
 
-export type OwnRecordsPass = { auditRecords: number; bulkJobs: number };
+/** Metric buckets one pass deletes at most, per kind. */
+export const METRICS_BATCH = 1_000;
+
+export type OwnRecordsPass = { auditRecords: number; bulkJobs: number; metricBuckets: number };
 
 /**
  * Removes, in bounded batches, what this control plane keeps of its own past its retention
  * (the account's settings): audit records older than `audit_retention`, and bulk jobs that
- * ended more than `bulk_job_retention` ago, ledger and all. A job still running never goes.
+ * ended more than `bulk_job_retention` ago, ledger and all, and metric buckets past theirs
+ * (minutes after 2 days, hours and error groups after 400). A job still running never goes.
  */
 export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<OwnRecordsPass> {
   const { db } = deps;
@@ -46,7 +51,40 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     deps,
     jobs.map((job) => job.id),
   );
-  return { auditRecords: audited.length, bulkJobs: jobs.length };
+  const metricBuckets =
+    (await expireMetricBuckets(deps, "m", now - MINUTE_RETENTION_MS)) +
+    (await expireMetricBuckets(deps, "h", now - HOUR_RETENTION_MS)) +
+    (await expireErrorBuckets(deps, now - HOUR_RETENTION_MS));
+  return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
+}
+
+/** The oldest buckets of one size before `cutoff`, a batch at a time (`instance_metrics_by_age`). */
+async function expireMetricBuckets({ db }: Deps, bucket: MetricBucket, cutoff: number): Promise<number> {
+  const oldest = db
+    .select({ rowid: sql`rowid` })
+    .from(instanceMetrics)
+    .where(and(eq(instanceMetrics.bucket, bucket), lt(instanceMetrics.start, cutoff)))
+    .orderBy(asc(instanceMetrics.start))
+    .limit(METRICS_BATCH);
+  const deleted = await db
+    .delete(instanceMetrics)
+    .where(inArray(sql`rowid`, oldest))
+    .returning({ start: instanceMetrics.start });
+  return deleted.length;
+}
+
+async function expireErrorBuckets({ db }: Deps, cutoff: number): Promise<number> {
+  const oldest = db
+    .select({ rowid: sql`rowid` })
+    .from(errorMetrics)
+    .where(lt(errorMetrics.start, cutoff))
+    .orderBy(asc(errorMetrics.start))
+    .limit(METRICS_BATCH);
+  const deleted = await db
+    .delete(errorMetrics)
+    .where(inArray(sql`rowid`, oldest))
+    .returning({ start: errorMetrics.start });
+  return deleted.length;
 }
 
 /** Erases bulk jobs, each its Durable Object's storage and then its row. */

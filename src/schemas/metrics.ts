@@ -1,0 +1,104 @@
+import { z } from "@hono/zod-openapi";
+import { QUANTILE_RELATIVE_ERROR } from "../domain/metrics";
+import { BUCKET_SIZES } from "../services/metrics";
+import { Timestamp, UtcDateTime } from "./params";
+
+const Window = {
+  since: UtcDateTime.optional().openapi({
+    param: { name: "since", in: "query" },
+    description: "Start of the window (rounded down to a bucket).",
+  }),
+  until: UtcDateTime.optional().openapi({
+    param: { name: "until", in: "query" },
+    description: "End of the window, exclusive (rounded up to a bucket); now by default.",
+  }),
+};
+
+export const MetricsQuery = z.object({
+  ...Window,
+  bucket: z
+    .enum(Object.keys(BUCKET_SIZES) as [keyof typeof BUCKET_SIZES, ...(keyof typeof BUCKET_SIZES)[]])
+    .default("1h")
+    .openapi({
+      param: { name: "bucket", in: "query" },
+      description: "1m (kept 2 days; default window 1 hour), 1h (kept 400 days; 1 day), 1d (30 days).",
+    }),
+  group_by: z
+    .enum(["version"])
+    .optional()
+    .openapi({ param: { name: "group_by", in: "query" }, description: "version: one series per version." }),
+});
+
+const quantileNote = `±${(QUANTILE_RELATIVE_ERROR * 100).toFixed(1)}%`;
+
+const Bucket = z.object({
+  start: Timestamp,
+  created: z.number().int(),
+  started: z.number().int().openapi({ description: "Runs started: a restart starts one more." }),
+  completed: z.number().int(),
+  errored: z.number().int(),
+  terminated: z.number().int(),
+  error_rate: z
+    .number()
+    .nullable()
+    .openapi({ description: "errored / runs ended in the bucket; null when none ended." }),
+  duration_ms: z
+    .object({ p50: z.number().nullable(), p95: z.number().nullable(), p99: z.number().nullable() })
+    .openapi({ description: `Of the runs that ended in the bucket, start to end, within ${quantileNote}.` }),
+});
+
+export const MetricsResult = z
+  .union([
+    z.object({ bucket: z.string(), buckets: z.array(Bucket) }),
+    z.object({
+      bucket: z.string(),
+      groups: z.array(z.object({ key: z.object({ version_id: z.string() }), buckets: z.array(Bucket) })),
+    }),
+  ])
+  .openapi("Metrics");
+
+export const ErrorsQuery = z.object({
+  ...Window,
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Groups to answer, most frequent first." }),
+});
+
+export const ErrorGroups = z
+  .array(
+    z.object({
+      name: z.string(),
+      message: z.string().openapi({ description: "The message with ids as <id> and numbers as <n>." }),
+      count: z.number().int(),
+      first_seen: Timestamp,
+      last_seen: Timestamp,
+      versions: z.array(z.string()),
+      example_instance_id: z.string(),
+    }),
+  )
+  .openapi("ErrorGroups");
+
+export const OverviewQuery = z.object(Window);
+
+export const Overview = z
+  .object({
+    since: Timestamp,
+    until: Timestamp,
+    workflows: z.array(
+      z.object({
+        workflow: z.string(),
+        created: z.number().int(),
+        started: z.number().int(),
+        completed: z.number().int(),
+        errored: z.number().int(),
+        terminated: z.number().int(),
+        error_rate: z.number().nullable(),
+        duration_p95_ms: z.number().nullable(),
+      }),
+    ),
+  })
+  .openapi("MetricsOverview");

@@ -1,0 +1,312 @@
+import { and, asc, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { errorMetrics, instanceMetrics, instanceStatusCounts, type MetricBucket, workflows } from "../db/schema";
+import { type Histogram, mergeHistograms, quantile } from "../domain/metrics";
+import { ApiError } from "../lib/errors";
+import { toIso } from "../lib/time";
+import type { Deps } from "./deps";
+import { findWorkflow } from "./workflows";
+
+export const BUCKET_SIZES = { "1m": 60_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
+export type BucketSize = keyof typeof BUCKET_SIZES;
+
+/** How long the maintained buckets are kept: minutes for two days, hours (and so days) for 400. */
+export const MINUTE_RETENTION_MS = 2 * 86_400_000;
+export const HOUR_RETENTION_MS = 400 * 86_400_000;
+
+/** The most buckets one read answers. */
+export const MAX_BUCKETS = 2_000;
+
+export type MetricsWindow = { since?: Date | undefined; until?: Date | undefined; bucket: BucketSize };
+
+export type MetricsBucket = {
+  start: string;
+  created: number;
+  started: number;
+  completed: number;
+  errored: number;
+  terminated: number;
+  /** errored / (completed + errored + terminated): the share of the runs that ended in the bucket; null when none did. */
+  error_rate: number | null;
+  duration_ms: { p50: number | null; p95: number | null; p99: number | null };
+};
+
+export type MetricsResult =
+  | { bucket: BucketSize; buckets: MetricsBucket[] }
+  | { bucket: BucketSize; groups: { key: { version_id: string }; buckets: MetricsBucket[] }[] };
+
+/** The default span of a read: an hour of minutes, a day of hours, thirty days of days. */
+const DEFAULT_SPAN = { "1m": 3_600_000, "1h": 86_400_000, "1d": 30 * 86_400_000 } as const;
+
+/**
+ * A workflow's metrics per time bucket over [since, until), optionally per version: what the
+ * triggers maintained, summed per bucket (days from hours) in one indexed range read, with
+ * duration quantiles from the merged histograms. Every bucket of the window is present, empty
+ * ones as zeros.
+ */
+export async function readMetrics(
+  deps: Deps,
+  workflowName: string,
+  window: MetricsWindow & { groupBy?: "version" | undefined },
+): Promise<MetricsResult> {
+  const workflow = await findWorkflow(deps.db, workflowName);
+  const { from, to, size } = windowOf(window);
+  const stored: MetricBucket = window.bucket === "1m" ? "m" : "h";
+  // The size inlined: a bound number is a REAL to SQLite, and the division must be an integer one.
+  const start = sql<number>`(${instanceMetrics.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
+  const byVersion = window.groupBy === "version";
+  const rows = await deps.db
+    .select({
+      start,
+      version: byVersion ? instanceMetrics.versionId : sql<string>`''`,
+      created: sql<number>`sum(${instanceMetrics.created})`,
+      started: sql<number>`sum(${instanceMetrics.started})`,
+      completed: sql<number>`sum(${instanceMetrics.completed})`,
+      errored: sql<number>`sum(${instanceMetrics.errored})`,
+      terminated: sql<number>`sum(${instanceMetrics.terminated})`,
+      durations: sql<string>`json_group_array(${instanceMetrics.durations}) filter (where ${instanceMetrics.durations} is not null)`,
+    })
+    .from(instanceMetrics)
+    .where(
+      and(
+        eq(instanceMetrics.workflowId, workflow.id),
+        eq(instanceMetrics.bucket, stored),
+        gte(instanceMetrics.start, from),
+        lt(instanceMetrics.start, to),
+      ),
+    )
+    .groupBy(...(byVersion ? [start, instanceMetrics.versionId] : [start]))
+    .orderBy(start);
+
+  const series = new Map<string, Map<number, MetricsBucket>>();
+  for (const row of rows) {
+    const buckets = series.get(row.version) ?? new Map<number, MetricsBucket>();
+    series.set(row.version, buckets);
+    buckets.set(row.start, bucketOf(row.start, row, mergeHistograms(new Map(), JSON.parse(row.durations) as string[])));
+  }
+  const filled = (buckets: Map<number, MetricsBucket> | undefined) => {
+    const all: MetricsBucket[] = [];
+    for (let at = from; at < to; at += size) all.push(buckets?.get(at) ?? bucketOf(at, ZERO, new Map()));
+    return all;
+  };
+  if (!byVersion) return { bucket: window.bucket, buckets: filled(series.get("")) };
+  return {
+    bucket: window.bucket,
+    groups: [...series.keys()]
+      .sort()
+      .map((version) => ({ key: { version_id: version }, buckets: filled(series.get(version)) })),
+  };
+}
+
+type Counts = { created: number; started: number; completed: number; errored: number; terminated: number };
+const ZERO: Counts = { created: 0, started: 0, completed: 0, errored: 0, terminated: 0 };
+
+function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsBucket {
+  const ended = counts.completed + counts.errored + counts.terminated;
+  return {
+    start: new Date(start).toISOString(),
+    created: counts.created,
+    started: counts.started,
+    completed: counts.completed,
+    errored: counts.errored,
+    terminated: counts.terminated,
+    error_rate: ended === 0 ? null : counts.errored / ended,
+    duration_ms: { p50: quantile(durations, 0.5), p95: quantile(durations, 0.95), p99: quantile(durations, 0.99) },
+  };
+}
+
+/** The window aligned to whole buckets, checked against the retention of what it reads. */
+function windowOf({ since, until, bucket }: MetricsWindow): { from: number; to: number; size: number } {
+  const size = BUCKET_SIZES[bucket];
+  const to = Math.ceil((until?.getTime() ?? Date.now()) / size) * size;
+  const from = Math.floor((since?.getTime() ?? to - DEFAULT_SPAN[bucket]) / size) * size;
+  if (from >= to) throw new ApiError("invalidRequest", "query: since must be before until");
+  if ((to - from) / size > MAX_BUCKETS) {
+    throw new ApiError(
+      "invalidRequest",
+      `query: at most ${MAX_BUCKETS} buckets of ${bucket} at once; widen the bucket or narrow since/until`,
+    );
+  }
+  return { from, to, size };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Top errors
+// ---------------------------------------------------------------------------------------------
+
+export type ErrorGroup = {
+  name: string;
+  message: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  versions: string[];
+  example_instance_id: string;
+};
+
+/** Error groups (name and message shape) most frequent first, over [since, until) by the hour. */
+export async function readTopErrors(
+  deps: Deps,
+  workflowName: string,
+  window: { since?: Date | undefined; until?: Date | undefined; limit: number },
+): Promise<ErrorGroup[]> {
+  const workflow = await findWorkflow(deps.db, workflowName);
+  const { from, to } = windowOf({ since: window.since, until: window.until, bucket: "1h" });
+  const rows = await deps.db
+    .select({
+      name: errorMetrics.name,
+      shape: errorMetrics.shape,
+      count: sql<number>`sum(${errorMetrics.count})`,
+      firstSeen: sql<number>`min(${errorMetrics.firstSeen})`,
+      lastSeen: sql<number>`max(${errorMetrics.lastSeen})`,
+      versions: sql<string>`json_group_array(distinct ${errorMetrics.versionId})`,
+      // A bare column beside min() and max(): SQLite takes it from the row of one of them, so the
+      // example is an instance of the group's first or last hour.
+      example: sql<string>`${errorMetrics.exampleInstanceId}`,
+    })
+    .from(errorMetrics)
+    .where(and(eq(errorMetrics.workflowId, workflow.id), gte(errorMetrics.start, from), lt(errorMetrics.start, to)))
+    .groupBy(errorMetrics.name, errorMetrics.shape)
+    .orderBy(desc(sql`sum(${errorMetrics.count})`), asc(errorMetrics.name))
+    .limit(window.limit);
+  return rows.map((row) => ({
+    name: row.name,
+    message: row.shape,
+    count: row.count,
+    first_seen: toIso(new Date(row.firstSeen)) ?? "",
+    last_seen: toIso(new Date(row.lastSeen)) ?? "",
+    versions: (JSON.parse(row.versions) as string[]).sort(),
+    example_instance_id: row.example,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The account: an overview, and the OpenMetrics exposition
+// ---------------------------------------------------------------------------------------------
+
+export type WorkflowTotals = Counts & { workflow: string; error_rate: number | null; duration_p95_ms: number | null };
+
+/** Every workflow's totals over [since, until) (default: the last 24 hours), by name. */
+export async function readOverview(
+  deps: Deps,
+  window: { since?: Date | undefined; until?: Date | undefined },
+): Promise<{ since: string; until: string; workflows: WorkflowTotals[] }> {
+  const { from, to } = windowOf({ ...window, bucket: "1h" });
+  const rows = await totalsSince(deps, and(gte(instanceMetrics.start, from), lt(instanceMetrics.start, to)));
+  return {
+    since: new Date(from).toISOString(),
+    until: new Date(to).toISOString(),
+    workflows: rows.map((row) => {
+      const ended = row.completed + row.errored + row.terminated;
+      return {
+        workflow: row.workflow,
+        created: row.created,
+        started: row.started,
+        completed: row.completed,
+        errored: row.errored,
+        terminated: row.terminated,
+        error_rate: ended === 0 ? null : row.errored / ended,
+        duration_p95_ms: quantile(mergeHistograms(new Map(), JSON.parse(row.durations) as string[]), 0.95),
+      };
+    }),
+  };
+}
+
+/** Per workflow (not deleted), sums of the hour buckets in `range`, with their histograms. */
+async function totalsSince(deps: Deps, range: SQL | undefined) {
+  return deps.db
+    .select({
+      workflow: workflows.name,
+      created: sql<number>`coalesce(sum(${instanceMetrics.created}), 0)`,
+      started: sql<number>`coalesce(sum(${instanceMetrics.started}), 0)`,
+      completed: sql<number>`coalesce(sum(${instanceMetrics.completed}), 0)`,
+      errored: sql<number>`coalesce(sum(${instanceMetrics.errored}), 0)`,
+      terminated: sql<number>`coalesce(sum(${instanceMetrics.terminated}), 0)`,
+      durations: sql<string>`json_group_array(${instanceMetrics.durations}) filter (where ${instanceMetrics.durations} is not null)`,
+    })
+    .from(workflows)
+    .leftJoin(
+      instanceMetrics,
+      and(eq(instanceMetrics.workflowId, workflows.id), eq(instanceMetrics.bucket, "h"), range),
+    )
+    .where(isNull(workflows.deletedOn))
+    .groupBy(workflows.id)
+    .orderBy(workflows.name);
+}
+
+export type Exposition = "openmetrics" | "prometheus";
+
+type Family = {
+  name: string;
+  type: "counter" | "gauge";
+  help: string;
+  samples: { labels: Record<string, string>; value: number }[];
+};
+
+/**
+ * The account's metrics as text for scrapers: per workflow, counters of instances created,
+ * started and finished (by outcome) over the hour buckets kept (400 days), and a gauge of its
+ * instances per status now. In the OpenMetrics format (a counter family `x` with samples
+ * `x_total`, ending in `# EOF`) or in Prometheus' own text format (the family named `x_total`).
+ */
+export async function exposition(deps: Deps, format: Exposition): Promise<string> {
+  const [totals, counts] = await Promise.all([
+    totalsSince(deps, undefined),
+    deps.db
+      .select({ workflow: workflows.name, status: instanceStatusCounts.status, count: instanceStatusCounts.count })
+      .from(instanceStatusCounts)
+      .innerJoin(workflows, eq(workflows.id, instanceStatusCounts.workflowId))
+      .where(isNull(workflows.deletedOn))
+      .orderBy(workflows.name, instanceStatusCounts.status),
+  ]);
+  const families: Family[] = [
+    {
+      name: "workflow_instances_created",
+      type: "counter",
+      help: "Instances created (once the engine confirmed them).",
+      samples: totals.map((row) => ({ labels: { workflow: row.workflow }, value: row.created })),
+    },
+    {
+      name: "workflow_instances_started",
+      type: "counter",
+      help: "Runs started (a restart starts one more).",
+      samples: totals.map((row) => ({ labels: { workflow: row.workflow }, value: row.started })),
+    },
+    {
+      name: "workflow_instances_finished",
+      type: "counter",
+      help: "Runs that ended, by outcome.",
+      samples: totals.flatMap((row) =>
+        (["completed", "errored", "terminated"] as const).map((outcome) => ({
+          labels: { workflow: row.workflow, outcome },
+          value: row[outcome],
+        })),
+      ),
+    },
+    {
+      name: "workflow_instances",
+      type: "gauge",
+      help: "Instances per status now.",
+      samples: counts.map((row) => ({ labels: { workflow: row.workflow, status: row.status }, value: row.count })),
+    },
+  ];
+  return render(families, format);
+}
+
+function render(families: Family[], format: Exposition): string {
+  const lines: string[] = [];
+  for (const family of families) {
+    const sample = family.type === "counter" ? `${family.name}_total` : family.name;
+    const named = format === "openmetrics" ? family.name : sample;
+    lines.push(`# TYPE ${named} ${family.type}`, `# HELP ${named} ${family.help}`);
+    for (const { labels, value } of family.samples) {
+      const pairs = Object.entries(labels).map(([key, text]) => `${key}="${escapeLabel(text)}"`);
+      lines.push(`${sample}{${pairs.join(",")}} ${value}`);
+    }
+  }
+  if (format === "openmetrics") lines.push("# EOF");
+  return `${lines.join("\n")}\n`;
+}
+
+function escapeLabel(value: string): string {
+  return value.replaceAll("\\", "\\\\").replaceAll('"', '\\"').replaceAll("\n", "\\n");
+}

@@ -1,0 +1,279 @@
+import { env } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
+import parsePrometheusTextFormat from "parse-prometheus-text-format";
+import { describe, type ExpectStatic, it } from "vitest";
+import { seededRandom } from "../../scripts/lib/random";
+import { instances } from "../../src/db/schema";
+import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
+import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
+import { createDeps, type Deps } from "../../src/services/deps";
+import { release } from "../../src/services/instances/create";
+import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import { exposition, type MetricsBucket, readMetrics, readTopErrors } from "../../src/services/metrics";
+import { putWorkflow } from "../../src/services/workflows";
+import { uniqueId } from "../helpers/api";
+
+const BASE = Date.UTC(2026, 10, 2, 6, 0, 0);
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+type Run = { startedOn: number | null; endedOn: number | null; status: InstanceStatus };
+
+/** What happened, as the test saw it: the events each applied summary stands for. */
+class History {
+  events: { kind: "created" | "started" | InstanceStatus; at: number; duration?: number }[] = [];
+  #runs = new Map<string, Run & { revision: number }>();
+
+  /** The index applies a summary only with a higher revision than the row's. */
+  apply(update: SummaryUpdate, createdOn: number): void {
+    const before = this.#runs.get(update.instanceId);
+    if (before && update.revision <= before.revision) return;
+    if (!before) this.events.push({ kind: "created", at: createdOn });
+    if (update.startedOn !== null && update.startedOn !== before?.startedOn) {
+      this.events.push({ kind: "started", at: update.startedOn });
+    }
+    const finished = FINISHED_STATUSES.has(update.status) && update.endedOn !== null;
+    const wasFinished = before !== undefined && FINISHED_STATUSES.has(before.status);
+    if (finished && update.endedOn !== null && (!wasFinished || before?.endedOn !== update.endedOn)) {
+      const duration = update.endedOn - (update.startedOn ?? createdOn);
+      this.events.push({ kind: update.status, at: update.endedOn, duration });
+    }
+    const { status, startedOn, endedOn, revision } = update;
+    this.#runs.set(update.instanceId, { status, startedOn, endedOn, revision });
+  }
+
+  forget(id: string): void {
+    this.#runs.delete(id);
+  }
+
+  has(id: string): boolean {
+    return this.#runs.has(id);
+  }
+
+  run(id: string): (Run & { revision: number }) | undefined {
+    return this.#runs.get(id);
+  }
+}
+
+function exactQuantile(values: number[], q: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] ?? null;
+}
+
+function expectedBuckets(history: History, from: number, to: number, size: number) {
+  const buckets = new Map<number, { counts: Record<string, number>; durations: number[] }>();
+  for (let at = from; at < to; at += size) {
+    buckets.set(at, { counts: { created: 0, started: 0, complete: 0, errored: 0, terminated: 0 }, durations: [] });
+  }
+  for (const event of history.events) {
+    const bucket = buckets.get(Math.floor(event.at / size) * size);
+    if (!bucket) continue;
+    bucket.counts[event.kind] = (bucket.counts[event.kind] ?? 0) + 1;
+    if (event.duration !== undefined) bucket.durations.push(Math.max(event.duration, 1));
+  }
+  return buckets;
+}
+
+function expectWithin(actual: number | null, exact: number | null, label: string, expect: ExpectStatic) {
+  if (exact === null) {
+    expect(actual, label).toBeNull();
+    return;
+  }
+  expect(actual, label).not.toBeNull();
+  expect(Math.abs((actual ?? 0) - exact), label).toBeLessThanOrEqual(exact * QUANTILE_RELATIVE_ERROR + 1);
+}
+
+async function randomHistory(deps: Deps, name: string, workflowId: string, seed: number): Promise<History> {
+  const next = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+  const history = new History();
+  const ids = Array.from({ length: 20 }, (_, index) => `instance-${index}`);
+  const created = new Map<string, number>();
+  let clock = BASE;
+  for (let step = 0; step < 260; step++) {
+    clock += Math.floor(next() * 3 * MINUTE);
+    const id = pick(ids);
+    const run = history.run(id);
+    const revision = (run?.revision ?? 0) + 1;
+    const roll = next();
+    if (run && roll < 0.06) {
+      await release(deps.db, workflowId, [id]);
+      history.forget(id);
+      created.delete(id);
+      continue;
+    }
+    const createdOn = created.get(id) ?? clock;
+    created.set(id, createdOn);
+    let update: Run;
+    if (!run) update = { status: "queued", startedOn: null, endedOn: null };
+    else if (run.status === "queued") update = { status: "running", startedOn: clock, endedOn: null };
+    else if (run.status === "running") {
+      const status = pick(["complete", "errored", "terminated", "running"] as const);
+      update = { status, startedOn: run.startedOn, endedOn: status === "running" ? null : clock };
+    } else update = { status: "running", startedOn: clock, endedOn: null }; // a restart
+    // Now and then a stale write, as a delayed one would come: it must change nothing.
+    const stale = run !== undefined && next() < 0.1;
+    const summary: SummaryUpdate = {
+      workflowName: name,
+      instanceId: id,
+      revision: stale ? revision - 1 : revision,
+      ...update,
+      errorName: update.status === "errored" ? "PaymentError" : null,
+      errorShape:
+        update.status === "errored" ? errorShape(`card ${id} declined after ${Math.floor(next() * 9)} tries`) : null,
+      at: clock,
+      createdOn,
+      triggerSource: "api",
+      params: null,
+    };
+    await writeSummaries(deps.db, [summary]);
+    history.apply(summary, createdOn);
+  }
+  return history;
+}
+
+describe("instance metrics", () => {
+  it.for([1, 2, 3])(
+    "equal a recount of what happened, through restarts, deletes and expiry (seed %i)",
+    async (seed, { expect }) => {
+      const deps = createDeps(env);
+      const name = uniqueId("metrics");
+      const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+      const history = await randomHistory(deps, name, workflow.id, seed);
+      // Expiry removes finished instances from the index (the expiry pass's delete, without the
+      // engine it first asks to forget them: this workflow has none). What happened stays counted.
+      await env.DB.prepare("DELETE FROM instances WHERE workflow_id = ? AND expires_on IS NOT NULL")
+        .bind(workflow.id)
+        .run();
+      const left = await deps.db
+        .select({ id: instances.id })
+        .from(instances)
+        .where(eq(instances.workflowId, workflow.id));
+      expect(left.length).toBeLessThan(20);
+
+      const to = BASE + 24 * HOUR;
+      for (const [bucket, size] of [
+        ["1m", MINUTE],
+        ["1h", HOUR],
+        ["1d", 24 * HOUR],
+      ] as const) {
+        const from = Math.floor(BASE / size) * size;
+        const result = await readMetrics(deps, name, { bucket, since: new Date(from), until: new Date(to) });
+        if (!("buckets" in result)) throw new Error("expected one series");
+        const expected = expectedBuckets(history, from, Math.ceil(to / size) * size, size);
+        expect(result.buckets.length, bucket).toBe(expected.size);
+        for (const actual of result.buckets) {
+          const want = expected.get(Date.parse(actual.start));
+          const label = `${bucket} ${actual.start}`;
+          expect(pickCounts(actual), label).toEqual({
+            created: want?.counts.created,
+            started: want?.counts.started,
+            completed: want?.counts.complete,
+            errored: want?.counts.errored,
+            terminated: want?.counts.terminated,
+          });
+          for (const q of [0.5, 0.95, 0.99] as const) {
+            const key = q === 0.5 ? "p50" : q === 0.95 ? "p95" : "p99";
+            expectWithin(actual.duration_ms[key], exactQuantile(want?.durations ?? [], q), `${label} ${key}`, expect);
+          }
+        }
+      }
+      expect(history.events.filter((event) => event.kind === "errored").length).toBeGreaterThan(0);
+    },
+  );
+
+  it("groups errors by name and message shape, ids and numbers masked, with an example", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("errors");
+    await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+    const failures = [
+      ["a", "Order A-1042 failed: card 4242 declined (request 3f2c1a9e-1b2c-4d5e-8f90-123456789abc)"],
+      ["b", "Order B-7 failed: card 1881 declined (request 0e4fa6d2-6a1b-4c3d-9e8f-abcdefabcdef)"],
+      ["c", "Timeout after 30000 ms"],
+    ] as const;
+    for (const [index, [id, message]] of failures.entries()) {
+      const at = BASE + index * MINUTE;
+      await writeSummaries(deps.db, [
+        {
+          workflowName: name,
+          instanceId: id,
+          revision: 1,
+          status: "errored",
+          startedOn: at - 1_000,
+          endedOn: at,
+          errorName: "Error",
+          errorShape: errorShape(message),
+          at,
+          createdOn: at - 2_000,
+          triggerSource: "api",
+          params: null,
+        },
+      ]);
+    }
+    const groups = await readTopErrors(deps, name, {
+      since: new Date(BASE - HOUR),
+      until: new Date(BASE + HOUR),
+      limit: 10,
+    });
+    expect(groups.map((group) => [group.message, group.count])).toEqual([
+      ["Order <id> failed: card <n> declined (request <id>)", 2],
+      ["Timeout after <n> ms", 1],
+    ]);
+    expect(groups[0]).toMatchObject({
+      name: "Error",
+      first_seen: new Date(BASE).toISOString(),
+      last_seen: new Date(BASE + MINUTE).toISOString(),
+    });
+    expect(["a", "b"]).toContain(groups[0]?.example_instance_id);
+    expect(groups[0]?.versions).toHaveLength(1);
+  });
+});
+
+function pickCounts(bucket: MetricsBucket) {
+  const { created, started, completed, errored, terminated } = bucket;
+  return { created, started, completed, errored, terminated };
+}
+
+describe("the metrics exposition", () => {
+  it("parses with a Prometheus parser and carries the right numbers", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("exposed");
+    await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+    const at = Date.now() - MINUTE;
+    await writeSummaries(
+      deps.db,
+      (["complete", "errored", "errored"] as const).map((status, index) => ({
+        workflowName: name,
+        instanceId: `exposed-${index}`,
+        revision: 1,
+        status,
+        startedOn: at - 5_000,
+        endedOn: at,
+        errorName: status === "errored" ? "Error" : null,
+        errorShape: status === "errored" ? "boom" : null,
+        at,
+        createdOn: at - 6_000,
+        triggerSource: "api",
+        params: null,
+      })),
+    );
+    const families = parsePrometheusTextFormat(await exposition(deps, "prometheus"));
+    const value = (family: string, labels: Record<string, string>) =>
+      families
+        .find((each) => each.name === family)
+        ?.metrics.find((sample) => Object.entries(labels).every(([key, text]) => sample.labels?.[key] === text))?.value;
+    expect(families.find((each) => each.name === "workflow_instances_created_total")?.type).toBe("COUNTER");
+    expect(value("workflow_instances_created_total", { workflow: name })).toBe("3");
+    expect(value("workflow_instances_started_total", { workflow: name })).toBe("3");
+    expect(value("workflow_instances_finished_total", { workflow: name, outcome: "errored" })).toBe("2");
+    expect(value("workflow_instances_finished_total", { workflow: name, outcome: "completed" })).toBe("1");
+    expect(value("workflow_instances", { workflow: name, status: "errored" })).toBe("2");
+
+    // OpenMetrics: the family without _total, its samples with it, and the end marked.
+    const open = await exposition(deps, "openmetrics");
+    expect(open).toContain("# TYPE workflow_instances_created counter\n");
+    expect(open).toContain(`workflow_instances_created_total{workflow="${name}"} 3\n`);
+    expect(open.endsWith("# EOF\n")).toBe(true);
+  });
+});
