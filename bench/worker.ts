@@ -16,6 +16,7 @@ import { labelCountRows, statusCountRows } from "../src/services/instances/count
 import { consumeLifecycleMessages } from "../src/services/instances/lifecycle-messages";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
 import { syncInstance } from "../src/services/instances/mirror";
+import { type SummaryUpdate, writeSummaries } from "../src/services/instances/summary";
 
 export * from "../src/index";
 
@@ -35,6 +36,8 @@ async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Pr
       return seed(request, env);
     case "/__bench/explain":
       return explain(url, env);
+    case "/__bench/transitions":
+      return transitions(request, env);
     case "/__bench/bare-action":
       return bareAction(request, env);
     case "/__bench/d1-size":
@@ -180,6 +183,11 @@ type SeedRequest = {
   stepMs: number;
   /** Give each row 5 labels: tenant (1,000 values), region (5), plan (3), channel (4), batch (50). */
   labels?: boolean;
+  /**
+   * Rows as the journal writes instances it has followed to their end (revision 1, started, and
+   * 70% complete, 20% errored, 10% terminated, after up to 5 minutes), so the metrics count them.
+   */
+  finished?: boolean;
 };
 
 /**
@@ -188,12 +196,33 @@ type SeedRequest = {
  * created `stepMs` apart from `startMs`, statuses, versions and trigger sources spread evenly.
  */
 async function seed(request: Request, env: Env): Promise<Response> {
-  const { workflow, from, count, startMs, stepMs, labels } = await request.json<SeedRequest>();
+  const { workflow, from, count, startMs, stepMs, labels, finished } = await request.json<SeedRequest>();
   const db = createDb(env.DB);
   const [row] = await db.select().from(workflows).where(eq(workflows.name, workflow));
   if (!row) return new Response(`no workflow ${workflow}`, { status: 404 });
   const statuses = sql.raw(`json('${JSON.stringify(INSTANCE_STATUSES)}')`);
   const sources = sql.raw(`json('${JSON.stringify(TRIGGER_SOURCES)}')`);
+  if (finished) {
+    await db.run(sql`
+      insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
+        started_on, ended_on, modified_on, error_name, error_shape, revision)
+      with recursive series(n) as (
+        select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
+      ), timed as (
+        select n, ${startMs} + n * ${stepMs} as created,
+          case when n % 10 < 7 then 'complete' when n % 10 < 9 then 'errored' else 'terminated' end as status
+        from series
+      )
+      select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
+        status, 'api', null, created, created + 500, created + 600 + (n * 7919) % 300000,
+        created + 600 + (n * 7919) % 300000,
+        case when status = 'errored' then 'Error' end,
+        case when status = 'errored' then (case when n % 2 = 0 then 'card <n> declined' else 'timeout after <n> ms' end) end,
+        1
+      from timed
+    `);
+    return Response.json({ inserted: count });
+  }
   await db.run(sql`
     insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
       started_on, ended_on, modified_on, error_name, revision, labels)
@@ -216,6 +245,59 @@ const SEED_LABELS = sql.raw(`json_object(
   'plan', json_extract('["free","pro","enterprise"]', '$[' || (n % 3) || ']'),
   'channel', json_extract('["web","api","batch","partner"]', '$[' || (n % 4) || ']'),
   'batch', 'b-' || (n % 50))`);
+
+type TransitionsRequest = { workflow: string; count: number; batch: number; metrics: boolean; round: number };
+
+/** The triggers that maintain the metrics (migration 0012), dropped and restored to measure their cost. */
+const METRIC_TRIGGERS = ["instances_metrics_insert", "instances_metrics_update"];
+
+/**
+ * Times `count` instance transitions written as the journals write them (`writeSummaries`,
+ * `batch` summaries per D1 batch), each a real event for the metrics (a run ends, or restarts):
+ * with the metrics triggers, or with them dropped for the measurement and restored after.
+ */
+async function transitions(request: Request, env: Env): Promise<Response> {
+  const { workflow, count, batch, metrics, round } = await request.json<TransitionsRequest>();
+  const db = createDb(env.DB);
+  const kept = metrics
+    ? []
+    : (
+        await env.DB.prepare(
+          `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${METRIC_TRIGGERS.map(() => "?").join(", ")})`,
+        )
+          .bind(...METRIC_TRIGGERS)
+          .all<{ sql: string }>()
+      ).results;
+  try {
+    for (const name of metrics ? [] : METRIC_TRIGGERS) await env.DB.exec(`DROP TRIGGER ${name}`);
+    const now = Date.now();
+    const updates = Array.from({ length: count }, (_, index): SummaryUpdate => {
+      // Even rounds end the run, odd ones restart it: every write is an event.
+      const ends = round % 2 === 0;
+      return {
+        workflowName: workflow,
+        instanceId: `transition-${index}`,
+        revision: now + index,
+        status: ends ? (index % 5 === 0 ? "errored" : "complete") : "running",
+        startedOn: now - 60_000 + round,
+        endedOn: ends ? now : null,
+        errorName: ends && index % 5 === 0 ? "Error" : null,
+        errorShape: ends && index % 5 === 0 ? "boom <n>" : null,
+        at: now,
+        createdOn: now - 120_000,
+        triggerSource: "api",
+        params: null,
+      };
+    });
+    const started = performance.now();
+    for (let start = 0; start < updates.length; start += batch) {
+      await writeSummaries(db, updates.slice(start, start + batch));
+    }
+    return Response.json({ ms: performance.now() - started });
+  } finally {
+    for (const { sql: text } of kept) await env.DB.prepare(text).run();
+  }
+}
 
 /**
  * The query plans of a list with the query string given (or, with `counts_label=KEY`, of the

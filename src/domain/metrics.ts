@@ -21,30 +21,48 @@ export function binOf(ms: number): number {
 /** A sparse histogram: bin → count. */
 export type Histogram = Map<number, number>;
 
-/** Adds the histograms stored as JSON objects (`{ "<bin>": count }`) into `into`. */
-export function mergeHistograms(into: Histogram, stored: readonly string[]): Histogram {
-  for (const text of stored) {
-    for (const [bin, count] of Object.entries(JSON.parse(text) as Record<string, number>)) {
-      into.set(Number(bin), (into.get(Number(bin)) ?? 0) + count);
+/**
+ * Adds histograms into `into`, from a JSON array of stored histograms (`[{ "<bin>": count }, …]`,
+ * as SQL concatenates them); null adds nothing.
+ */
+export function mergeHistograms(into: Histogram, stored: string | null): Histogram {
+  if (stored === null) return into;
+  for (const histogram of JSON.parse(stored) as Record<string, number>[]) {
+    for (const bin in histogram) {
+      const key = Number(bin);
+      into.set(key, (into.get(key) ?? 0) + (histogram[bin] ?? 0));
     }
   }
   return into;
 }
 
+/** The middle of a bin, in milliseconds, rounded: what a quantile in it is read as. */
+export function valueOfBin(bin: number): number {
+  return Math.round((2 * BIN_GROWTH ** bin) / (BIN_GROWTH + 1));
+}
+
 /**
- * The `q`-quantile (0 < q ≤ 1) of the durations in the histogram, in milliseconds, rounded, as
- * the middle of the bin holding the value of rank ⌈q·n⌉; null when it is empty.
+ * The quantiles `qs` (ascending, each 0 < q ≤ 1) of the durations in the histogram, in
+ * milliseconds: each the middle of the bin holding the value of rank ⌈q·n⌉; null when empty.
+ * One sort of the bins serves them all.
  */
-export function quantile(histogram: Histogram, q: number): number | null {
-  const total = [...histogram.values()].reduce((sum, count) => sum + count, 0);
-  if (total === 0) return null;
-  const rank = Math.max(1, Math.ceil(q * total));
+export function quantiles(histogram: Histogram, qs: readonly number[]): (number | null)[] {
+  let total = 0;
+  for (const count of histogram.values()) total += count;
+  if (total === 0) return qs.map(() => null);
+  const bins = [...histogram.keys()].sort((a, b) => a - b);
+  const found: (number | null)[] = [];
   let seen = 0;
-  for (const bin of [...histogram.keys()].sort((a, b) => a - b)) {
+  let next = 0;
+  for (const bin of bins) {
     seen += histogram.get(bin) ?? 0;
-    if (seen >= rank) return Math.round((2 * BIN_GROWTH ** bin) / (BIN_GROWTH + 1));
+    while (next < qs.length && seen >= Math.max(1, Math.ceil((qs[next] ?? 1) * total))) {
+      found.push(valueOfBin(bin));
+      next++;
+    }
   }
-  return null;
+  while (found.length < qs.length) found.push(null);
+  return found;
 }
 
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;

@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { visibleWorkflows } from "../access/principal";
 import { ok } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope";
@@ -29,7 +30,8 @@ export const metricsRoutes = createRouter()
     }),
     async (c) => {
       const openMetrics = (c.req.header("Accept") ?? "").includes("application/openmetrics-text");
-      const text = await exposition(c.var.deps, openMetrics ? "openmetrics" : "prometheus");
+      const only = visibleWorkflows(c.get("principal"));
+      const text = await exposition(c.var.deps, openMetrics ? "openmetrics" : "prometheus", only);
       return c.body(text, 200, { "Content-Type": openMetrics ? OPENMETRICS : PROMETHEUS_TEXT });
     },
   )
@@ -42,7 +44,8 @@ export const metricsRoutes = createRouter()
       request: { params: AccountParams, query: OverviewQuery },
       responses: { 200: jsonResponse(envelopeOf(Overview), "Totals per workflow"), ...failureResponses(400) },
     }),
-    async (c) => c.json(ok(await readOverview(c.var.deps, c.req.valid("query"))), 200),
+    async (c) =>
+      c.json(ok(await readOverview(c.var.deps, c.req.valid("query"), visibleWorkflows(c.get("principal")))), 200),
   )
   .openapi(
     createRoute({

@@ -1,6 +1,6 @@
-import { and, asc, desc, eq, gte, isNull, lt, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
 import { errorMetrics, instanceMetrics, instanceStatusCounts, type MetricBucket, workflows } from "../db/schema";
-import { type Histogram, mergeHistograms, quantile } from "../domain/metrics";
+import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
@@ -63,7 +63,8 @@ export async function readMetrics(
       completed: sql<number>`sum(${instanceMetrics.completed})`,
       errored: sql<number>`sum(${instanceMetrics.errored})`,
       terminated: sql<number>`sum(${instanceMetrics.terminated})`,
-      durations: sql<string>`json_group_array(${instanceMetrics.durations}) filter (where ${instanceMetrics.durations} is not null)`,
+      // The histograms as one JSON array of objects (not of strings, which would be parsed twice).
+      durations: sql<string | null>`'[' || group_concat(${instanceMetrics.durations}) || ']'`,
     })
     .from(instanceMetrics)
     .where(
@@ -81,7 +82,7 @@ export async function readMetrics(
   for (const row of rows) {
     const buckets = series.get(row.version) ?? new Map<number, MetricsBucket>();
     series.set(row.version, buckets);
-    buckets.set(row.start, bucketOf(row.start, row, mergeHistograms(new Map(), JSON.parse(row.durations) as string[])));
+    buckets.set(row.start, bucketOf(row.start, row, mergeHistograms(new Map(), row.durations)));
   }
   const filled = (buckets: Map<number, MetricsBucket> | undefined) => {
     const all: MetricsBucket[] = [];
@@ -101,6 +102,7 @@ type Counts = { created: number; started: number; completed: number; errored: nu
 const ZERO: Counts = { created: 0, started: 0, completed: 0, errored: 0, terminated: 0 };
 
 function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsBucket {
+  const [p50 = null, p95 = null, p99 = null] = quantiles(durations, [0.5, 0.95, 0.99]);
   const ended = counts.completed + counts.errored + counts.terminated;
   return {
     start: new Date(start).toISOString(),
@@ -110,7 +112,7 @@ function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsB
     errored: counts.errored,
     terminated: counts.terminated,
     error_rate: ended === 0 ? null : counts.errored / ended,
-    duration_ms: { p50: quantile(durations, 0.5), p95: quantile(durations, 0.95), p99: quantile(durations, 0.99) },
+    duration_ms: { p50, p95, p99 },
   };
 }
 
@@ -189,9 +191,10 @@ export type WorkflowTotals = Counts & { workflow: string; error_rate: number | n
 export async function readOverview(
   deps: Deps,
   window: { since?: Date | undefined; until?: Date | undefined },
+  only: Visible,
 ): Promise<{ since: string; until: string; workflows: WorkflowTotals[] }> {
   const { from, to } = windowOf({ ...window, bucket: "1h" });
-  const rows = await totalsSince(deps, and(gte(instanceMetrics.start, from), lt(instanceMetrics.start, to)));
+  const rows = await totalsSince(deps, and(gte(instanceMetrics.start, from), lt(instanceMetrics.start, to)), only);
   return {
     since: new Date(from).toISOString(),
     until: new Date(to).toISOString(),
@@ -205,14 +208,21 @@ export async function readOverview(
         errored: row.errored,
         terminated: row.terminated,
         error_rate: ended === 0 ? null : row.errored / ended,
-        duration_p95_ms: quantile(mergeHistograms(new Map(), JSON.parse(row.durations) as string[]), 0.95),
+        duration_p95_ms: quantiles(mergeHistograms(new Map(), row.durations), [0.95])[0] ?? null,
       };
     }),
   };
 }
 
-/** Per workflow (not deleted), sums of the hour buckets in `range`, with their histograms. */
-async function totalsSince(deps: Deps, range: SQL | undefined) {
+/** The workflows a caller may see: a scoped token's, or all (null). */
+export type Visible = string[] | null;
+
+function visible(only: Visible): SQL | undefined {
+  return and(isNull(workflows.deletedOn), only ? inArray(workflows.name, only) : undefined);
+}
+
+/** Per workflow (not deleted, visible), sums of the hour buckets in `range`, with their histograms. */
+async function totalsSince(deps: Deps, range: SQL | undefined, only: Visible) {
   return deps.db
     .select({
       workflow: workflows.name,
@@ -221,14 +231,14 @@ async function totalsSince(deps: Deps, range: SQL | undefined) {
       completed: sql<number>`coalesce(sum(${instanceMetrics.completed}), 0)`,
       errored: sql<number>`coalesce(sum(${instanceMetrics.errored}), 0)`,
       terminated: sql<number>`coalesce(sum(${instanceMetrics.terminated}), 0)`,
-      durations: sql<string>`json_group_array(${instanceMetrics.durations}) filter (where ${instanceMetrics.durations} is not null)`,
+      durations: sql<string | null>`'[' || group_concat(${instanceMetrics.durations}) || ']'`,
     })
     .from(workflows)
     .leftJoin(
       instanceMetrics,
       and(eq(instanceMetrics.workflowId, workflows.id), eq(instanceMetrics.bucket, "h"), range),
     )
-    .where(isNull(workflows.deletedOn))
+    .where(visible(only))
     .groupBy(workflows.id)
     .orderBy(workflows.name);
 }
@@ -245,17 +255,17 @@ type Family = {
 /**
  * The account's metrics as text for scrapers: per workflow, counters of instances created,
  * started and finished (by outcome) over the hour buckets kept (400 days), and a gauge of its
- * instances per status now. In the OpenMetrics format (a counter family `x` with samples
+ * instances per status now; of the workflows the caller may see. In the OpenMetrics format (a counter family `x` with samples
  * `x_total`, ending in `# EOF`) or in Prometheus' own text format (the family named `x_total`).
  */
-export async function exposition(deps: Deps, format: Exposition): Promise<string> {
+export async function exposition(deps: Deps, format: Exposition, only: Visible): Promise<string> {
   const [totals, counts] = await Promise.all([
-    totalsSince(deps, undefined),
+    totalsSince(deps, undefined, only),
     deps.db
       .select({ workflow: workflows.name, status: instanceStatusCounts.status, count: instanceStatusCounts.count })
       .from(instanceStatusCounts)
       .innerJoin(workflows, eq(workflows.id, instanceStatusCounts.workflowId))
-      .where(isNull(workflows.deletedOn))
+      .where(visible(only))
       .orderBy(workflows.name, instanceStatusCounts.status),
   ]);
   const families: Family[] = [

@@ -258,7 +258,7 @@ describe("the metrics exposition", () => {
         params: null,
       })),
     );
-    const families = parsePrometheusTextFormat(await exposition(deps, "prometheus"));
+    const families = parsePrometheusTextFormat(await exposition(deps, "prometheus", null));
     const value = (family: string, labels: Record<string, string>) =>
       families
         .find((each) => each.name === family)
@@ -271,7 +271,7 @@ describe("the metrics exposition", () => {
     expect(value("workflow_instances", { workflow: name, status: "errored" })).toBe("2");
 
     // OpenMetrics: the family without _total, its samples with it, and the end marked.
-    const open = await exposition(deps, "openmetrics");
+    const open = await exposition(deps, "openmetrics", null);
     expect(open).toContain("# TYPE workflow_instances_created counter\n");
     expect(open).toContain(`workflow_instances_created_total{workflow="${name}"} 3\n`);
     expect(open.endsWith("# EOF\n")).toBe(true);

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench:metrics`: metrics at a million instances over 30 days. In one run of `npm run dev`:
+ *
+ * 1. seeds `rows` instances of one workflow, created evenly over 30 days and followed to their
+ *    end (70% complete, 20% errored, 10% terminated), through the real tables and triggers;
+ * 2. measures, interleaved, the 30-day read in hourly buckets (and in daily ones, the top errors,
+ *    the account overview), p50 of `samples` requests over HTTP;
+ * 3. measures what the metrics add to an instance transition: the same transitions written as
+ *    the journals write them (each one a run ending or restarting), with the metrics triggers and
+ *    with them dropped, alternating rounds, one summary per D1 call and 50 per batch.
+ *
+ *   npm run bench:metrics -- [--rows 1000000] [--samples 200] [--transitions 500] [--rounds 6]
+ *
+ * Only 127.0.0.1 is ever targeted.
+ */
+import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+
+const {
+  rows: totalRows,
+  samples,
+  transitions,
+  rounds,
+} = numberArgs({
+  rows: 1_000_000,
+  samples: 200,
+  transitions: 500,
+  rounds: 6,
+});
+const SEED_CHUNK = 50_000;
+const DAY = 86_400_000;
+const END = Date.UTC(2026, 10, 1);
+const START = END - 30 * DAY;
+const WORKFLOW = "bench-metrics";
+
+const server = await startBenchServer("bench/results/metrics.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
+const { origin, account: api, json: call } = accountApi(server);
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function seed(): Promise<void> {
+  const started = performance.now();
+  const stepMs = Math.floor((30 * DAY) / totalRows);
+  for (let start = 0; start < totalRows; start += SEED_CHUNK) {
+    const count = Math.min(SEED_CHUNK, totalRows - start);
+    const body = { workflow: WORKFLOW, from: start, count, startMs: START, stepMs, finished: true };
+    await call(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify(body) });
+    process.stdout.write(`\r  seeded ${(start + count).toLocaleString("en")} rows`);
+  }
+  process.stdout.write(` in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}
+
+async function p50s(urls: Record<string, string>): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
+  for (const url of Object.values(urls)) for (let warm = 0; warm < 10; warm++) await call(url);
+  for (let sample = 0; sample < samples; sample++) {
+    for (const [name, url] of Object.entries(urls)) {
+      const started = performance.now();
+      await call(url);
+      times[name]?.push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+/** Milliseconds per transition, median over the rounds, with and without the metrics triggers. */
+async function transitionCost(batch: number): Promise<{ with: number; without: number }> {
+  const run = async (metrics: boolean, round: number) =>
+    (
+      await call<{ ms: number }>(`${origin}/__bench/transitions`, {
+        method: "POST",
+        body: JSON.stringify({ workflow: WORKFLOW, count: transitions, batch, metrics, round }),
+      })
+    ).ms / transitions;
+  // The first rounds write the instances for the first time, then both kinds once to warm up.
+  for (let round = 0; round < 4; round++) await run(true, round);
+  const times = { with: [] as number[], without: [] as number[] };
+  for (let round = 0; round < 2 * rounds; round++) {
+    // Alternating which kind goes first, and every round flips the state (ends or restarts runs).
+    const metrics = Math.floor(round / 2) % 2 === 0 ? round % 2 === 0 : round % 2 === 1;
+    const ms = await run(metrics, round);
+    (metrics ? times.with : times.without).push(ms);
+  }
+  return { with: median(times.with), without: median(times.without) };
+}
+
+try {
+  await call(`${api}/workflows/${WORKFLOW}`, {
+    method: "PUT",
+    body: JSON.stringify({ class_name: "BenchWorkflow", script_name: "bench-worker" }),
+  });
+  console.log(`Seeding ${totalRows.toLocaleString("en")} finished instances of ${WORKFLOW} over 30 days…`);
+  await seed();
+
+  const metrics = `${api}/workflows/${WORKFLOW}/metrics`;
+  const window = `since=${new Date(START).toISOString()}&until=${new Date(END).toISOString()}`;
+  const urls = {
+    "baseline: GET /user/tokens/verify": `${server.baseUrl}/user/tokens/verify`,
+    "30 days, bucket=1h (720 buckets)": `${metrics}?bucket=1h&${window}`,
+    "30 days, bucket=1d": `${metrics}?bucket=1d&${window}`,
+    "30 days, bucket=1h, group_by=version": `${metrics}?bucket=1h&group_by=version&${window}`,
+    "top errors, 30 days": `${metrics}/errors?${window}`,
+    "account overview, 30 days": `${api}/metrics/overview?${window}`,
+  };
+  const p50 = await p50s(urls);
+  const sample = await call<{
+    result: { buckets: { created: number; errored: number; duration_ms: { p95: number } }[] };
+  }>(urls["30 days, bucket=1h (720 buckets)"]);
+  const created = sample.result.buckets.reduce((sum, bucket) => sum + bucket.created, 0);
+
+  console.log("Transitions, with the metrics triggers and without…");
+  const single = await transitionCost(1);
+  const batched = await transitionCost(50);
+
+  console.log(`\np50 over ${samples} requests at ${totalRows.toLocaleString("en")} instances (ms):`);
+  for (const [name, ms] of Object.entries(p50)) console.log(`  ${name.padEnd(40)} ${ms.toFixed(2).padStart(8)}`);
+  console.log(`  (the hourly read counted ${created.toLocaleString("en")} instances created)`);
+  console.log(`\nms per transition (median of ${rounds} rounds × ${transitions}):`);
+  for (const [name, cost] of [
+    ["one summary per D1 call", single],
+    ["50 summaries per D1 batch", batched],
+  ] as const) {
+    const added = (cost.with - cost.without) / cost.without;
+    console.log(
+      `  ${name.padEnd(28)} without ${cost.without.toFixed(3)}  with ${cost.with.toFixed(3)}  added ${(added * 100).toFixed(1)}%`,
+    );
+  }
+  const hourly = p50["30 days, bucket=1h (720 buckets)"] ?? Number.NaN;
+  console.log(`\n30-day hourly read p50: ${hourly.toFixed(1)} ms   target ≤ 50`);
+  console.log(
+    `added to a transition: ${(((single.with - single.without) / single.without) * 100).toFixed(1)}% (single), ${(((batched.with - batched.without) / batched.without) * 100).toFixed(1)}% (batched)   target ≤ 10%`,
+  );
+} finally {
+  await server.stop();
+}
