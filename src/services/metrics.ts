@@ -116,12 +116,19 @@ function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsB
   };
 }
 
-/** The window aligned to whole buckets, checked against the retention of what it reads. */
+/**
+ * The window aligned to whole buckets; refused when it holds too many, or reaches minutes older
+ * than they are kept (which would read as quiet minutes, not as gone ones).
+ */
 function windowOf({ since, until, bucket }: MetricsWindow): { from: number; to: number; size: number } {
   const size = BUCKET_SIZES[bucket];
-  const to = Math.ceil((until?.getTime() ?? Date.now()) / size) * size;
+  const now = Date.now();
+  const to = Math.ceil((until?.getTime() ?? now) / size) * size;
   const from = Math.floor((since?.getTime() ?? to - DEFAULT_SPAN[bucket]) / size) * size;
   if (from >= to) throw new ApiError("invalidRequest", "query: since must be before until");
+  if (bucket === "1m" && from < now - MINUTE_RETENTION_MS - size) {
+    throw new ApiError("invalidRequest", "query: minute buckets are kept 2 days; read older ones with bucket=1h");
+  }
   if ((to - from) / size > MAX_BUCKETS) {
     throw new ApiError(
       "invalidRequest",

@@ -39,7 +39,8 @@ describe("GET /workflows/:workflow_name/metrics", () => {
 
   it.for([
     ["an unknown bucket", "bucket=5m"],
-    ["more than 2,000 buckets", "bucket=1m&since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z"],
+    ["more than 2,000 buckets", "bucket=1h&since=2026-01-01T00:00:00Z&until=2026-05-01T00:00:00Z"],
+    ["minutes older than they are kept", "bucket=1m&since=2026-01-01T00:00:00Z&until=2026-01-01T01:00:00Z"],
     ["since after until", "since=2026-03-01T00:00:00Z&until=2026-01-01T00:00:00Z"],
     ["an unknown grouping", "group_by=tenant"],
   ] as const)("refuses %s with 400", async ([, query], { expect }) => {
