@@ -94,6 +94,14 @@ export const instances = sqliteTable(
     labels: text("labels", { mode: "json" }).$type<Labels>(),
     /** An errored instance's error message with numbers and ids masked: what error groups are keyed by. */
     errorShape: text("error_shape"),
+    /** The step whose failure ended an errored run (its name without the log's counter suffix). */
+    failedStep: text("failed_step"),
+    /**
+     * The step attempts that ended lately, as the last write carried them (JSON; migration 0014
+     * counts each in `step_metrics` once), and the mark of the latest one counted.
+     */
+    attemptFacts: text("attempt_facts"),
+    attemptsMark: text("attempts_mark"),
   },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.id] }),
@@ -202,6 +210,32 @@ export const instanceMetrics = sqliteTable(
     primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId] }),
     // Retention removes the oldest buckets of each size first.
     index("instance_metrics_by_age").on(table.bucket, table.start),
+  ],
+);
+
+/**
+ * Step attempts per minute and hour, by version and step name (without the log's counter
+ * suffix): how many, how many failed, a histogram of their durations (as `instance_metrics`),
+ * and how many runs ended errored by this step's failure. Maintained by triggers (migration 0014).
+ */
+export const stepMetrics = sqliteTable(
+  "step_metrics",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
+    start: integer("start").notNull(),
+    versionId: text("version_id").notNull(),
+    step: text("step").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    failed: integer("failed").notNull().default(0),
+    instancesFailed: integer("instances_failed").notNull().default(0),
+    durations: text("durations"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId, table.step] }),
+    index("step_metrics_by_age").on(table.bucket, table.start),
   ],
 );
 

@@ -65,6 +65,11 @@ export function quantiles(histogram: Histogram, qs: readonly number[]): (number 
   return found;
 }
 
+/** A step's name as the metrics group it: without the counter suffix the log adds (`charge-2`). */
+export function stepName(logName: string): string {
+  return logName.replace(/-\d+$/, "");
+}
+
 const UUID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const HEX_ID = /\b(?:0x)?[0-9a-f]{12,}\b/gi;
 /** A word of letters and digits (and `-`, `_`) with at least one digit: an order number, a key. */

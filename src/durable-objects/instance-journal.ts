@@ -14,9 +14,9 @@ import {
   type StreamPosition,
   type SyncStart,
 } from "../domain/journal";
-import { errorShape } from "../domain/metrics";
+import { errorShape, stepName } from "../domain/metrics";
 import { readStoredJson } from "../lib/json";
-import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
+import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 import { indexWriterFor } from "./index-writer";
 import { JournalFold } from "./journal-fold";
 import { type InstanceRow, JOURNAL_MIGRATIONS, readStep, readSteps } from "./journal-log";
@@ -26,6 +26,12 @@ import { migrateSqlite } from "./sqlite-schema";
 const STATUS = `CASE WHEN lifecycle = 'running' AND EXISTS (
     SELECT 1 FROM steps WHERE type IN ('sleep', 'waitForEvent') AND settled = 0
   ) THEN 'waiting' ELSE lifecycle END`;
+
+/** An attempt's place in the order attempts end, as text that sorts the same way (SQL over `attempts`). */
+const ATTEMPT_MARK = "printf('%015d:%08d:%04d', attempts.ended_at, attempts.step_seq, attempts.attempt)";
+
+/** How many of the latest ended attempts each index write carries for the step metrics. */
+const ATTEMPT_FACTS = 32;
 
 /**
  * One instance's mirror of its engine event stream, in its own SQLite database: the lifecycle,
@@ -238,10 +244,47 @@ export class InstanceJournal extends DurableObject<Env> {
   #summaryKey(): string {
     const row = this.#sql
       .exec<{ key: string }>(
-        `SELECT json_array(${STATUS}, started_at, ended_at, json_extract(error, '$.name')) AS key FROM instance`,
+        `SELECT json_array(${STATUS}, started_at, ended_at, json_extract(error, '$.name'),
+          (SELECT max(${ATTEMPT_MARK}) FROM attempts WHERE ended_at IS NOT NULL)) AS key FROM instance`,
       )
       .toArray()[0];
-    return row?.key ?? JSON.stringify(["queued", null, null, null]);
+    return row?.key ?? JSON.stringify(["queued", null, null, null, null]);
+  }
+
+  /**
+   * The step attempts that ended last, newest first, for the step metrics: every write carries
+   * them, and D1 counts those past the mark it holds, so each is counted once as long as fewer
+   * than `ATTEMPT_FACTS` end between two writes that reach it.
+   */
+  #attemptFacts(): AttemptFact[] {
+    return this.#sql
+      .exec<{ mark: string; name: string; ok: 0 | 1; start: number | null; end: number }>(
+        `SELECT ${ATTEMPT_MARK} AS mark, steps.name AS name, coalesce(attempts.success, 0) AS ok,
+           attempts.started_at AS start, attempts.ended_at AS end
+         FROM attempts JOIN steps ON steps.seq = attempts.step_seq
+         WHERE attempts.ended_at IS NOT NULL
+         ORDER BY attempts.ended_at DESC, attempts.step_seq DESC, attempts.attempt DESC LIMIT ?`,
+        ATTEMPT_FACTS,
+      )
+      .toArray()
+      .map((fact) => ({
+        mark: fact.mark,
+        step: stepName(fact.name),
+        ok: fact.ok,
+        start: fact.start ?? fact.end,
+        end: fact.end,
+      }));
+  }
+
+  /** The step whose failed attempt ended last: what ended an errored run. */
+  #failedStep(): string | null {
+    const row = this.#sql
+      .exec<{ name: string }>(
+        `SELECT steps.name AS name FROM attempts JOIN steps ON steps.seq = attempts.step_seq
+         WHERE attempts.success = 0 ORDER BY attempts.ended_at DESC LIMIT 1`,
+      )
+      .toArray()[0];
+    return row ? stepName(row.name) : null;
   }
 
   /**
@@ -269,6 +312,8 @@ export class InstanceJournal extends DurableObject<Env> {
       endedOn: row.ended_at,
       errorName: error?.name ?? null,
       errorShape: error ? errorShape(error.message) : null,
+      failedStep: error ? this.#failedStep() : null,
+      attempts: this.#attemptFacts(),
       at: row.changed_at ?? row.queued_at ?? Date.now(),
       createdOn: row.queued_at ?? Date.now(),
       triggerSource: "unknown",

@@ -3,9 +3,18 @@ import { visibleWorkflows } from "../access/principal";
 import { ok } from "../lib/envelope";
 import { createRouter } from "../lib/router";
 import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope";
-import { ErrorGroups, ErrorsQuery, MetricsQuery, MetricsResult, Overview, OverviewQuery } from "../schemas/metrics";
+import {
+  ErrorGroups,
+  ErrorsQuery,
+  MetricsQuery,
+  MetricsResult,
+  Overview,
+  OverviewQuery,
+  StepMetricsQuery,
+  StepMetricsResult,
+} from "../schemas/metrics";
 import { AccountParams, WorkflowParams } from "../schemas/params";
-import { exposition, readMetrics, readOverview, readTopErrors } from "../services/metrics";
+import { exposition, readMetrics, readOverview, readStepMetrics, readTopErrors } from "../services/metrics";
 
 const OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 const PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -69,6 +78,21 @@ export const metricsRoutes = createRouter()
       });
       return c.json(ok(result), 200);
     },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/accounts/{account_id}/workflows/{workflow_name}/metrics/steps",
+      tags: ["Metrics"],
+      summary: "A workflow's steps: attempts, failures, retries and durations per time bucket",
+      request: { params: WorkflowParams, query: StepMetricsQuery },
+      responses: {
+        200: jsonResponse(envelopeOf(StepMetricsResult), "The steps that fail most first"),
+        ...failureResponses(400, 404),
+      },
+    }),
+    async (c) =>
+      c.json(ok(await readStepMetrics(c.var.deps, c.req.valid("param").workflow_name, c.req.valid("query"))), 200),
   )
   .openapi(
     createRoute({

@@ -57,6 +57,32 @@ export const MetricsResult = z
   ])
   .openapi("Metrics");
 
+export const StepMetricsQuery = MetricsQuery.pick({ since: true, until: true, bucket: true });
+
+const StepCounts = {
+  attempts: z.number().int(),
+  failed_attempts: z.number().int(),
+  instances_failed: z.number().int().openapi({ description: "Runs that ended errored by this step's failure." }),
+};
+const StepDurations = z
+  .object({ p50: z.number().nullable(), p95: z.number().nullable() })
+  .openapi({ description: `Attempt durations, within ${quantileNote}.` });
+
+export const StepMetricsResult = z
+  .object({
+    bucket: z.string(),
+    steps: z.array(
+      z.object({
+        step: z.string().openapi({ description: "The step's name, without the log's counter suffix." }),
+        ...StepCounts,
+        retry_rate: z.number().nullable().openapi({ description: "failed_attempts / attempts." }),
+        duration_ms: StepDurations,
+        buckets: z.array(z.object({ start: Timestamp, ...StepCounts, duration_ms: StepDurations })),
+      }),
+    ),
+  })
+  .openapi("StepMetrics");
+
 export const ErrorsQuery = z.object({
   ...Window,
   limit: z.coerce

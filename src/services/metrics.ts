@@ -1,5 +1,12 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
-import { errorMetrics, instanceMetrics, instanceStatusCounts, type MetricBucket, workflows } from "../db/schema";
+import {
+  errorMetrics,
+  instanceMetrics,
+  instanceStatusCounts,
+  type MetricBucket,
+  stepMetrics,
+  workflows,
+} from "../db/schema";
 import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
@@ -136,6 +143,104 @@ function windowOf({ since, until, bucket }: MetricsWindow): { from: number; to: 
     );
   }
   return { from, to, size };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Steps
+// ---------------------------------------------------------------------------------------------
+
+type StepCounts = { attempts: number; failed_attempts: number; instances_failed: number };
+
+export type StepBucket = StepCounts & { start: string; duration_ms: { p50: number | null; p95: number | null } };
+
+export type StepMetrics = StepCounts & {
+  step: string;
+  /** failed_attempts / attempts: how often an attempt of the step fails (and so is retried, or ends the run). */
+  retry_rate: number | null;
+  duration_ms: { p50: number | null; p95: number | null };
+  buckets: StepBucket[];
+};
+
+/**
+ * Per step (by name, without the log's counter suffix) over [since, until): attempts, failed
+ * attempts, the runs its failure ended, attempt durations, in total and per bucket; the steps
+ * that fail most first.
+ */
+export async function readStepMetrics(
+  deps: Deps,
+  workflowName: string,
+  window: MetricsWindow,
+): Promise<{ bucket: BucketSize; steps: StepMetrics[] }> {
+  const workflow = await findWorkflow(deps.db, workflowName);
+  const { from, to, size } = windowOf(window);
+  const start = sql<number>`(${stepMetrics.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
+  const rows = await deps.db
+    .select({
+      step: stepMetrics.step,
+      start,
+      attempts: sql<number>`sum(${stepMetrics.attempts})`,
+      failed: sql<number>`sum(${stepMetrics.failed})`,
+      instancesFailed: sql<number>`sum(${stepMetrics.instancesFailed})`,
+      durations: sql<string | null>`'[' || group_concat(${stepMetrics.durations}) || ']'`,
+    })
+    .from(stepMetrics)
+    .where(
+      and(
+        eq(stepMetrics.workflowId, workflow.id),
+        eq(stepMetrics.bucket, window.bucket === "1m" ? "m" : "h"),
+        gte(stepMetrics.start, from),
+        lt(stepMetrics.start, to),
+      ),
+    )
+    .groupBy(stepMetrics.step, start);
+  const steps = new Map<string, { totals: StepCounts; histogram: Histogram; buckets: Map<number, StepBucket> }>();
+  for (const row of rows) {
+    const step = steps.get(row.step) ?? {
+      totals: { attempts: 0, failed_attempts: 0, instances_failed: 0 },
+      histogram: new Map(),
+      buckets: new Map<number, StepBucket>(),
+    };
+    steps.set(row.step, step);
+    step.totals.attempts += row.attempts;
+    step.totals.failed_attempts += row.failed;
+    step.totals.instances_failed += row.instancesFailed;
+    const histogram = mergeHistograms(new Map(), row.durations);
+    mergeHistograms(step.histogram, row.durations);
+    const [p50 = null, p95 = null] = quantiles(histogram, [0.5, 0.95]);
+    step.buckets.set(row.start, {
+      start: new Date(row.start).toISOString(),
+      attempts: row.attempts,
+      failed_attempts: row.failed,
+      instances_failed: row.instancesFailed,
+      duration_ms: { p50, p95 },
+    });
+  }
+  const result = [...steps].map(([name, { totals, histogram, buckets }]): StepMetrics => {
+    const [p50 = null, p95 = null] = quantiles(histogram, [0.5, 0.95]);
+    const all: StepBucket[] = [];
+    for (let at = from; at < to; at += size) {
+      all.push(
+        buckets.get(at) ?? {
+          start: new Date(at).toISOString(),
+          attempts: 0,
+          failed_attempts: 0,
+          instances_failed: 0,
+          duration_ms: { p50: null, p95: null },
+        },
+      );
+    }
+    return {
+      step: name,
+      ...totals,
+      retry_rate: totals.attempts === 0 ? null : totals.failed_attempts / totals.attempts,
+      duration_ms: { p50, p95 },
+      buckets: all,
+    };
+  });
+  result.sort(
+    (a, b) => b.failed_attempts - a.failed_attempts || b.attempts - a.attempts || a.step.localeCompare(b.step),
+  );
+  return { bucket: window.bucket, steps: result };
 }
 
 // ---------------------------------------------------------------------------------------------

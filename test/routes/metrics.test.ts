@@ -58,6 +58,31 @@ describe("GET /workflows/:workflow_name/metrics", () => {
   });
 });
 
+describe("GET /workflows/:workflow_name/metrics/steps", () => {
+  it("counts the failed attempt of the step that ended a run, and the run it ended", async ({ expect }) => {
+    const id = uniqueId("invalid-order");
+    await using instance = await introspectWorkflowInstance(env.ORDER_APPROVAL, id);
+    await createInstance("order-approval", { instance_id: id, params: { orderId: "x", amount: -1 } });
+    await instance.waitForStatus("errored");
+    await api("GET", `/workflows/order-approval/instances/${id}`);
+    type Steps = { steps: { step: string; attempts: number; failed_attempts: number; instances_failed: number }[] };
+    const since = new Date(Date.now() - 3_600_000).toISOString();
+    const validate = await eventually(async () => {
+      const response = await api<Steps>("GET", `/workflows/order-approval/metrics/steps?bucket=1m&since=${since}`);
+      const step = response.body.result.steps.find((each) => each.step === "validate order");
+      if (!step || step.instances_failed < 1) throw new Error("not yet counted");
+      return step;
+    });
+    expect(validate.failed_attempts).toBeGreaterThanOrEqual(1);
+    expect(validate.attempts).toBeGreaterThanOrEqual(validate.failed_attempts);
+    const errors = await api<{ name: string; message: string; example_instance_id: string }[]>(
+      "GET",
+      "/workflows/order-approval/metrics/errors",
+    );
+    expect(errors.body.result.map((group) => group.message)).toContain("params.amount must be a positive number");
+  });
+});
+
 describe("GET /metrics", () => {
   it("serves OpenMetrics when asked and Prometheus text otherwise, to a metrics-only token and no further", async ({
     expect,

@@ -8,8 +8,14 @@ import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instanc
 import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { release } from "../../src/services/instances/create";
-import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
-import { exposition, type MetricsBucket, readMetrics, readTopErrors } from "../../src/services/metrics";
+import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import {
+  exposition,
+  type MetricsBucket,
+  readMetrics,
+  readStepMetrics,
+  readTopErrors,
+} from "../../src/services/metrics";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 
@@ -276,5 +282,79 @@ describe("the metrics exposition", () => {
     expect(open).toContain("# TYPE workflow_instances_created counter\n");
     expect(open).toContain(`workflow_instances_created_total{workflow="${name}"} 3\n`);
     expect(open.endsWith("# EOF\n")).toBe(true);
+  });
+});
+
+describe("step metrics", () => {
+  it.for([1, 2])("count each attempt once, however many writes carry it (seed %i)", async (seed, { expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("steps");
+    await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+    const next = seededRandom(seed);
+    const steps = ["charge card", "ship", "notify"];
+    const facts: AttemptFact[] = [];
+    let clock = BASE;
+    let revision = 0;
+    for (let write = 0; write < 80; write++) {
+      // A few attempts end between two writes; each write carries the latest 32, as the journal does.
+      for (let ended = Math.floor(next() * 4); ended > 0; ended--) {
+        clock += Math.floor(next() * 4 * MINUTE);
+        const start = clock - Math.floor(next() * 20_000) - 1;
+        const seq = facts.length;
+        facts.push({
+          mark: `${String(clock).padStart(15, "0")}:${String(seq).padStart(8, "0")}:0001`,
+          step: steps[Math.floor(next() * steps.length)] ?? "ship",
+          ok: next() < 0.3 ? 0 : 1,
+          start,
+          end: clock,
+        });
+      }
+      // Now and then a stale write (refused whole), or a rebuilt journal sending old facts again.
+      const stale = revision > 0 && next() < 0.1;
+      revision += stale ? 0 : 1;
+      await writeSummaries(deps.db, [
+        {
+          workflowName: name,
+          instanceId: "stepped",
+          revision: stale ? revision - 1 : revision,
+          status: "running",
+          startedOn: BASE,
+          endedOn: null,
+          errorName: null,
+          errorShape: null,
+          attempts: facts.slice(-32).reverse(),
+          at: clock,
+          createdOn: BASE,
+          triggerSource: "api",
+          params: null,
+        },
+      ]);
+    }
+    const result = await readStepMetrics(deps, name, {
+      bucket: "1h",
+      since: new Date(BASE),
+      until: new Date(BASE + 24 * HOUR),
+    });
+    for (const step of steps) {
+      const mine = facts.filter((fact) => fact.step === step);
+      const read = result.steps.find((each) => each.step === step);
+      expect(read?.attempts, step).toBe(mine.length);
+      expect(read?.failed_attempts, step).toBe(mine.filter((fact) => fact.ok === 0).length);
+      expectWithin(
+        read?.duration_ms.p95 ?? null,
+        exactQuantile(
+          mine.map((fact) => Math.max(fact.end - fact.start, 1)),
+          0.95,
+        ),
+        `${step} p95`,
+        expect,
+      );
+      for (const bucket of read?.buckets ?? []) {
+        const from = Date.parse(bucket.start);
+        const inBucket = mine.filter((fact) => fact.end >= from && fact.end < from + HOUR);
+        expect(bucket.attempts, `${step} ${bucket.start}`).toBe(inBucket.length);
+      }
+    }
+    expect(facts.length).toBeGreaterThan(40);
   });
 });

@@ -267,6 +267,9 @@ function reserveOne(
           expiresOn: sql`null`.as("expires_on"),
           labels: sql`${labelsJson(labels)}`.as("labels"),
           errorShape: sql`null`.as("error_shape"),
+          failedStep: sql`null`.as("failed_step"),
+          attemptFacts: sql`null`.as("attempt_facts"),
+          attemptsMark: sql`null`.as("attempts_mark"),
         })
         .from(workflows)
         .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))

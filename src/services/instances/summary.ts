@@ -18,6 +18,10 @@ export type SummaryUpdate = {
   errorName: string | null;
   /** The error's message with ids and numbers masked (`errorShape`): its group in the error metrics. */
   errorShape: string | null;
+  /** The step whose failure ended an errored run. */
+  failedStep?: string | null | undefined;
+  /** The step attempts that ended lately (the journal's last `ATTEMPT_FACTS`), for the step metrics. */
+  attempts?: AttemptFact[] | undefined;
   /** When the summary last changed: the index's `modified_on`. */
   at: number;
   /** For an instance the index has not seen (created straight through the binding). */
@@ -26,6 +30,19 @@ export type SummaryUpdate = {
   /** The params as JSON text, or null. */
   params: string | null;
 };
+
+/** A step attempt that ended: `mark` orders attempts by their end (zero-padded end, step, attempt). */
+export type AttemptFact = { mark: string; step: string; ok: 0 | 1; start: number; end: number };
+
+/** The mark of the latest fact among `facts`, or null. */
+function latestMark(facts: AttemptFact[] | undefined): string | null {
+  return (
+    facts?.reduce<string | null>(
+      (latest, fact) => (latest === null || fact.mark > latest ? fact.mark : latest),
+      null,
+    ) ?? null
+  );
+}
 
 /** Statements that write summaries into the index, to run in one D1 batch. */
 function summaryWrites(db: Db, updates: SummaryUpdate[]) {
@@ -53,6 +70,9 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
             // The label paths of the workflow add theirs (migration 0010); the caller's are set at create.
             labels: sql`null`.as("labels"),
             errorShape: sql`${update.errorShape}`.as("error_shape"),
+            failedStep: sql`${update.failedStep ?? null}`.as("failed_step"),
+            attemptFacts: sql`${facts(update)}`.as("attempt_facts"),
+            attemptsMark: sql`${latestMark(update.attempts)}`.as("attempts_mark"),
           })
           .from(workflows)
           .where(eq(workflows.name, update.workflowName)),
@@ -65,12 +85,20 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
           endedOn: sql`excluded.ended_on`,
           errorName: sql`excluded.error_name`,
           errorShape: sql`excluded.error_shape`,
+          failedStep: sql`excluded.failed_step`,
+          // The trigger counts the facts past the row's mark (migration 0014), then the mark moves on.
+          attemptFacts: sql`excluded.attempt_facts`,
+          attemptsMark: sql`max(coalesce(${instances.attemptsMark}, ''), coalesce(excluded.attempts_mark, ''))`,
           modifiedOn: sql`excluded.modified_on`,
           revision: sql`excluded.revision`,
         },
         setWhere: sql`excluded.revision > ${instances.revision}`,
       }),
   );
+}
+
+function facts(update: SummaryUpdate): string | null {
+  return update.attempts && update.attempts.length > 0 ? JSON.stringify(update.attempts) : null;
 }
 
 /** Writes summaries into the index in one batch; older revisions than a row's are ignored. */

@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import { auditLog, bulkJobs, errorMetrics, instanceMetrics, type MetricBucket } from "../../db/schema";
+import { auditLog, bulkJobs, errorMetrics, instanceMetrics, type MetricBucket, stepMetrics } from "../../db/schema";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../metrics";
@@ -51,25 +51,28 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     deps,
     jobs.map((job) => job.id),
   );
-  const metricBuckets =
-    (await expireMetricBuckets(deps, "m", now - MINUTE_RETENTION_MS)) +
-    (await expireMetricBuckets(deps, "h", now - HOUR_RETENTION_MS)) +
-    (await expireErrorBuckets(deps, now - HOUR_RETENTION_MS));
+  let metricBuckets = await expireErrorBuckets(deps, now - HOUR_RETENTION_MS);
+  for (const table of [instanceMetrics, stepMetrics]) {
+    metricBuckets += await expireMetricBuckets(deps, table, "m", now - MINUTE_RETENTION_MS);
+    metricBuckets += await expireMetricBuckets(deps, table, "h", now - HOUR_RETENTION_MS);
+  }
   return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
 }
 
-/** The oldest buckets of one size before `cutoff`, a batch at a time (`instance_metrics_by_age`). */
-async function expireMetricBuckets({ db }: Deps, bucket: MetricBucket, cutoff: number): Promise<number> {
+/** The oldest buckets of one size before `cutoff`, a batch at a time (through their `…_by_age` index). */
+async function expireMetricBuckets(
+  { db }: Deps,
+  table: typeof instanceMetrics | typeof stepMetrics,
+  bucket: MetricBucket,
+  cutoff: number,
+): Promise<number> {
   const oldest = db
     .select({ rowid: sql`rowid` })
-    .from(instanceMetrics)
-    .where(and(eq(instanceMetrics.bucket, bucket), lt(instanceMetrics.start, cutoff)))
-    .orderBy(asc(instanceMetrics.start))
+    .from(table)
+    .where(and(eq(table.bucket, bucket), lt(table.start, cutoff)))
+    .orderBy(asc(table.start))
     .limit(METRICS_BATCH);
-  const deleted = await db
-    .delete(instanceMetrics)
-    .where(inArray(sql`rowid`, oldest))
-    .returning({ start: instanceMetrics.start });
+  const deleted = await db.delete(table).where(inArray(sql`rowid`, oldest)).returning({ start: table.start });
   return deleted.length;
 }
 
