@@ -248,13 +248,27 @@ const SEED_LABELS = sql.raw(`json_object(
 
 type TransitionsRequest = { workflow: string; count: number; batch: number; metrics: boolean; round: number };
 
-/** The triggers that maintain the metrics (migration 0012), dropped and restored to measure their cost. */
-const METRIC_TRIGGERS = ["instances_metrics_insert", "instances_metrics_update"];
+/** The triggers that maintain the metrics (migrations 0012, 0014), dropped and restored to measure their cost. */
+const METRIC_TRIGGERS = [
+  "instances_metrics_insert",
+  "instances_metrics_update",
+  "instances_step_metrics_insert",
+  "instances_step_metrics_update",
+  "instances_failed_step_insert",
+  "instances_failed_step_update",
+];
+
+/** As many attempt facts as a journal's write carries (src/durable-objects/instance-journal.ts). */
+const ATTEMPT_FACTS = 32;
+const FACTS_START = Date.UTC(2026, 10, 30);
+/** One more attempt has ended for every instance at each round: each write carries one new fact. */
+let attemptsEnded = ATTEMPT_FACTS;
 
 /**
  * Times `count` instance transitions written as the journals write them (`writeSummaries`,
- * `batch` summaries per D1 batch), each a real event for the metrics (a run ends, or restarts):
- * with the metrics triggers, or with them dropped for the measurement and restored after.
+ * `batch` summaries per D1 batch, each with the 32 latest attempt facts), each a real event for
+ * the metrics (a run ends, or restarts, and an attempt ended): with the metrics triggers, or with
+ * them dropped for the measurement and restored after.
  */
 async function transitions(request: Request, env: Env): Promise<Response> {
   const { workflow, count, batch, metrics, round } = await request.json<TransitionsRequest>();
@@ -271,6 +285,7 @@ async function transitions(request: Request, env: Env): Promise<Response> {
   try {
     for (const name of metrics ? [] : METRIC_TRIGGERS) await env.DB.exec(`DROP TRIGGER ${name}`);
     const now = Date.now();
+    attemptsEnded++;
     const updates = Array.from({ length: count }, (_, index): SummaryUpdate => {
       // Even rounds end the run, odd ones restart it: every write is an event.
       const ends = round % 2 === 0;
@@ -283,6 +298,14 @@ async function transitions(request: Request, env: Env): Promise<Response> {
         endedOn: ends ? now : null,
         errorName: ends && index % 5 === 0 ? "Error" : null,
         errorShape: ends && index % 5 === 0 ? "boom <n>" : null,
+        failedStep: ends && index % 5 === 0 ? "step 0" : null,
+        // As a journal writes them: the latest 32 ended attempts, one of them new since the last write.
+        attempts: Array.from({ length: ATTEMPT_FACTS }, (_, back) => {
+          const seq = attemptsEnded - back;
+          const end = FACTS_START + seq * 1_000;
+          const mark = `${String(end).padStart(15, "0")}:${String(seq).padStart(8, "0")}:0001`;
+          return { mark, step: `step ${seq % 4}`, ok: seq % 7 === 0 ? 0 : 1, start: end - 500, end } as const;
+        }),
         at: now,
         createdOn: now - 120_000,
         triggerSource: "api",
