@@ -204,7 +204,11 @@ describe("what a scoped token may do", () => {
       });
     }
     const admin = await api("GET", "/tokens/verify");
-    expect(admin.body.result).toMatchObject({ id: "admin", admin: true, permissions: ["read", "edit", "events"] });
+    expect(admin.body.result).toMatchObject({
+      id: "admin",
+      admin: true,
+      permissions: ["read", "edit", "events", "metrics"],
+    });
   });
 
   it("tells any valid token which account it is served, and no one else", async ({ expect }) => {
