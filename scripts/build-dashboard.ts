@@ -1,8 +1,9 @@
 /**
  * Builds the dashboard into dashboard/dist, which wrangler serves as static assets: the files of
- * dashboard/public as they are, and dashboard/src bundled into one script. wrangler runs this
- * before `wrangler dev` and `wrangler deploy` ([build] in wrangler.toml); the Vitest config runs
- * it too. Nothing is fetched at run time: Preact is bundled in.
+ * dashboard/public as they are, and dashboard/src bundled into one script, app.js, with the CSS
+ * it imports (uPlot's) in app.css beside it. wrangler runs this before `wrangler dev` and
+ * `wrangler deploy` ([build] in wrangler.toml); the Vitest config runs it too. Nothing is
+ * fetched at run time: Preact and uPlot are bundled in.
  */
 import { cpSync, mkdirSync, rmSync } from "node:fs";
 import { resolve } from "node:path";

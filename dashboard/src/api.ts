@@ -191,6 +191,58 @@ export type CountGroup = {
   instances: Record<InstanceStatus, number>;
 };
 
+/** The width of a metrics bucket: a minute (kept 2 days), an hour (400 days) or a day (of hours). */
+export type BucketSize = "1m" | "1h" | "1d";
+
+/** What happened to a workflow's instances in one time bucket (empty buckets are zeros). */
+export type MetricsBucket = {
+  start: string;
+  created: number;
+  started: number;
+  completed: number;
+  errored: number;
+  terminated: number;
+  /** errored / (completed + errored + terminated) of the runs that ended in it; null when none did. */
+  error_rate: number | null;
+  /** Of the runs that ended in it, start to end, within ±4.8%; null when none did. */
+  duration_ms: { p50: number | null; p95: number | null; p99: number | null };
+};
+
+export type Metrics = { bucket: BucketSize; buckets: MetricsBucket[] };
+
+/** `group_by=version`: one series per version that had anything in the window. */
+export type VersionMetrics = {
+  bucket: BucketSize;
+  groups: { key: { version_id: string }; buckets: MetricsBucket[] }[];
+};
+
+/** The errors of one name and message shape (ids as `<id>`, numbers as `<n>`). */
+export type ErrorGroup = {
+  name: string;
+  message: string;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  versions: string[];
+  example_instance_id: string;
+};
+
+export type WorkflowTotals = {
+  workflow: string;
+  created: number;
+  started: number;
+  completed: number;
+  errored: number;
+  terminated: number;
+  error_rate: number | null;
+  duration_p95_ms: number | null;
+};
+
+export type MetricsOverview = { since: string; until: string; workflows: WorkflowTotals[] };
+
+/** A metrics read's window: ISO times; the API rounds them to whole buckets, `until` defaults to now. */
+export type MetricsWindow = { since?: string | undefined; until?: string | undefined };
+
 export type ResultInfo = { cursor?: string; total_count?: number; total_pages?: number; page?: number };
 
 type Envelope<T> = {
@@ -384,6 +436,26 @@ export class Api {
   bulkResults(workflow: string, jobId: string, query: { outcome?: BulkOutcome; cursor?: string }) {
     const path = `${this.#workflow(workflow)}/bulk/${segment(jobId)}/results${queryString({ ...query, per_page: 100 })}`;
     return this.#call<BulkResult[]>("GET", path);
+  }
+
+  async getMetrics(workflow: string, query: MetricsWindow & { bucket: BucketSize }) {
+    return (await this.#call<Metrics>("GET", `${this.#workflow(workflow)}/metrics${queryString(query)}`)).result;
+  }
+
+  async getMetricsByVersion(workflow: string, query: MetricsWindow & { bucket: BucketSize }) {
+    const path = `${this.#workflow(workflow)}/metrics${queryString({ ...query, group_by: "version" })}`;
+    return (await this.#call<VersionMetrics>("GET", path)).result;
+  }
+
+  /** The most frequent errors in the window (hour by hour), most frequent first. */
+  async topErrors(workflow: string, query: MetricsWindow & { limit?: number }) {
+    const path = `${this.#workflow(workflow)}/metrics/errors${queryString(query)}`;
+    return (await this.#call<ErrorGroup[]>("GET", path)).result;
+  }
+
+  /** Every workflow's totals over the window (the last 24 hours by default). */
+  async metricsOverview(query: MetricsWindow = {}) {
+    return (await this.#call<MetricsOverview>("GET", `/metrics/overview${queryString(query)}`)).result;
   }
 
   async cancelBulkJob(workflow: string, jobId: string) {

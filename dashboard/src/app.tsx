@@ -3,6 +3,7 @@ import { Api } from "./api";
 import { BulkJobPage, BulkJobsPage } from "./pages/bulk";
 import { InstancePage } from "./pages/instance";
 import { InstancesPage } from "./pages/instances";
+import { MetricsPage } from "./pages/metrics";
 import { SignIn } from "./pages/sign-in";
 import { VersionsPage } from "./pages/versions";
 import { WorkflowsPage } from "./pages/workflows";
@@ -110,6 +111,7 @@ function Page({ api, session, location }: { api: Api; session: Session; location
     return <InstancePage key={id} api={api} workflow={workflow} instanceId={id} can={can} />;
   }
   if (kind === "versions") return <VersionsPage api={api} workflow={workflow} />;
+  if (kind === "metrics") return <MetricsPage key={workflow} api={api} workflow={workflow} location={location} />;
   if (kind === "bulk" && id !== undefined) {
     return <BulkJobPage key={id} api={api} workflow={workflow} jobId={id} canEdit={can.edit} />;
   }

@@ -57,3 +57,9 @@ export function isoToLocal(iso: string | null): string {
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
+
+/** A share as a percentage: "0%", "16.7%", "100%"; a share too small to show as 0.1% is "<0.1%". */
+export function formatPercent(share: number): string {
+  if (share > 0 && share < 0.001) return "<0.1%";
+  return `${Number((share * 100).toFixed(1))}%`;
+}

@@ -12,6 +12,13 @@ import type { CountsResult } from "../../src/services/instances/counts";
 import type { patchLabels } from "../../src/services/instances/labels";
 import type { InstanceSummary } from "../../src/services/instances/list";
 import type { InstanceDetails, StepOutput } from "../../src/services/instances/read";
+import type {
+  ErrorGroup,
+  MetricsBucket,
+  MetricsResult,
+  readOverview,
+  WorkflowTotals,
+} from "../../src/services/metrics";
 import type { WorkflowVersion } from "../../src/services/versions";
 import type { WorkflowDetail, WorkflowSummary } from "../../src/services/workflows";
 
@@ -31,4 +38,11 @@ export type WireChecks = [
   Fits<BulkResult, Dashboard.BulkResult>,
   Fits<CountsResult["groups"][number], Dashboard.CountGroup>,
   Fits<Awaited<ReturnType<typeof patchLabels>>, Awaited<ReturnType<Dashboard.Api["patchLabels"]>>>,
+  Fits<MetricsBucket, Dashboard.MetricsBucket>,
+  // The API answers one shape or the other as group_by asks; the dashboard reads each by its method.
+  Fits<Extract<MetricsResult, { buckets: unknown }>, Dashboard.Metrics>,
+  Fits<Extract<MetricsResult, { groups: unknown }>, Dashboard.VersionMetrics>,
+  Fits<ErrorGroup, Dashboard.ErrorGroup>,
+  Fits<WorkflowTotals, Dashboard.WorkflowTotals>,
+  Fits<Awaited<ReturnType<typeof readOverview>>, Dashboard.MetricsOverview>,
 ];

@@ -1,5 +1,5 @@
 import { mkdirSync } from "node:fs";
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { launchChromium } from "./browser.ts";
 import { unique } from "./ids.ts";
@@ -31,8 +31,10 @@ async function rest<T>(method: string, path: string, body?: unknown, bearer = to
   return envelope.result;
 }
 
-async function screenshot(name: string) {
-  await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+/** The whole page, or only `of` (one section of a long page). */
+async function screenshot(name: string, of?: Locator) {
+  const path = `${SCREENSHOTS}/${name}.png`;
+  await (of ? of.screenshot({ path }) : page.screenshot({ path, fullPage: true }));
 }
 
 /** The browser logs the API's refusals the test asked for; those are not faults of the page. */
@@ -339,7 +341,12 @@ describe("the dashboard", () => {
 
   it("fits a phone's width", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const path of ["#/", `#/workflows/order-approval/instances/${orderId}`]) {
+    // The instance last: the screenshot is of it.
+    for (const path of [
+      "#/",
+      "#/workflows/order-approval/metrics",
+      `#/workflows/order-approval/instances/${orderId}`,
+    ]) {
       await page.goto(`${origin}/${path}`);
       await page.locator("main h1").first().waitFor();
       await page.waitForLoadState("networkidle");
@@ -535,6 +542,167 @@ describe("labels and selectors", () => {
     await expect.poll(() => labels.getByRole("alert").textContent()).toContain("The labels were refused");
     await acceptRefusal(400);
     expect(Object.keys((await instanceOf(id)).labels).sort()).toEqual(["order", "tenant"]);
+  });
+
+  it("logged no errors in the browser", () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+describe("metrics", () => {
+  // Two orders refused by their own validation (a NonRetryableError) and one approved: errored
+  // and completed runs of order-approval, in this minute's bucket.
+  const prefix = unique("dash-metrics");
+  const refused = [1, 2].map((n) => `${prefix}-refused-${n}`);
+  const approved = `${prefix}-approved`;
+  const MESSAGE = "params.amount must be a positive number";
+  type Instance = { status: string; versionId: string; steps: { name: string }[] };
+  type Bucket = { created: number; completed: number; errored: number };
+  type ErrorGroup = { name: string; message: string; count: number; example_instance_id: string };
+  const instanceOf = (id: string) => rest<Instance>("GET", `/workflows/order-approval/instances/${id}`);
+  const linkQuery = () => new URLSearchParams(new URL(page.url()).hash.split("?")[1] ?? "");
+  const figure = (name: string) => page.locator(`figure[data-chart='${name}']`);
+  const total = async (key: string) =>
+    Number(await figure("throughput").locator(`[data-total='${key}'] strong`).textContent());
+  let group: ErrorGroup | undefined;
+
+  beforeAll(async () => {
+    for (const id of refused) {
+      await rest("POST", "/workflows/order-approval/instances", {
+        instance_id: id,
+        params: { orderId: "x", amount: -1 },
+      });
+    }
+    await rest("POST", "/workflows/order-approval/instances", {
+      instance_id: approved,
+      params: { orderId: approved, amount: 5 },
+    });
+    for (const id of refused) await untilStatus(() => instanceOf(id), "errored");
+    // The approval is sent once the order waits for it, after its cooling-off sleep.
+    await until(
+      () => instanceOf(approved),
+      (read) => read.status === "waiting" && read.steps.some((step) => step.name === "wait for approval-1"),
+    );
+    await rest("POST", `/workflows/order-approval/instances/${approved}/events/approval`, { approved: true });
+    await untilStatus(() => instanceOf(approved), "complete");
+    // The metrics count what the index has mirrored of the engine's events, which may trail the
+    // statuses just read: wait for the API to count these runs before the page is looked at.
+    await until(
+      async () => (await rest<{ buckets: Bucket[] }>("GET", "/workflows/order-approval/metrics?bucket=1m")).buckets,
+      (buckets) =>
+        buckets.reduce((sum, bucket) => sum + bucket.errored, 0) >= refused.length &&
+        buckets.reduce((sum, bucket) => sum + bucket.completed, 0) >= 1,
+    );
+    group = (
+      await until(
+        () => rest<ErrorGroup[]>("GET", "/workflows/order-approval/metrics/errors"),
+        (groups) => groups.some((each) => each.message === MESSAGE && each.count >= refused.length),
+      )
+    ).find((each) => each.message === MESSAGE);
+    // Alone (-t), this describe signs in itself; after the others, the session is still there.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${origin}/`);
+    const tokenField = page.getByLabel("API token");
+    await tokenField.or(page.getByRole("heading", { name: "Workflows", level: 1 })).waitFor();
+    if (await tokenField.isVisible()) await signIn(token);
+  });
+
+  it("charts throughput, error rate and durations per minute, with their numbers as text", async () => {
+    await page.goto(`${origin}/#/workflows/order-approval`);
+    await page.getByRole("navigation", { name: "order-approval pages" }).getByRole("link", { name: "Metrics" }).click();
+    await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
+    await page.getByRole("combobox", { name: "Bucket" }).selectOption("1m");
+    await page.getByRole("combobox", { name: "Window" }).selectOption("1h");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    // The bucket and the window are in the page's link, so a reload shows the same.
+    await page.getByRole("figure", { name: "Instances per minute" }).waitFor();
+    expect(linkQuery().get("bucket")).toBe("1m");
+    expect(linkQuery().get("window")).toBe("1h");
+    await page.reload();
+    for (const name of ["throughput", "error-rate", "duration"]) {
+      await expect.poll(() => figure(name).locator(".uplot canvas").count(), { message: name }).toBeGreaterThan(0);
+      // The canvas is for the eyes; the figure says its numbers as text.
+      expect(await figure(name).locator(".chart").getAttribute("aria-hidden")).toBe("true");
+    }
+    // Counts only go up as the engine's events are mirrored (and other tests' runs end).
+    await expect.poll(() => total("errored"), { timeout: 15_000 }).toBeGreaterThanOrEqual(refused.length);
+    expect(await total("completed")).toBeGreaterThanOrEqual(1);
+    expect(await total("created")).toBeGreaterThanOrEqual(refused.length + 1);
+    expect(await figure("error-rate").locator("[data-summary='error-rate']").textContent()).toMatch(
+      /^\d+(\.\d)?% of the \d+ runs that ended in this window errored/,
+    );
+    expect(await figure("duration").locator("[data-summary='duration']").textContent()).toMatch(/p95 \d/);
+    // Every minute with anything in it, as a table, once asked for.
+    await page.getByText(/^The numbers per minute/).click();
+    const numbers = page.getByRole("table", { name: "The metrics per minute" });
+    await expect.poll(() => numbers.locator("tbody tr").count()).toBeGreaterThan(0);
+    await page.getByText(/^The numbers per minute/).click();
+    await screenshot("metrics");
+    // The canvases cannot follow CSS variables: they are drawn again in the dark theme's colours.
+    await page.emulateMedia({ colorScheme: "dark" });
+    await screenshot("metrics-dark");
+    await page.emulateMedia({ colorScheme: null });
+  });
+
+  it("lists the top errors by message shape, linking to an instance that failed so", async () => {
+    expect(group).toBeDefined();
+    const row = page.locator("table.top-errors tbody tr", { hasText: MESSAGE });
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    expect(await row.locator("th").textContent()).toBe(group?.name);
+    await expect
+      .poll(async () => Number(await row.locator("[data-field='count']").textContent()), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(refused.length);
+    const version = (await instanceOf(refused[0] ?? "")).versionId;
+    expect(
+      await row.locator(".versions li").evaluateAll((items) => items.map((item) => item.getAttribute("title"))),
+    ).toContain(version);
+    await screenshot("metrics-errors", page.getByRole("region", { name: "Top errors" }));
+
+    const example = row.getByRole("link");
+    const id = (await example.textContent()) ?? "";
+    expect(refused).toContain(id);
+    await example.click();
+    await page.getByRole("heading", { name: id }).waitFor();
+    await page.locator(".instance-title .badge", { hasText: "Errored" }).waitFor();
+    expect(await page.getByRole("status").filter({ hasText: MESSAGE }).count()).toBe(1);
+  });
+
+  it("compares the newest version with the one before, or says there is only one", async () => {
+    await page.goto(`${origin}/#/workflows/order-approval/metrics`);
+    await page.locator("[data-comparison='single']").waitFor();
+
+    const name = unique("dash-metrics-wf");
+    await rest("PUT", `/workflows/${name}`, { class_name: "Billing", script_name: "billing" });
+    await rest("PUT", `/workflows/${name}`, { class_name: "Billing", script_name: "billing", limits: { steps: 500 } });
+    try {
+      const versions = await rest<{ id: string }[]>("GET", `/workflows/${name}/versions`);
+      await page.goto(`${origin}/#/workflows/${name}/metrics`);
+      const rows = page.locator("table.comparison tbody tr");
+      await expect
+        .poll(() => rows.evaluateAll((all) => all.map((row) => row.dataset.version)))
+        .toEqual(versions.slice(0, 2).map((version) => version.id));
+      // Neither has run anything: no rate to show, and it says why.
+      expect(await rows.locator("[data-field='error-rate']").allTextContents()).toEqual([
+        "— (none ended)",
+        "— (none ended)",
+      ]);
+      await page.getByText("No run ended with an error in this window.").waitFor();
+      // Every read of the page has answered (the charts' last) before the workflow goes: a read
+      // after would be refused, and the browser would log the 404.
+      await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
+    } finally {
+      await rest("DELETE", `/workflows/${name}`);
+    }
+  });
+
+  it("shows each workflow's error rate of the last 24 hours in the list", async () => {
+    await page.goto(`${origin}/#/`);
+    const rate = page.locator("tr[data-workflow='order-approval'] .error-rate");
+    await expect.poll(() => rate.count()).toBe(1);
+    expect(Number(await rate.getAttribute("data-error-rate"))).toBeGreaterThan(0);
+    expect(await rate.textContent()).toMatch(/^\d+(\.\d)?% of \d+ ended$/);
+    await rate.click();
+    await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
   });
 
   it("logged no errors in the browser", () => {

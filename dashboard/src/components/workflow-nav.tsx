@@ -2,6 +2,7 @@ import { href } from "../router";
 
 const SECTIONS = [
   { id: "instances", label: "Instances", path: [] },
+  { id: "metrics", label: "Metrics", path: ["metrics"] },
   { id: "versions", label: "Versions", path: ["versions"] },
   { id: "bulk", label: "Bulk jobs", path: ["bulk"] },
 ] as const;

@@ -1,9 +1,9 @@
-import type { Api } from "../api";
+import type { Api, WorkflowTotals } from "../api";
 import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { CountBars } from "../components/count-bars";
 import { Pager } from "../components/pager";
-import { formatAgo, formatTime, shortId } from "../format";
+import { formatAgo, formatPercent, formatTime, shortId } from "../format";
 import { useLoad } from "../hooks";
 import { href, type Location, navigate } from "../router";
 
@@ -18,6 +18,9 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
     `workflows:${search}:${page}`,
     { refreshMs: 5000 },
   );
+  // The last 24 hours of every workflow at once: one small read beside the list, less often.
+  const overview = useLoad(() => api.metricsOverview(), "overview", { refreshMs: 60_000 });
+  const totalsOf = new Map(overview.data?.workflows.map((totals) => [totals.workflow, totals]));
   const rows = workflows.data?.result ?? [];
   const pages = workflows.data?.info.total_pages;
   // The search and page are part of the link, so a reload or a shared link shows the same.
@@ -42,6 +45,7 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
         </form>
       </search>
       <ErrorAlert error={workflows.error} title="Could not load workflows" />
+      <ErrorAlert error={overview.error} title="Could not load the error rates" />
       {workflows.data && rows.length === 0 && (
         <p class="muted">
           {search ? `No workflow's name contains "${search}".` : "No workflows are bound to this Worker."}
@@ -52,7 +56,9 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
           <table>
             <thead>
               <tr>
-                <ColumnHeads names={["Name", "Class", "Script", "Version", "Instances", "Last triggered"]} />
+                <ColumnHeads
+                  names={["Name", "Class", "Script", "Version", "Instances", "Errors (24 h)", "Last triggered"]}
+                />
               </tr>
             </thead>
             <tbody>
@@ -73,6 +79,9 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
                   <td>
                     <CountBars counts={workflow.instances} />
                   </td>
+                  <td>
+                    <ErrorRate workflow={workflow.name} totals={totalsOf.get(workflow.name)} />
+                  </td>
                   <td title={formatTime(workflow.triggered_on)}>{formatAgo(workflow.triggered_on)}</td>
                 </tr>
               ))}
@@ -90,5 +99,17 @@ export function WorkflowsPage({ api, location }: { api: Api; location: Location 
         />
       )}
     </main>
+  );
+}
+
+/** A workflow's error rate over the last 24 hours, with how many runs it is of; a link to its metrics. */
+function ErrorRate({ workflow, totals }: { workflow: string; totals: WorkflowTotals | undefined }) {
+  if (!totals) return <span class="muted">—</span>;
+  const ended = totals.completed + totals.errored + totals.terminated;
+  if (totals.error_rate === null) return <span class="muted">No runs ended</span>;
+  return (
+    <a href={href(["workflows", workflow, "metrics"])} class="error-rate" data-error-rate={totals.error_rate}>
+      {formatPercent(totals.error_rate)} <span class="muted">of {ended.toLocaleString()} ended</span>
+    </a>
   );
 }
