@@ -208,12 +208,15 @@ export type MetricsBucket = {
   duration_ms: { p50: number | null; p95: number | null; p99: number | null };
 };
 
-export type Metrics = { bucket: BucketSize; buckets: MetricsBucket[] };
+/** A series: its buckets, and the whole window as one (quantiles over every run in it). */
+export type MetricsSeries = { total: Omit<MetricsBucket, "start">; buckets: MetricsBucket[] };
+
+export type Metrics = { bucket: BucketSize } & MetricsSeries;
 
 /** `group_by=version`: one series per version that had anything in the window. */
 export type VersionMetrics = {
   bucket: BucketSize;
-  groups: { key: { version_id: string }; buckets: MetricsBucket[] }[];
+  groups: ({ key: { version_id: string } } & MetricsSeries)[];
 };
 
 /** The errors of one name and message shape (ids as `<id>`, numbers as `<n>`). */

@@ -89,7 +89,7 @@ export type Totals = {
   ended: number;
 };
 
-export function endedIn(bucket: MetricsBucket): number {
+export function endedIn(bucket: Pick<MetricsBucket, "completed" | "errored" | "terminated">): number {
   return bucket.completed + bucket.errored + bucket.terminated;
 }
 
@@ -109,16 +109,6 @@ export function totalsOf(buckets: readonly MetricsBucket[]): Totals {
 /** The share of the ended runs that errored, as the API computes it per bucket; null when none ended. */
 export function errorRateOf(totals: Totals): number | null {
   return totals.ended === 0 ? null : totals.errored / totals.ended;
-}
-
-/**
- * The bucket in which the most runs ended (the earliest of equals), or none. Quantiles are kept
- * per bucket and cannot be added up: those of the busiest bucket are of the most runs.
- */
-export function busiestOf(buckets: readonly MetricsBucket[]): MetricsBucket | undefined {
-  let busiest: MetricsBucket | undefined;
-  for (const bucket of buckets) if (endedIn(bucket) > (busiest ? endedIn(busiest) : 0)) busiest = bucket;
-  return busiest;
 }
 
 /** The bucket whose runs took longest at the 95th percentile, or none. */

@@ -47,12 +47,19 @@ const Bucket = z.object({
     .openapi({ description: `Of the runs that ended in the bucket, start to end, within ${quantileNote}.` }),
 });
 
+const Series = {
+  total: Bucket.omit({ start: true }).openapi({
+    description: "The whole window as one bucket: its quantiles from the merged histograms, not from the buckets'.",
+  }),
+  buckets: z.array(Bucket),
+};
+
 export const MetricsResult = z
   .union([
-    z.object({ bucket: z.string(), buckets: z.array(Bucket) }),
+    z.object({ bucket: z.string(), ...Series }),
     z.object({
       bucket: z.string(),
-      groups: z.array(z.object({ key: z.object({ version_id: z.string() }), buckets: z.array(Bucket) })),
+      groups: z.array(z.object({ key: z.object({ version_id: z.string() }), ...Series })),
     }),
   ])
   .openapi("Metrics");

@@ -37,9 +37,12 @@ export type MetricsBucket = {
   duration_ms: { p50: number | null; p95: number | null; p99: number | null };
 };
 
+/** A series: its buckets, and the whole window as one (its quantiles from the merged histograms). */
+export type MetricsSeries = { total: Omit<MetricsBucket, "start">; buckets: MetricsBucket[] };
+
 export type MetricsResult =
-  | { bucket: BucketSize; buckets: MetricsBucket[] }
-  | { bucket: BucketSize; groups: { key: { version_id: string }; buckets: MetricsBucket[] }[] };
+  | ({ bucket: BucketSize } & MetricsSeries)
+  | { bucket: BucketSize; groups: ({ key: { version_id: string } } & MetricsSeries)[] };
 
 /** The default span of a read: an hour of minutes, a day of hours, thirty days of days. */
 const DEFAULT_SPAN = { "1m": 3_600_000, "1h": 86_400_000, "1d": 30 * 86_400_000 } as const;
@@ -85,28 +88,34 @@ export async function readMetrics(
     .groupBy(...(byVersion ? [start, instanceMetrics.versionId] : [start]))
     .orderBy(start);
 
-  const series = new Map<string, Map<number, MetricsBucket>>();
+  type Collected = { buckets: Map<number, MetricsBucket>; counts: Counts; histogram: Histogram };
+  const series = new Map<string, Collected>();
   for (const row of rows) {
-    const buckets = series.get(row.version) ?? new Map<number, MetricsBucket>();
-    series.set(row.version, buckets);
-    buckets.set(row.start, bucketOf(row.start, row, mergeHistograms(new Map(), row.durations)));
+    const collected = series.get(row.version) ?? { buckets: new Map(), counts: { ...ZERO }, histogram: new Map() };
+    series.set(row.version, collected);
+    const histogram = mergeHistograms(new Map(), row.durations);
+    collected.buckets.set(row.start, bucketOf(row.start, row, histogram));
+    for (const [bin, count] of histogram) collected.histogram.set(bin, (collected.histogram.get(bin) ?? 0) + count);
+    for (const key of COUNTED) collected.counts[key] += row[key];
   }
-  const filled = (buckets: Map<number, MetricsBucket> | undefined) => {
-    const all: MetricsBucket[] = [];
-    for (let at = from; at < to; at += size) all.push(buckets?.get(at) ?? bucketOf(at, ZERO, new Map()));
-    return all;
+  const seriesOf = (collected: Collected | undefined): MetricsSeries => {
+    const buckets: MetricsBucket[] = [];
+    for (let at = from; at < to; at += size) buckets.push(collected?.buckets.get(at) ?? bucketOf(at, ZERO, new Map()));
+    const { start: _start, ...total } = bucketOf(from, collected?.counts ?? ZERO, collected?.histogram ?? new Map());
+    return { total, buckets };
   };
-  if (!byVersion) return { bucket: window.bucket, buckets: filled(series.get("")) };
+  if (!byVersion) return { bucket: window.bucket, ...seriesOf(series.get("")) };
   return {
     bucket: window.bucket,
     groups: [...series.keys()]
       .sort()
-      .map((version) => ({ key: { version_id: version }, buckets: filled(series.get(version)) })),
+      .map((versionId) => ({ key: { version_id: versionId }, ...seriesOf(series.get(versionId)) })),
   };
 }
 
 type Counts = { created: number; started: number; completed: number; errored: number; terminated: number };
 const ZERO: Counts = { created: 0, started: 0, completed: 0, errored: 0, terminated: 0 };
+const COUNTED = ["created", "started", "completed", "errored", "terminated"] as const;
 
 function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsBucket {
   const [p50 = null, p95 = null, p99 = null] = quantiles(durations, [0.5, 0.95, 0.99]);
@@ -127,7 +136,10 @@ function bucketOf(start: number, counts: Counts, durations: Histogram): MetricsB
  * The window aligned to whole buckets; refused when it holds too many, or reaches minutes older
  * than they are kept (which would read as quiet minutes, not as gone ones).
  */
-function windowOf({ since, until, bucket }: MetricsWindow): { from: number; to: number; size: number } {
+function windowOf(
+  { since, until, bucket }: MetricsWindow,
+  maxBuckets = MAX_BUCKETS,
+): { from: number; to: number; size: number } {
   const size = BUCKET_SIZES[bucket];
   const now = Date.now();
   const to = Math.ceil((until?.getTime() ?? now) / size) * size;
@@ -136,10 +148,10 @@ function windowOf({ since, until, bucket }: MetricsWindow): { from: number; to: 
   if (bucket === "1m" && from < now - MINUTE_RETENTION_MS - size) {
     throw new ApiError("invalidRequest", "query: minute buckets are kept 2 days; read older ones with bucket=1h");
   }
-  if ((to - from) / size > MAX_BUCKETS) {
+  if ((to - from) / size > maxBuckets) {
     throw new ApiError(
       "invalidRequest",
-      `query: at most ${MAX_BUCKETS} buckets of ${bucket} at once; widen the bucket or narrow since/until`,
+      `query: at most ${maxBuckets} buckets of ${bucket} at once; widen the bucket or narrow since/until`,
     );
   }
   return { from, to, size };
@@ -264,7 +276,8 @@ export async function readTopErrors(
   window: { since?: Date | undefined; until?: Date | undefined; limit: number },
 ): Promise<ErrorGroup[]> {
   const workflow = await findWorkflow(deps.db, workflowName);
-  const { from, to } = windowOf({ since: window.since, until: window.until, bucket: "1h" });
+  // One aggregate over the hours, whatever their number: no bucket limit applies.
+  const { from, to } = windowOf({ since: window.since, until: window.until, bucket: "1h" }, Number.POSITIVE_INFINITY);
   const rows = await deps.db
     .select({
       name: errorMetrics.name,
@@ -305,7 +318,7 @@ export async function readOverview(
   window: { since?: Date | undefined; until?: Date | undefined },
   only: Visible,
 ): Promise<{ since: string; until: string; workflows: WorkflowTotals[] }> {
-  const { from, to } = windowOf({ ...window, bucket: "1h" });
+  const { from, to } = windowOf({ ...window, bucket: "1h" }, Number.POSITIVE_INFINITY);
   const rows = await totalsSince(deps, and(gte(instanceMetrics.start, from), lt(instanceMetrics.start, to)), only);
   return {
     since: new Date(from).toISOString(),

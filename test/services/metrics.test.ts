@@ -170,6 +170,25 @@ describe("instance metrics", () => {
         if (!("buckets" in result)) throw new Error("expected one series");
         const expected = expectedBuckets(history, from, Math.ceil(to / size) * size, size);
         expect(result.buckets.length, bucket).toBe(expected.size);
+        // The window as one: sums of the buckets, and quantiles over every duration in it.
+        const all = [...expected.values()];
+        const sum = (kind: string) => all.reduce((total, each) => total + (each.counts[kind] ?? 0), 0);
+        expect(pickCounts({ ...result.total, start: "" }), `${bucket} total`).toEqual({
+          created: sum("created"),
+          started: sum("started"),
+          completed: sum("complete"),
+          errored: sum("errored"),
+          terminated: sum("terminated"),
+        });
+        expectWithin(
+          result.total.duration_ms.p95,
+          exactQuantile(
+            all.flatMap((each) => each.durations),
+            0.95,
+          ),
+          `${bucket} total p95`,
+          expect,
+        );
         for (const actual of result.buckets) {
           const want = expected.get(Date.parse(actual.start));
           const label = `${bucket} ${actual.start}`;

@@ -4,16 +4,7 @@ import type { BucketSize, Metrics, MetricsBucket } from "../api";
 import { ColumnHeads } from "../components/column-heads";
 import { type ChartLine, TimeChart } from "../components/time-chart";
 import { formatDuration, formatPercent } from "../format";
-import {
-  BUCKET_NAMES,
-  bucketTime,
-  busiestOf,
-  endedIn,
-  errorRateOf,
-  slowestOf,
-  type Totals,
-  totalsOf,
-} from "../metrics";
+import { BUCKET_NAMES, bucketTime, endedIn, errorRateOf, slowestOf, type Totals, totalsOf } from "../metrics";
 
 // The colours are the statuses' (styles.css): completed as complete, errored, terminated; and
 // a dash for each line that shares its colour's family, so that none is told by colour alone.
@@ -81,7 +72,7 @@ export function MetricsCharts({ metrics }: { metrics: Metrics }) {
         caption={`Run duration per ${per}: p50, p95, p99`}
         chart={<TimeChart buckets={buckets} lines={DURATIONS} format={formatDuration} gaps />}
       >
-        <DurationSummary buckets={buckets} bucket={bucket} />
+        <DurationSummary buckets={buckets} bucket={bucket} total={metrics.total} />
       </ChartFigure>
       <BucketTable metrics={metrics} />
     </>
@@ -143,31 +134,35 @@ function ErrorRateSummary({
   );
 }
 
-function DurationSummary({ buckets, bucket }: { buckets: MetricsBucket[]; bucket: BucketSize }) {
+function DurationSummary({
+  buckets,
+  bucket,
+  total,
+}: {
+  buckets: MetricsBucket[];
+  bucket: BucketSize;
+  total: Metrics["total"];
+}) {
   const per = BUCKET_NAMES[bucket];
-  const busiest = busiestOf(buckets);
   const slowest = slowestOf(buckets);
-  if (!busiest) return <p>No runs ended in this window, so there are no durations.</p>;
+  const ended = endedIn(total);
+  if (ended === 0) return <p>No runs ended in this window, so there are no durations.</p>;
   return (
     <>
       <p data-summary="duration">
-        In the busiest {per} ({count(endedIn(busiest))} runs ended, from {bucketTime(busiest.start, bucket)}):{" "}
-        <Quantiles of={busiest} />.
+        Over the window ({count(ended)} runs ended): <Quantiles of={total} />.
       </p>
-      {slowest && slowest !== busiest && (
+      {slowest && (
         <p>
           The slowest {per} by p95, from {bucketTime(slowest.start, bucket)}: <Quantiles of={slowest} />.
         </p>
       )}
-      <p class="muted">
-        Start to end of the runs that ended in each {per}, within ±4.8%. Quantiles are kept per {per}: they do not add
-        up over the window.
-      </p>
+      <p class="muted">Start to end of the runs that ended, within ±4.8%.</p>
     </>
   );
 }
 
-function Quantiles({ of }: { of: MetricsBucket }) {
+function Quantiles({ of }: { of: Pick<MetricsBucket, "duration_ms"> }) {
   const { p50, p95, p99 } = of.duration_ms;
   const text = (ms: number | null) => (ms === null ? "—" : formatDuration(ms));
   return (

@@ -3,7 +3,7 @@ import { ErrorAlert } from "../components/alert";
 import { ColumnHeads } from "../components/column-heads";
 import { formatAgo, formatDuration, formatPercent, formatTime, shortId } from "../format";
 import type { Loaded } from "../hooks";
-import { BUCKET_NAMES, bucketTime, busiestOf, comparisonWindowOf, endedIn, errorRateOf, totalsOf } from "../metrics";
+import { BUCKET_NAMES, comparisonWindowOf, errorRateOf, totalsOf } from "../metrics";
 import { href } from "../router";
 
 export type Comparison = {
@@ -75,19 +75,16 @@ function ComparisonTable({
           <caption class="visually-hidden">The two newest versions since the newest was created</caption>
           <thead>
             <tr>
-              <ColumnHeads
-                names={["Version", "Created", "Runs ended", "Errored", "Error rate", `p95 of its busiest ${per}`]}
-              />
+              <ColumnHeads names={["Version", "Created", "Runs ended", "Errored", "Error rate", "p95 duration"]} />
             </tr>
           </thead>
           <tbody>
             {versions.map((version, index) => {
               // A version with nothing in the period has no group: all zeros.
-              const buckets = metrics.groups.find((group) => group.key.version_id === version.id)?.buckets ?? [];
-              const totals = totalsOf(buckets);
+              const group = metrics.groups.find((each) => each.key.version_id === version.id);
+              const totals = totalsOf(group?.buckets ?? []);
               const rate = errorRateOf(totals);
-              const busiest = busiestOf(buckets);
-              const p95 = busiest?.duration_ms.p95 ?? null;
+              const p95 = group?.total.duration_ms.p95 ?? null;
               return (
                 <tr key={version.id} data-version={version.id}>
                   <th scope="row" title={version.id}>
@@ -97,18 +94,7 @@ function ComparisonTable({
                   <td data-field="ended">{totals.ended.toLocaleString()}</td>
                   <td data-field="errored">{totals.errored.toLocaleString()}</td>
                   <td data-field="error-rate">{rate === null ? "— (none ended)" : formatPercent(rate)}</td>
-                  <td data-field="p95">
-                    {busiest && p95 !== null ? (
-                      <>
-                        {formatDuration(p95)}{" "}
-                        <span class="muted">
-                          ({endedIn(busiest).toLocaleString()} runs, from {bucketTime(busiest.start, period.bucket)})
-                        </span>
-                      </>
-                    ) : (
-                      "—"
-                    )}
-                  </td>
+                  <td data-field="p95">{p95 === null ? "—" : formatDuration(p95)}</td>
                 </tr>
               );
             })}
@@ -116,8 +102,7 @@ function ComparisonTable({
         </table>
       </div>
       <p class="muted">
-        Durations are kept as quantiles per {per}, which cannot be combined over a longer time: the p95 shown is that of
-        the {per} in which the most of the version's runs ended.
+        The p95 is over every run of the version that ended since then (start to end, within ±4.8%), counted per {per}.
       </p>
     </>
   );
