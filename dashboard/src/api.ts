@@ -213,10 +213,10 @@ export type MetricsSeries = { total: Omit<MetricsBucket, "start">; buckets: Metr
 
 export type Metrics = { bucket: BucketSize } & MetricsSeries;
 
-/** `group_by=version`: one series per version that had anything in the window. */
+/** `group_by=version` (or `label:KEY`): one series per version (value) that had anything in the window. */
 export type VersionMetrics = {
   bucket: BucketSize;
-  groups: ({ key: { version_id: string } } & MetricsSeries)[];
+  groups: ({ key: { version_id: string } | { labels: Record<string, string> } } & MetricsSeries)[];
 };
 
 /** The errors of one name and message shape (ids as `<id>`, numbers as `<n>`). */

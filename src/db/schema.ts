@@ -29,6 +29,8 @@ export const workflows = sqliteTable("workflows", {
    * (`$.__dispatcherMetadata.tenantId`). Not part of a version: changing them records none.
    */
   labelPaths: text("label_paths", { mode: "json" }).$type<Record<string, string>>(),
+  /** Label keys (at most 3) the metrics also keep a series per value of (`label_metrics`). */
+  metricLabels: text("metric_labels", { mode: "json" }).$type<string[]>(),
 });
 
 /** Immutable versions: a PUT that changes the class, script, limits or retention adds one. */
@@ -210,6 +212,34 @@ export const instanceMetrics = sqliteTable(
     primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId] }),
     // Retention removes the oldest buckets of each size first.
     index("instance_metrics_by_age").on(table.bucket, table.start),
+  ],
+);
+
+/**
+ * `instance_metrics` per value of the label keys a workflow declares as `metric_labels`, so a
+ * series per tenant costs a read of its own rows; maintained by triggers (migration 0016) under
+ * the labels an instance has when each event happens.
+ */
+export const labelMetrics = sqliteTable(
+  "label_metrics",
+  {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
+    start: integer("start").notNull(),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    created: integer("created").notNull().default(0),
+    started: integer("started").notNull().default(0),
+    completed: integer("completed").notNull().default(0),
+    errored: integer("errored").notNull().default(0),
+    terminated: integer("terminated").notNull().default(0),
+    durations: text("durations"),
+  },
+  (table) => [
+    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.key, table.value] }),
+    index("label_metrics_by_age").on(table.bucket, table.start),
   ],
 );
 

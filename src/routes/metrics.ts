@@ -69,12 +69,13 @@ export const metricsRoutes = createRouter()
       },
     }),
     async (c) => {
-      const { since, until, bucket, group_by } = c.req.valid("query");
+      const { since, until, bucket, group_by, labels } = c.req.valid("query");
       const result = await readMetrics(c.var.deps, c.req.valid("param").workflow_name, {
         since,
         until,
         bucket,
         groupBy: group_by,
+        labels,
       });
       return c.json(ok(result), 200);
     },

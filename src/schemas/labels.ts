@@ -62,6 +62,17 @@ export const LabelPathsInput = z
     example: { tenant: "$.__dispatcherMetadata.tenantId", order: "$.orderId" },
   });
 
+/** The label keys a workflow's metrics keep a series per value of: each costs every event a write more. */
+export const MetricLabelsInput = z
+  .array(LabelKey)
+  .max(3, "at most 3 metric labels")
+  .nullable()
+  .openapi("MetricLabels", {
+    description:
+      "Label keys (at most 3) whose values the metrics keep a series for, to group and filter metrics by; null or [] removes them. Kept when a PUT leaves the field out.",
+    example: ["tenant"],
+  });
+
 /** A Kubernetes-style label selector in a query string, parsed; a malformed one is a 400 with its position. */
 export const LabelSelectorQuery = z
   .string()

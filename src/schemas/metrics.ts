@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { QUANTILE_RELATIVE_ERROR } from "../domain/metrics";
-import { BUCKET_SIZES } from "../services/metrics";
+import { BUCKET_SIZES, type MetricsGrouping } from "../services/metrics";
+import { LabelSelectorQuery } from "./labels";
 import { Timestamp, UtcDateTime } from "./params";
 
 const Window = {
@@ -24,9 +25,19 @@ export const MetricsQuery = z.object({
       description: "1m (kept 2 days; default window 1 hour), 1h (kept 400 days; 1 day), 1d (30 days).",
     }),
   group_by: z
-    .enum(["version"])
+    .string()
+    .regex(/^(version|label:[a-z0-9][a-z0-9._/-]{0,62})$/, "version, or label:KEY of a metric label")
+    .transform((text): MetricsGrouping => (text === "version" ? "version" : { label: text.slice("label:".length) }))
     .optional()
-    .openapi({ param: { name: "group_by", in: "query" }, description: "version: one series per version." }),
+    .openapi({
+      param: { name: "group_by", in: "query" },
+      description:
+        "version: one series per version; label:KEY: one per value of a label the workflow declares in metric_labels.",
+    }),
+  labels: LabelSelectorQuery.optional().openapi({
+    param: { name: "labels", in: "query" },
+    description: "One key=value or key in (…) of a metric label: the series of those instances only.",
+  }),
 });
 
 const quantileNote = `±${(QUANTILE_RELATIVE_ERROR * 100).toFixed(1)}%`;
@@ -59,7 +70,12 @@ export const MetricsResult = z
     z.object({ bucket: z.string(), ...Series }),
     z.object({
       bucket: z.string(),
-      groups: z.array(z.object({ key: z.object({ version_id: z.string() }), ...Series })),
+      groups: z.array(
+        z.object({
+          key: z.union([z.object({ version_id: z.string() }), z.object({ labels: z.record(z.string(), z.string()) })]),
+          ...Series,
+        }),
+      ),
     }),
   ])
   .openapi("Metrics");

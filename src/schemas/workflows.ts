@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
 import { retentionInMs } from "../lib/time";
-import { LabelPathsInput } from "./labels";
+import { LabelPathsInput, MetricLabelsInput } from "./labels";
 import { pageQuery, RetentionInput, Timestamp, WorkflowName } from "./params";
 
 const InstanceCounts = z
@@ -29,6 +29,10 @@ const WorkflowFields = {
     .record(z.string(), z.string())
     .nullable()
     .openapi({ description: "Labels each new instance takes from its params (an extension)." }),
+  metric_labels: z
+    .array(z.string())
+    .nullable()
+    .openapi({ description: "Label keys the metrics keep a series per value of (an extension)." }),
 };
 
 export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
@@ -57,6 +61,7 @@ export const WorkflowDefinitionBody = z
     limits: z.object({ steps: z.number().int().min(1).max(25_000).optional() }).optional(),
     default_retention: RetentionInput.transform(retentionInMs).optional(),
     label_paths: LabelPathsInput.optional(),
+    metric_labels: MetricLabelsInput.optional(),
     schedules: z
       .array(z.object({ cron: z.string().min(1).max(256) }))
       .max(

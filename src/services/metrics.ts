@@ -3,10 +3,12 @@ import {
   errorMetrics,
   instanceMetrics,
   instanceStatusCounts,
+  labelMetrics,
   type MetricBucket,
   stepMetrics,
   workflows,
 } from "../db/schema";
+import type { LabelSelector } from "../domain/labels";
 import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
@@ -42,74 +44,130 @@ export type MetricsSeries = { total: Omit<MetricsBucket, "start">; buckets: Metr
 
 export type MetricsResult =
   | ({ bucket: BucketSize } & MetricsSeries)
-  | { bucket: BucketSize; groups: ({ key: { version_id: string } } & MetricsSeries)[] };
+  | {
+      bucket: BucketSize;
+      groups: ({ key: { version_id: string } | { labels: Record<string, string> } } & MetricsSeries)[];
+    };
 
 /** The default span of a read: an hour of minutes, a day of hours, thirty days of days. */
 const DEFAULT_SPAN = { "1m": 3_600_000, "1h": 86_400_000, "1d": 30 * 86_400_000 } as const;
 
+/** What a metrics read splits its series by: versions, or the values of a metric label. */
+export type MetricsGrouping = "version" | { label: string };
+
 /**
- * A workflow's metrics per time bucket over [since, until), optionally per version: what the
- * triggers maintained, summed per bucket (days from hours) in one indexed range read, with
- * duration quantiles from the merged histograms. Every bucket of the window is present, empty
- * ones as zeros.
+ * A workflow's metrics per time bucket over [since, until), optionally per version or per
+ * value of a metric label, or of the instances with given values of one: what the triggers
+ * maintained, summed per bucket (days from hours) in one indexed range read, with duration
+ * quantiles from the merged histograms. Every bucket of the window is present, empty ones as
+ * zeros.
  */
 export async function readMetrics(
   deps: Deps,
   workflowName: string,
-  window: MetricsWindow & { groupBy?: "version" | undefined },
+  window: MetricsWindow & { groupBy?: MetricsGrouping | undefined; labels?: LabelSelector | undefined },
 ): Promise<MetricsResult> {
   const workflow = await findWorkflow(deps.db, workflowName);
   const { from, to, size } = windowOf(window);
   const stored: MetricBucket = window.bucket === "1m" ? "m" : "h";
+  const label = metricLabelOf(workflow, window.groupBy, window.labels);
+  const table = label ? labelMetrics : instanceMetrics;
   // The size inlined: a bound number is a REAL to SQLite, and the division must be an integer one.
-  const start = sql<number>`(${instanceMetrics.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
-  const byVersion = window.groupBy === "version";
+  const start = sql<number>`(${table.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
+  const series =
+    window.groupBy === "version"
+      ? sql<string>`${instanceMetrics.versionId}`
+      : label?.grouped
+        ? sql<string>`${labelMetrics.value}`
+        : sql<string>`''`;
   const rows = await deps.db
     .select({
       start,
-      version: byVersion ? instanceMetrics.versionId : sql<string>`''`,
-      created: sql<number>`sum(${instanceMetrics.created})`,
-      started: sql<number>`sum(${instanceMetrics.started})`,
-      completed: sql<number>`sum(${instanceMetrics.completed})`,
-      errored: sql<number>`sum(${instanceMetrics.errored})`,
-      terminated: sql<number>`sum(${instanceMetrics.terminated})`,
+      version: series,
+      created: sql<number>`sum(${table.created})`,
+      started: sql<number>`sum(${table.started})`,
+      completed: sql<number>`sum(${table.completed})`,
+      errored: sql<number>`sum(${table.errored})`,
+      terminated: sql<number>`sum(${table.terminated})`,
       // The histograms as one JSON array of objects (not of strings, which would be parsed twice).
-      durations: sql<string | null>`'[' || group_concat(${instanceMetrics.durations}) || ']'`,
+      durations: sql<string | null>`'[' || group_concat(${table.durations}) || ']'`,
     })
-    .from(instanceMetrics)
+    .from(table)
     .where(
       and(
-        eq(instanceMetrics.workflowId, workflow.id),
-        eq(instanceMetrics.bucket, stored),
-        gte(instanceMetrics.start, from),
-        lt(instanceMetrics.start, to),
+        eq(table.workflowId, workflow.id),
+        eq(table.bucket, stored),
+        gte(table.start, from),
+        lt(table.start, to),
+        label ? eq(labelMetrics.key, label.key) : undefined,
+        label?.values ? inArray(labelMetrics.value, label.values) : undefined,
       ),
     )
-    .groupBy(...(byVersion ? [start, instanceMetrics.versionId] : [start]))
+    .groupBy(start, series)
     .orderBy(start);
 
   type Collected = { buckets: Map<number, MetricsBucket>; counts: Counts; histogram: Histogram };
-  const series = new Map<string, Collected>();
+  const collected = new Map<string, Collected>();
   for (const row of rows) {
-    const collected = series.get(row.version) ?? { buckets: new Map(), counts: { ...ZERO }, histogram: new Map() };
-    series.set(row.version, collected);
+    const into = collected.get(row.version) ?? { buckets: new Map(), counts: { ...ZERO }, histogram: new Map() };
+    collected.set(row.version, into);
     const histogram = mergeHistograms(new Map(), row.durations);
-    collected.buckets.set(row.start, bucketOf(row.start, row, histogram));
-    for (const [bin, count] of histogram) collected.histogram.set(bin, (collected.histogram.get(bin) ?? 0) + count);
-    for (const key of COUNTED) collected.counts[key] += row[key];
+    into.buckets.set(row.start, bucketOf(row.start, row, histogram));
+    for (const [bin, count] of histogram) into.histogram.set(bin, (into.histogram.get(bin) ?? 0) + count);
+    for (const key of COUNTED) into.counts[key] += row[key];
   }
-  const seriesOf = (collected: Collected | undefined): MetricsSeries => {
+  const seriesOf = (one: Collected | undefined): MetricsSeries => {
     const buckets: MetricsBucket[] = [];
-    for (let at = from; at < to; at += size) buckets.push(collected?.buckets.get(at) ?? bucketOf(at, ZERO, new Map()));
-    const { start: _start, ...total } = bucketOf(from, collected?.counts ?? ZERO, collected?.histogram ?? new Map());
+    for (let at = from; at < to; at += size) buckets.push(one?.buckets.get(at) ?? bucketOf(at, ZERO, new Map()));
+    const { start: _start, ...total } = bucketOf(from, one?.counts ?? ZERO, one?.histogram ?? new Map());
     return { total, buckets };
   };
-  if (!byVersion) return { bucket: window.bucket, ...seriesOf(series.get("")) };
+  if (window.groupBy === undefined) return { bucket: window.bucket, ...seriesOf(collected.get("")) };
+  const keyOf = (value: string) =>
+    window.groupBy === "version" ? { version_id: value } : { labels: { [label?.key ?? ""]: value } };
   return {
     bucket: window.bucket,
-    groups: [...series.keys()]
-      .sort()
-      .map((versionId) => ({ key: { version_id: versionId }, ...seriesOf(series.get(versionId)) })),
+    groups: [...collected.keys()].sort().map((value) => ({ key: keyOf(value), ...seriesOf(collected.get(value)) })),
+  };
+}
+
+/**
+ * The metric label a read groups or filters by, and the values it keeps; refused unless the
+ * workflow declares the key in `metric_labels` and the selector is one `key=value` or
+ * `key in (…)` of it (what `label_metrics` can answer without a scan).
+ */
+function metricLabelOf(
+  workflow: { name: string; metricLabels: string[] | null },
+  groupBy: MetricsGrouping | undefined,
+  selector: LabelSelector | undefined,
+): { key: string; grouped: boolean; values?: string[] } | undefined {
+  const grouped = typeof groupBy === "object" ? groupBy.label : undefined;
+  if (
+    selector &&
+    (selector.length !== 1 || selector[0]?.operator !== "in" || (grouped && selector[0].key !== grouped))
+  ) {
+    throw new ApiError(
+      "invalidRequest",
+      "query.labels: metrics take one key=value or key in (…) requirement, of the label they are grouped by if any",
+    );
+  }
+  const requirement = selector?.[0];
+  const key = grouped ?? requirement?.key;
+  if (key === undefined) return undefined;
+  if (!workflow.metricLabels?.includes(key)) {
+    const declared = workflow.metricLabels?.length ? workflow.metricLabels.join(", ") : "none";
+    throw new ApiError(
+      "invalidRequest",
+      `query: '${key}' is not a metric label of workflow '${workflow.name}' (declared: ${declared}); declare it with PUT …/workflows/${workflow.name} { "metric_labels": [...] }`,
+    );
+  }
+  if (groupBy === "version") {
+    throw new ApiError("invalidRequest", "query: metrics are grouped by version or filtered by a label, not both");
+  }
+  return {
+    key,
+    grouped: grouped !== undefined,
+    ...(requirement?.operator === "in" ? { values: requirement.values } : {}),
   };
 }
 

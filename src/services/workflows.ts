@@ -25,6 +25,8 @@ export type WorkflowSummary = {
   terminator_running: 0 | 1;
   /** This control plane's addition: labels each new instance takes from its params. */
   label_paths: Record<string, string> | null;
+  /** This control plane's addition: label keys the metrics keep a series per value of. */
+  metric_labels: string[] | null;
   instances: InstanceCounts;
 };
 
@@ -39,6 +41,8 @@ export type WorkflowDefinitionInput = {
   default_retention?: Retention | undefined;
   /** Not part of a version; left out, the current paths stay (deployment sync leaves them out). */
   label_paths?: Record<string, string> | null | undefined;
+  /** Likewise: left out, the current metric labels stay. */
+  metric_labels?: string[] | null | undefined;
 };
 
 export type Page = { page: number; perPage: number };
@@ -86,6 +90,7 @@ function toSummary(row: SummaryRow): WorkflowSummary {
     version_id: row.versionId,
     terminator_running: row.terminatorRunning ? 1 : 0,
     label_paths: row.labelPaths,
+    metric_labels: row.metricLabels,
     instances: counts,
   };
 }
@@ -172,9 +177,17 @@ export async function putWorkflow(
     if (sameDefinition(current.version, input)) break;
     if (await addVersion(db, current.workflow, input, now)) break;
   }
-  if (input.label_paths !== undefined) {
+  if (input.label_paths !== undefined || input.metric_labels !== undefined) {
     const paths = input.label_paths && Object.keys(input.label_paths).length > 0 ? input.label_paths : null;
-    await db.update(workflows).set({ labelPaths: paths }).where(eq(workflows.name, name));
+    const metricLabels =
+      input.metric_labels && input.metric_labels.length > 0 ? [...new Set(input.metric_labels)] : null;
+    await db
+      .update(workflows)
+      .set({
+        ...(input.label_paths === undefined ? {} : { labelPaths: paths }),
+        ...(input.metric_labels === undefined ? {} : { metricLabels }),
+      })
+      .where(eq(workflows.name, name));
   }
   const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
   return { ...summary, is_deleted: 0 };

@@ -5,6 +5,7 @@ import { describe, type ExpectStatic, it } from "vitest";
 import { seededRandom } from "../../scripts/lib/random";
 import { instances } from "../../src/db/schema";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
+import { parseSelector } from "../../src/domain/labels";
 import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { release } from "../../src/services/instances/create";
@@ -28,22 +29,23 @@ type Run = { startedOn: number | null; endedOn: number | null; status: InstanceS
 
 /** What happened, as the test saw it: the events each applied summary stands for. */
 class History {
-  events: { kind: "created" | "started" | InstanceStatus; at: number; duration?: number }[] = [];
+  events: { id: string; kind: "created" | "started" | InstanceStatus; at: number; duration?: number }[] = [];
   #runs = new Map<string, Run & { revision: number }>();
 
   /** The index applies a summary only with a higher revision than the row's. */
   apply(update: SummaryUpdate, createdOn: number): void {
     const before = this.#runs.get(update.instanceId);
     if (before && update.revision <= before.revision) return;
-    if (!before) this.events.push({ kind: "created", at: createdOn });
+    const id = update.instanceId;
+    if (!before) this.events.push({ id, kind: "created", at: createdOn });
     if (update.startedOn !== null && update.startedOn !== before?.startedOn) {
-      this.events.push({ kind: "started", at: update.startedOn });
+      this.events.push({ id, kind: "started", at: update.startedOn });
     }
     const finished = FINISHED_STATUSES.has(update.status) && update.endedOn !== null;
     const wasFinished = before !== undefined && FINISHED_STATUSES.has(before.status);
     if (finished && update.endedOn !== null && (!wasFinished || before?.endedOn !== update.endedOn)) {
       const duration = update.endedOn - (update.startedOn ?? createdOn);
-      this.events.push({ kind: update.status, at: update.endedOn, duration });
+      this.events.push({ id, kind: update.status, at: update.endedOn, duration });
     }
     const { status, startedOn, endedOn, revision } = update;
     this.#runs.set(update.instanceId, { status, startedOn, endedOn, revision });
@@ -62,18 +64,22 @@ class History {
   }
 }
 
+const TENANTS = ["acme", "globex", "initech"];
+const tenantOf = (id: string) => TENANTS[Number(id.split("-").at(-1)) % TENANTS.length] ?? "acme";
+
 function exactQuantile(values: number[], q: number): number | null {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1] ?? null;
 }
 
-function expectedBuckets(history: History, from: number, to: number, size: number) {
+function expectedBuckets(history: History, from: number, to: number, size: number, only?: (id: string) => boolean) {
   const buckets = new Map<number, { counts: Record<string, number>; durations: number[] }>();
   for (let at = from; at < to; at += size) {
     buckets.set(at, { counts: { created: 0, started: 0, complete: 0, errored: 0, terminated: 0 }, durations: [] });
   }
   for (const event of history.events) {
+    if (only && !only(event.id)) continue;
     const bucket = buckets.get(Math.floor(event.at / size) * size);
     if (!bucket) continue;
     bucket.counts[event.kind] = (bucket.counts[event.kind] ?? 0) + 1;
@@ -132,7 +138,8 @@ async function randomHistory(deps: Deps, name: string, workflowId: string, seed:
       at: clock,
       createdOn,
       triggerSource: "api",
-      params: null,
+      // The tenant is in the params: a workflow with a label path for it labels the instance.
+      params: JSON.stringify({ tenant: tenantOf(id) }),
     };
     await writeSummaries(deps.db, [summary]);
     history.apply(summary, createdOn);
@@ -301,6 +308,61 @@ describe("the metrics exposition", () => {
     expect(open).toContain("# TYPE workflow_instances_created counter\n");
     expect(open).toContain(`workflow_instances_created_total{workflow="${name}"} 3\n`);
     expect(open.endsWith("# EOF\n")).toBe(true);
+  });
+});
+
+describe("metrics by label", () => {
+  it("keep a series per value of a metric label, taken from params on first sight, equal to a recount", async ({
+    expect,
+  }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("tenant-metrics");
+    const workflow = await putWorkflow(deps, name, {
+      class_name: "C",
+      script_name: "s",
+      label_paths: { tenant: "$.tenant" },
+      metric_labels: ["tenant"],
+    });
+    const history = await randomHistory(deps, name, workflow.id, 7);
+    const from = BASE;
+    const to = BASE + 24 * HOUR;
+    const grouped = await readMetrics(deps, name, {
+      bucket: "1h",
+      since: new Date(from),
+      until: new Date(to),
+      groupBy: { label: "tenant" },
+    });
+    if (!("groups" in grouped)) throw new Error("expected groups");
+    expect(grouped.groups.map((group) => group.key)).toEqual(TENANTS.map((tenant) => ({ labels: { tenant } })));
+    for (const group of grouped.groups) {
+      const tenant = "labels" in group.key ? group.key.labels.tenant : "";
+      const expected = expectedBuckets(history, from, to, HOUR, (id) => tenantOf(id) === tenant);
+      for (const actual of group.buckets) {
+        const want = expected.get(Date.parse(actual.start));
+        expect(pickCounts(actual), `${tenant} ${actual.start}`).toEqual({
+          created: want?.counts.created,
+          started: want?.counts.started,
+          completed: want?.counts.complete,
+          errored: want?.counts.errored,
+          terminated: want?.counts.terminated,
+        });
+      }
+    }
+    const acme = await readMetrics(deps, name, {
+      bucket: "1h",
+      since: new Date(from),
+      until: new Date(to),
+      labels: parseSelector("tenant=acme"),
+    });
+    if (!("buckets" in acme)) throw new Error("expected one series");
+    expect(acme.buckets).toEqual(grouped.groups[0]?.buckets);
+
+    await expect(readMetrics(deps, name, { bucket: "1h", groupBy: { label: "region" } })).rejects.toThrow(
+      "'region' is not a metric label",
+    );
+    await expect(readMetrics(deps, name, { bucket: "1h", labels: parseSelector("tenant!=acme") })).rejects.toThrow(
+      "metrics take one key=value",
+    );
   });
 });
 

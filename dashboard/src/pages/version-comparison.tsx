@@ -81,7 +81,9 @@ function ComparisonTable({
           <tbody>
             {versions.map((version, index) => {
               // A version with nothing in the period has no group: all zeros.
-              const group = metrics.groups.find((each) => each.key.version_id === version.id);
+              const group = metrics.groups.find(
+                (each) => "version_id" in each.key && each.key.version_id === version.id,
+              );
               const totals = totalsOf(group?.buckets ?? []);
               const rate = errorRateOf(totals);
               const p95 = group?.total.duration_ms.p95 ?? null;
