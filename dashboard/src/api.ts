@@ -219,6 +219,16 @@ export type VersionMetrics = {
   groups: ({ key: { version_id: string } | { labels: Record<string, string> } } & MetricsSeries)[];
 };
 
+/** A step's attempts over a window (its name without the log's counter suffix). */
+export type StepMetrics = {
+  step: string;
+  attempts: number;
+  failed_attempts: number;
+  instances_failed: number;
+  retry_rate: number | null;
+  duration_ms: { p50: number | null; p95: number | null };
+};
+
 /** The errors of one name and message shape (ids as `<id>`, numbers as `<n>`). */
 export type ErrorGroup = {
   name: string;
@@ -451,6 +461,12 @@ export class Api {
   }
 
   /** The most frequent errors in the window (hour by hour), most frequent first. */
+  /** Per step: attempts, failures, retry rate, runs it ended, attempt durations; the failing first. */
+  async stepMetrics(workflow: string, query: MetricsWindow & { bucket: BucketSize }) {
+    const path = `${this.#workflow(workflow)}/metrics/steps${queryString(query)}`;
+    return (await this.#call<{ bucket: BucketSize; steps: StepMetrics[] }>("GET", path)).result;
+  }
+
   async topErrors(workflow: string, query: MetricsWindow & { limit?: number }) {
     const path = `${this.#workflow(workflow)}/metrics/errors${queryString(query)}`;
     return (await this.#call<ErrorGroup[]>("GET", path)).result;

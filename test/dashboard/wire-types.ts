@@ -17,6 +17,7 @@ import type {
   MetricsBucket,
   MetricsResult,
   readOverview,
+  StepMetrics,
   WorkflowTotals,
 } from "../../src/services/metrics";
 import type { WorkflowVersion } from "../../src/services/versions";
@@ -43,6 +44,7 @@ export type WireChecks = [
   Fits<Extract<MetricsResult, { buckets: unknown }>, Dashboard.Metrics>,
   Fits<Extract<MetricsResult, { groups: unknown }>, Dashboard.VersionMetrics>,
   Fits<ErrorGroup, Dashboard.ErrorGroup>,
+  Fits<StepMetrics, Dashboard.StepMetrics>,
   Fits<WorkflowTotals, Dashboard.WorkflowTotals>,
   Fits<Awaited<ReturnType<typeof readOverview>>, Dashboard.MetricsOverview>,
 ];

@@ -667,6 +667,18 @@ describe("metrics", () => {
     expect(await page.getByRole("status").filter({ hasText: MESSAGE }).count()).toBe(1);
   });
 
+  it("shows the step whose failures ended the runs in the steps table", async () => {
+    await page.goto(`${origin}/#/workflows/order-approval/metrics?bucket=1m&window=1h`);
+    // The refused orders fail their first step, which ends them (a NonRetryableError is not retried).
+    const row = page.locator("table.failing-steps tbody tr[data-step='validate order']");
+    await expect
+      .poll(async () => Number(await row.locator("[data-field='runs-ended']").textContent()), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(refused.length);
+    expect(Number(await row.locator("[data-field='failed']").textContent())).toBeGreaterThanOrEqual(refused.length);
+    // The steps that fail most come first.
+    expect(await page.locator("table.failing-steps tbody tr").first().getAttribute("data-step")).toBe("validate order");
+  });
+
   it("compares the newest version with the one before, or says there is only one", async () => {
     await page.goto(`${origin}/#/workflows/order-approval/metrics`);
     await page.locator("[data-comparison='single']").waitFor();

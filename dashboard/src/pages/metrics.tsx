@@ -16,6 +16,7 @@ import {
   windowOf,
 } from "../metrics";
 import { href, type Location, navigate } from "../router";
+import { FailingSteps } from "./failing-steps";
 import { MetricsCharts } from "./metrics-charts";
 import { TopErrors } from "./top-errors";
 import { loadComparison, VersionComparison } from "./version-comparison";
@@ -35,7 +36,7 @@ const BUCKET_LABELS: Record<BucketSize, string> = {
 
 /**
  * A workflow's metrics over a window: throughput, error rate and durations per bucket, the
- * newest version against the one before, and the most frequent errors. The bucket and the
+ * newest version against the one before, the steps that fail most, and the most frequent errors. The bucket and the
  * window are in the page's link.
  */
 export function MetricsPage({ api, workflow, location }: { api: Api; workflow: string; location: Location }) {
@@ -48,6 +49,9 @@ export function MetricsPage({ api, workflow, location }: { api: Api; workflow: s
     refreshMs,
   });
   const errors = useLoad(() => api.topErrors(workflow, windowOf(view)), viewKey, { refreshMs });
+  const steps = useLoad(() => api.stepMetrics(workflow, { ...windowOf(view), bucket: view.bucket }), viewKey, {
+    refreshMs,
+  });
   const comparison = useLoad(() => loadComparison(api, workflow), `compare:${workflow}`, { refreshMs: 60_000 });
 
   return (
@@ -61,7 +65,7 @@ export function MetricsPage({ api, workflow, location }: { api: Api; workflow: s
       <div class="toolbar">
         <button
           type="button"
-          onClick={() => void Promise.all([metrics.reload(), errors.reload(), comparison.reload()])}
+          onClick={() => void Promise.all([metrics.reload(), errors.reload(), steps.reload(), comparison.reload()])}
         >
           Refresh now
         </button>
@@ -73,6 +77,7 @@ export function MetricsPage({ api, workflow, location }: { api: Api; workflow: s
       {metrics.loading && <p class="muted">Loading…</p>}
       {metrics.data && <MetricsCharts metrics={metrics.data} />}
       <VersionComparison workflow={workflow} comparison={comparison} />
+      <FailingSteps steps={steps} />
       <TopErrors workflow={workflow} errors={errors} />
     </main>
   );
