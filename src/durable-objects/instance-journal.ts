@@ -34,6 +34,12 @@ const ATTEMPT_MARK = "printf('%015d:%08d:%04d', attempts.ended_at, attempts.step
 const ATTEMPT_FACTS = 32;
 
 /**
+ * A write is due at least every this many ended attempts (besides every change of status), so
+ * the facts a write carries always reach back past the previous one's: half of `ATTEMPT_FACTS`.
+ */
+const ATTEMPTS_PER_WRITE = ATTEMPT_FACTS / 2;
+
+/**
  * One instance's mirror of its engine event stream, in its own SQLite database: the lifecycle,
  * the step log in Cloudflare's shape and the attempts, all derived from the engine's events and
  * nothing else, so any Workflow is seen whole with no code in it. Each event is applied once,
@@ -245,7 +251,7 @@ export class InstanceJournal extends DurableObject<Env> {
     const row = this.#sql
       .exec<{ key: string }>(
         `SELECT json_array(${STATUS}, started_at, ended_at, json_extract(error, '$.name'),
-          (SELECT max(${ATTEMPT_MARK}) FROM attempts WHERE ended_at IS NOT NULL)) AS key FROM instance`,
+          (SELECT count(*) / ${ATTEMPTS_PER_WRITE} FROM attempts WHERE ended_at IS NOT NULL)) AS key FROM instance`,
       )
       .toArray()[0];
     return row?.key ?? JSON.stringify(["queued", null, null, null, null]);
@@ -254,7 +260,8 @@ export class InstanceJournal extends DurableObject<Env> {
   /**
    * The step attempts that ended last, newest first, for the step metrics: every write carries
    * them, and D1 counts those past the mark it holds, so each is counted once as long as fewer
-   * than `ATTEMPT_FACTS` end between two writes that reach it.
+   * than `ATTEMPT_FACTS` end between two writes that reach it (a write is due every
+   * `ATTEMPTS_PER_WRITE`).
    */
   #attemptFacts(): AttemptFact[] {
     return this.#sql
