@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { readStoredJson } from "../lib/json";
-import { type SummaryUpdate, writeSummaries } from "../services/instances/summary";
+import { mergeAttemptFacts, type SummaryUpdate, writeSummaries } from "../services/instances/summary";
 import { migrateSqlite } from "./sqlite-schema";
 
 /** The writer's SQLite schema, one migration per version (see `migrateSqlite`). */
@@ -20,7 +20,8 @@ const FLUSH_BATCH = 100;
 
 /**
  * Group commit for the D1 index. Journals hand their summary changes to one of
- * `INDEX_WRITER_SHARDS` writers; each keeps them in SQLite (the latest per instance wins) and
+ * `INDEX_WRITER_SHARDS` writers; each keeps them in SQLite (the latest per instance wins, with
+ * the step attempts of the ones it replaced) and
  * writes them to D1 in batches from an alarm, so D1 sees a few large transactions instead of a
  * statement per step event. A failed flush throws, and the alarm is retried.
  */
@@ -35,13 +36,19 @@ export class IndexWriter extends DurableObject<Env> {
 
   async enqueue(updates: SummaryUpdate[]): Promise<void> {
     for (const update of updates) {
+      const key = `${update.workflowName}/${update.instanceId}`;
+      const [pending] = this.#sql.exec<{ summary: string }>("SELECT summary FROM pending WHERE key = ?", key).toArray();
+      const queued = pending ? readStoredJson<SummaryUpdate>(pending.summary) : null;
+      // The latest summary wins, but the step attempts of both go: a summary replaced before it
+      // reached D1 must not take the attempts only it carried with it (D1 counts each once).
+      const latest = queued && queued.revision > update.revision ? queued : update;
+      const merged = { ...latest, attempts: mergeAttemptFacts(queued?.attempts, update.attempts) };
       this.#sql.exec(
         `INSERT INTO pending (key, revision, summary) VALUES (?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, summary = excluded.summary
-         WHERE excluded.revision > pending.revision`,
-        `${update.workflowName}/${update.instanceId}`,
-        update.revision,
-        JSON.stringify(update),
+         ON CONFLICT (key) DO UPDATE SET revision = excluded.revision, summary = excluded.summary`,
+        key,
+        merged.revision,
+        JSON.stringify(merged),
       );
     }
     if ((await this.ctx.storage.getAlarm()) === null) {

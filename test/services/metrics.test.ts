@@ -7,6 +7,7 @@ import { instances } from "../../src/db/schema";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { parseSelector } from "../../src/domain/labels";
 import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
+import { indexWriterFor } from "../../src/durable-objects/index-writer";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { release } from "../../src/services/instances/create";
 import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
@@ -367,6 +368,48 @@ describe("metrics by label", () => {
 });
 
 describe("step metrics", () => {
+  it("keep the attempts of a summary that a newer one replaced in the IndexWriter's queue", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("queued-steps");
+    await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+    const fact = (seq: number): AttemptFact => {
+      const end = BASE + seq * 1_000;
+      return {
+        mark: `${String(end).padStart(15, "0")}:${String(seq).padStart(8, "0")}:0001`,
+        step: "ship",
+        ok: 1,
+        start: end - 10,
+        end,
+      };
+    };
+    const update = (revision: number, facts: AttemptFact[]): SummaryUpdate => ({
+      workflowName: name,
+      instanceId: "queued",
+      revision,
+      status: "running",
+      startedOn: BASE,
+      endedOn: null,
+      errorName: null,
+      errorShape: null,
+      attempts: facts,
+      at: BASE,
+      createdOn: BASE,
+      triggerSource: "api",
+      params: null,
+    });
+    const writer = indexWriterFor(env, { workflowName: name, instanceId: "queued" });
+    // Two summaries queued before a flush, each with attempts the other does not carry.
+    await writer.enqueue([update(1, Array.from({ length: 32 }, (_, seq) => fact(seq)).reverse())]);
+    await writer.enqueue([update(2, Array.from({ length: 32 }, (_, seq) => fact(seq + 32)).reverse())]);
+    while ((await writer.flush()) > 0);
+    const result = await readStepMetrics(deps, name, {
+      bucket: "1h",
+      since: new Date(BASE),
+      until: new Date(BASE + HOUR),
+    });
+    expect(result.steps.map((step) => [step.step, step.attempts])).toEqual([["ship", 64]]);
+  });
+
   it.for([1, 2])("count each attempt once, however many writes carry it (seed %i)", async (seed, { expect }) => {
     const deps = createDeps(env);
     const name = uniqueId("steps");

@@ -34,6 +34,19 @@ export type SummaryUpdate = {
 /** A step attempt that ended: `mark` orders attempts by their end (zero-padded end, step, attempt). */
 export type AttemptFact = { mark: string; step: string; ok: 0 | 1; start: number; end: number };
 
+/** The most attempt facts a summary queued for the index carries. */
+export const MAX_QUEUED_FACTS = 256;
+
+/** The attempts of two summaries of one instance, each once, the latest `MAX_QUEUED_FACTS` of them. */
+export function mergeAttemptFacts(
+  older: AttemptFact[] | undefined,
+  newer: AttemptFact[] | undefined,
+): AttemptFact[] | undefined {
+  if (!older?.length) return newer;
+  const byMark = new Map([...older, ...(newer ?? [])].map((fact) => [fact.mark, fact]));
+  return [...byMark.values()].sort((a, b) => (a.mark < b.mark ? 1 : -1)).slice(0, MAX_QUEUED_FACTS);
+}
+
 /** The mark of the latest fact among `facts`, or null. */
 function latestMark(facts: AttemptFact[] | undefined): string | null {
   return (
