@@ -185,6 +185,29 @@ export const instanceLabelCounts = sqliteTable(
 export const METRIC_BUCKETS = ["m", "h"] as const;
 export type MetricBucket = (typeof METRIC_BUCKETS)[number];
 
+/** The key columns every metrics table starts with: the workflow, the bucket's size and start. */
+function bucketColumns() {
+  return {
+    workflowId: text("workflow_id")
+      .notNull()
+      .references(() => workflows.id, { onDelete: "cascade" }),
+    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
+    start: integer("start").notNull(),
+  };
+}
+
+/** What happened to instances in a bucket, and the durations of the runs that ended in it. */
+function eventColumns() {
+  return {
+    created: integer("created").notNull().default(0),
+    started: integer("started").notNull().default(0),
+    completed: integer("completed").notNull().default(0),
+    errored: integer("errored").notNull().default(0),
+    terminated: integer("terminated").notNull().default(0),
+    durations: text("durations"),
+  };
+}
+
 /**
  * What happened to a workflow's instances per minute (`m`) and per hour (`h`) and version,
  * maintained by triggers on `instances` (migration 0012) as each instance is created, starts
@@ -194,20 +217,7 @@ export type MetricBucket = (typeof METRIC_BUCKETS)[number];
  */
 export const instanceMetrics = sqliteTable(
   "instance_metrics",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
-    start: integer("start").notNull(),
-    versionId: text("version_id").notNull(),
-    created: integer("created").notNull().default(0),
-    started: integer("started").notNull().default(0),
-    completed: integer("completed").notNull().default(0),
-    errored: integer("errored").notNull().default(0),
-    terminated: integer("terminated").notNull().default(0),
-    durations: text("durations"),
-  },
+  { ...bucketColumns(), versionId: text("version_id").notNull(), ...eventColumns() },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId] }),
     // Retention removes the oldest buckets of each size first.
@@ -222,21 +232,7 @@ export const instanceMetrics = sqliteTable(
  */
 export const labelMetrics = sqliteTable(
   "label_metrics",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
-    start: integer("start").notNull(),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-    created: integer("created").notNull().default(0),
-    started: integer("started").notNull().default(0),
-    completed: integer("completed").notNull().default(0),
-    errored: integer("errored").notNull().default(0),
-    terminated: integer("terminated").notNull().default(0),
-    durations: text("durations"),
-  },
+  { ...bucketColumns(), key: text("key").notNull(), value: text("value").notNull(), ...eventColumns() },
   (table) => [
     primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.key, table.value] }),
     index("label_metrics_by_age").on(table.bucket, table.start),
@@ -251,11 +247,7 @@ export const labelMetrics = sqliteTable(
 export const stepMetrics = sqliteTable(
   "step_metrics",
   {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
-    start: integer("start").notNull(),
+    ...bucketColumns(),
     versionId: text("version_id").notNull(),
     step: text("step").notNull(),
     attempts: integer("attempts").notNull().default(0),
