@@ -7,7 +7,7 @@
  * Rounds alternate the two so drift (a warming JIT, a growing database) hits both alike.
  * Only 127.0.0.1 is ever targeted.
  */
-import { numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+import { median, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
 
 const { requests, concurrency, rounds } = numberArgs({ requests: 500, concurrency: 16, rounds: 6 });
 
@@ -60,7 +60,6 @@ try {
       console.log(`  round ${round + 1}  ${target.name.padEnd(34)} ${rate.toFixed(0).padStart(6)} creates/s`);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
   const bareRate = median(rates[bare.name] ?? []);
   const apiRate = median(rates[api.name] ?? []);
   console.log("");

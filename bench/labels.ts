@@ -11,7 +11,7 @@
  *
  * Only 127.0.0.1 is ever targeted.
  */
-import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
 
 const {
   rows: totalRows,
@@ -24,7 +24,6 @@ const {
   creates: 300,
   rounds: 4,
 });
-const SEED_CHUNK = 50_000;
 const CONCURRENCY = 16;
 const START_MS = Date.UTC(2026, 0, 1);
 const WORKFLOW = "bench-labels";
@@ -48,33 +47,6 @@ async function createRate(count: number, labels: boolean): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
-async function seed(): Promise<void> {
-  const started = performance.now();
-  for (let start = 0; start < totalRows; start += SEED_CHUNK) {
-    const count = Math.min(SEED_CHUNK, totalRows - start);
-    const body = { workflow: WORKFLOW, from: start, count, startMs: START_MS, stepMs: 1_000, labels: true };
-    await call(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify(body) });
-    process.stdout.write(`\r  seeded ${(start + count).toLocaleString("en")} rows`);
-  }
-  process.stdout.write(` in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-/** p50 per URL, the requests of all URLs interleaved so drift hits each alike. */
-async function p50s(urls: Record<string, string>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
-  for (const url of Object.values(urls)) for (let warm = 0; warm < 20; warm++) await call(url);
-  for (let sample = 0; sample < samples; sample++) {
-    for (const [name, url] of Object.entries(urls)) {
-      const started = performance.now();
-      await call(url);
-      times[name]?.push(performance.now() - started);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
-}
-
 try {
   console.log(`Creating: ${rounds} rounds of ${creates} with 5 labels and without, concurrency ${CONCURRENCY}…`);
   await createRate(50, false);
@@ -95,7 +67,7 @@ try {
     body: JSON.stringify({ class_name: "BenchWorkflow", script_name: "bench-worker" }),
   });
   console.log(`Seeding ${totalRows.toLocaleString("en")} instances of ${WORKFLOW} with 5 labels each…`);
-  await seed();
+  await seedRows(call, origin, totalRows, { workflow: WORKFLOW, startMs: START_MS, stepMs: 1_000, labels: true });
 
   const list = `${api}/workflows/${WORKFLOW}/instances`;
   const urls = {
@@ -105,7 +77,7 @@ try {
     "counts group_by=label:tenant": `${list}/counts?group_by=label:tenant`,
     "counts group_by=status,label:region": `${list}/counts?group_by=status,label:region`,
   };
-  const p50 = await p50s(urls);
+  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 20 });
   const plainRate = median(rates.plain);
   const labelledRate = median(rates.labelled);
   const statusList = p50["list status=running"] ?? Number.NaN;

@@ -13,7 +13,7 @@
  *
  * Only 127.0.0.1 is ever targeted.
  */
-import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
 
 const {
   rows: totalRows,
@@ -26,7 +26,6 @@ const {
   transitions: 500,
   rounds: 6,
 });
-const SEED_CHUNK = 50_000;
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 10, 1);
 const START = END - 30 * DAY;
@@ -34,33 +33,6 @@ const WORKFLOW = "bench-metrics";
 
 const server = await startBenchServer("bench/results/metrics.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
 const { origin, account: api, json: call } = accountApi(server);
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-async function seed(): Promise<void> {
-  const started = performance.now();
-  const stepMs = Math.floor((30 * DAY) / totalRows);
-  for (let start = 0; start < totalRows; start += SEED_CHUNK) {
-    const count = Math.min(SEED_CHUNK, totalRows - start);
-    const body = { workflow: WORKFLOW, from: start, count, startMs: START, stepMs, finished: true };
-    await call(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify(body) });
-    process.stdout.write(`\r  seeded ${(start + count).toLocaleString("en")} rows`);
-  }
-  process.stdout.write(` in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
-}
-
-async function p50s(urls: Record<string, string>): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
-  for (const url of Object.values(urls)) for (let warm = 0; warm < 10; warm++) await call(url);
-  for (let sample = 0; sample < samples; sample++) {
-    for (const [name, url] of Object.entries(urls)) {
-      const started = performance.now();
-      await call(url);
-      times[name]?.push(performance.now() - started);
-    }
-  }
-  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
-}
 
 /** Milliseconds per transition, median over the rounds, with and without the metrics triggers. */
 async function transitionCost(batch: number): Promise<{ with: number; without: number }> {
@@ -89,7 +61,12 @@ try {
     body: JSON.stringify({ class_name: "BenchWorkflow", script_name: "bench-worker" }),
   });
   console.log(`Seeding ${totalRows.toLocaleString("en")} finished instances of ${WORKFLOW} over 30 days…`);
-  await seed();
+  await seedRows(call, origin, totalRows, {
+    workflow: WORKFLOW,
+    startMs: START,
+    stepMs: Math.floor((30 * DAY) / totalRows),
+    finished: true,
+  });
 
   const metrics = `${api}/workflows/${WORKFLOW}/metrics`;
   const window = `since=${new Date(START).toISOString()}&until=${new Date(END).toISOString()}`;
@@ -101,7 +78,7 @@ try {
     "top errors, 30 days": `${metrics}/errors?${window}`,
     "account overview, 30 days": `${api}/metrics/overview?${window}`,
   };
-  const p50 = await p50s(urls);
+  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 10 });
   const sample = await call<{
     result: { buckets: { created: number; errored: number; duration_ms: { p95: number } }[] };
   }>(urls["30 days, bucket=1h (720 buckets)"]);

@@ -103,3 +103,48 @@ export async function untilJobDone(call: WorkflowApi, id: string, intervalMs: nu
     await sleep(intervalMs);
   }
 }
+
+/** The middle value (the upper of the two middles for an even count); 0 for none. */
+export const median = (values: readonly number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+/**
+ * p50 milliseconds per named URL over `samples` rounds, the requests of all URLs interleaved so
+ * drift hits each alike, after `warmUp` requests each.
+ */
+export async function interleavedP50s(
+  get: (url: string) => Promise<unknown>,
+  urls: Record<string, string>,
+  { samples, warmUp }: { samples: number; warmUp: number },
+): Promise<Record<string, number>> {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
+  for (const url of Object.values(urls)) for (let warm = 0; warm < warmUp; warm++) await get(url);
+  for (let sample = 0; sample < samples; sample++) {
+    for (const [name, url] of Object.entries(urls)) {
+      const started = performance.now();
+      await get(url);
+      times[name]?.push(performance.now() - started);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([name, values]) => [name, median(values)]));
+}
+
+/**
+ * Seeds `rows` index rows through the bench worker's /__bench/seed route, `chunk` a request,
+ * each with `body` (the workflow and the seed's options), printing the progress and the time.
+ */
+export async function seedRows(
+  post: (url: string, init: RequestInit) => Promise<unknown>,
+  origin: string,
+  rows: number,
+  body: Record<string, unknown>,
+  chunk = 50_000,
+): Promise<void> {
+  const started = performance.now();
+  for (let from = 0; from < rows; from += chunk) {
+    const count = Math.min(chunk, rows - from);
+    await post(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify({ ...body, from, count }) });
+    process.stdout.write(`\r  seeded ${(from + count).toLocaleString("en")} rows`);
+  }
+  process.stdout.write(` in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+}

@@ -382,17 +382,14 @@ export async function readOverview(
     since: new Date(from).toISOString(),
     until: new Date(to).toISOString(),
     workflows: rows.map((row) => {
-      const ended = row.completed + row.errored + row.terminated;
-      return {
-        workflow: row.workflow,
-        created: row.created,
-        started: row.started,
-        completed: row.completed,
-        errored: row.errored,
-        terminated: row.terminated,
-        error_rate: ended === 0 ? null : row.errored / ended,
-        duration_p95_ms: quantiles(mergeHistograms(new Map(), row.durations), [0.95])[0] ?? null,
-      };
+      // The window as one bucket: the same error rate and quantiles as a series' total.
+      const { created, started, completed, errored, terminated, error_rate, duration_ms } = bucketOf(
+        from,
+        row,
+        mergeHistograms(new Map(), row.durations),
+      );
+      const counts = { created, started, completed, errored, terminated };
+      return { workflow: row.workflow, ...counts, error_rate, duration_p95_ms: duration_ms.p95 };
     }),
   };
 }

@@ -51,7 +51,7 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     deps,
     jobs.map((job) => job.id),
   );
-  let metricBuckets = await expireErrorBuckets(deps, now - HOUR_RETENTION_MS);
+  let metricBuckets = await expireMetricBuckets(deps, errorMetrics, null, now - HOUR_RETENTION_MS);
   for (const table of [instanceMetrics, stepMetrics]) {
     metricBuckets += await expireMetricBuckets(deps, table, "m", now - MINUTE_RETENTION_MS);
     metricBuckets += await expireMetricBuckets(deps, table, "h", now - HOUR_RETENTION_MS);
@@ -59,34 +59,24 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
   return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
 }
 
-/** The oldest buckets of one size before `cutoff`, a batch at a time (through their `…_by_age` index). */
+/**
+ * The oldest rows before `cutoff` of a metrics table (of one bucket size, for those that keep
+ * several), a batch at a time, through its `…_by_age` index.
+ */
 async function expireMetricBuckets(
   { db }: Deps,
-  table: typeof instanceMetrics | typeof stepMetrics,
-  bucket: MetricBucket,
+  table: typeof instanceMetrics | typeof stepMetrics | typeof errorMetrics,
+  bucket: MetricBucket | null,
   cutoff: number,
 ): Promise<number> {
+  const ofSize = bucket !== null && "bucket" in table ? eq(table.bucket, bucket) : undefined;
   const oldest = db
     .select({ rowid: sql`rowid` })
     .from(table)
-    .where(and(eq(table.bucket, bucket), lt(table.start, cutoff)))
+    .where(and(ofSize, lt(table.start, cutoff)))
     .orderBy(asc(table.start))
     .limit(METRICS_BATCH);
   const deleted = await db.delete(table).where(inArray(sql`rowid`, oldest)).returning({ start: table.start });
-  return deleted.length;
-}
-
-async function expireErrorBuckets({ db }: Deps, cutoff: number): Promise<number> {
-  const oldest = db
-    .select({ rowid: sql`rowid` })
-    .from(errorMetrics)
-    .where(lt(errorMetrics.start, cutoff))
-    .orderBy(asc(errorMetrics.start))
-    .limit(METRICS_BATCH);
-  const deleted = await db
-    .delete(errorMetrics)
-    .where(inArray(sql`rowid`, oldest))
-    .returning({ start: errorMetrics.start });
   return deleted.length;
 }
 
