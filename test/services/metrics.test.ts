@@ -18,6 +18,7 @@ import {
   readStepMetrics,
   readTopErrors,
 } from "../../src/services/metrics";
+import { expireOwnRecords } from "../../src/services/retention/own-records";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 
@@ -480,5 +481,67 @@ describe("step metrics", () => {
       }
     }
     expect(facts.length).toBeGreaterThan(40);
+  });
+});
+
+describe("metric bucket retention", () => {
+  it("drops minutes after 2 days and hours after 400, in every metrics table", async ({ expect }) => {
+    const deps = createDeps(env);
+    const name = uniqueId("kept-metrics");
+    const workflow = await putWorkflow(deps, name, {
+      class_name: "C",
+      script_name: "s",
+      label_paths: { tenant: "$.tenant" },
+      metric_labels: ["tenant"],
+    });
+    const end = BASE + HOUR;
+    await writeSummaries(deps.db, [
+      {
+        workflowName: name,
+        instanceId: "kept",
+        revision: 1,
+        status: "errored",
+        startedOn: end - 5_000,
+        endedOn: end,
+        errorName: "Error",
+        errorShape: "boom",
+        failedStep: "ship",
+        attempts: [
+          { mark: `${String(end).padStart(15, "0")}:00000001:0001`, step: "ship", ok: 0, start: end - 10, end },
+        ],
+        at: end,
+        createdOn: end - 6_000,
+        triggerSource: "api",
+        params: JSON.stringify({ tenant: "acme" }),
+      },
+    ]);
+    const rows = async () => {
+      const counts: Record<string, string> = {};
+      for (const table of ["instance_metrics", "label_metrics", "step_metrics", "error_metrics"]) {
+        const { results } = await env.DB.prepare(
+          `SELECT ${table === "error_metrics" ? "'h'" : "bucket"} AS bucket, count(*) AS n FROM ${table} WHERE workflow_id = ? GROUP BY 1 ORDER BY 1`,
+        )
+          .bind(workflow.id)
+          .all<{ bucket: string; n: number }>();
+        counts[table] = results.map((row) => `${row.bucket}:${row.n}`).join(",");
+      }
+      return counts;
+    };
+    expect(await rows()).toEqual({
+      instance_metrics: "h:2,m:2",
+      label_metrics: "h:2,m:2",
+      step_metrics: "h:1,m:1",
+      error_metrics: "h:1",
+    });
+    // Minutes go after two days, hours after 400 (one pass per batch: enough passes for these).
+    for (let pass = 0; pass < 5; pass++) await expireOwnRecords(deps, end + 3 * 86_400_000);
+    expect(await rows()).toEqual({
+      instance_metrics: "h:2",
+      label_metrics: "h:2",
+      step_metrics: "h:1",
+      error_metrics: "h:1",
+    });
+    for (let pass = 0; pass < 5; pass++) await expireOwnRecords(deps, end + 401 * 86_400_000);
+    expect(await rows()).toEqual({ instance_metrics: "", label_metrics: "", step_metrics: "", error_metrics: "" });
   });
 });

@@ -1,5 +1,13 @@
 import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import { auditLog, bulkJobs, errorMetrics, instanceMetrics, type MetricBucket, stepMetrics } from "../../db/schema";
+import {
+  auditLog,
+  bulkJobs,
+  errorMetrics,
+  instanceMetrics,
+  labelMetrics,
+  type MetricBucket,
+  stepMetrics,
+} from "../../db/schema";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../metrics";
@@ -52,7 +60,7 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     jobs.map((job) => job.id),
   );
   let metricBuckets = await expireMetricBuckets(deps, errorMetrics, null, now - HOUR_RETENTION_MS);
-  for (const table of [instanceMetrics, stepMetrics]) {
+  for (const table of [instanceMetrics, labelMetrics, stepMetrics]) {
     metricBuckets += await expireMetricBuckets(deps, table, "m", now - MINUTE_RETENTION_MS);
     metricBuckets += await expireMetricBuckets(deps, table, "h", now - HOUR_RETENTION_MS);
   }
@@ -65,7 +73,7 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
  */
 async function expireMetricBuckets(
   { db }: Deps,
-  table: typeof instanceMetrics | typeof stepMetrics | typeof errorMetrics,
+  table: typeof instanceMetrics | typeof labelMetrics | typeof stepMetrics | typeof errorMetrics,
   bucket: MetricBucket | null,
   cutoff: number,
 ): Promise<number> {
