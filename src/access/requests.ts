@@ -1,3 +1,4 @@
+import { isInstanceRouteWord } from "../schemas/paths";
 import type { Requirement } from "./principal";
 
 /** What a REST call is about, read from its method and path (below /client/v4). */
@@ -27,9 +28,6 @@ const STREAM_PATH = new RegExp(`^${ACCOUNT}/workflows/[^/]+/instances/[^/]+/subs
 /** The metrics: the account's (OpenMetrics, overview) and each workflow's. */
 const METRICS_PATH = new RegExp(`^${ACCOUNT}(?:/workflows/[^/]+)?/metrics(?:/[^/]+)?$`);
 
-/** Literal segments under /instances that are routes, not instance ids. */
-const ROUTE_WORDS = new Set(["batch", "bulk", "terminate"]);
-
 function segment(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
@@ -57,7 +55,7 @@ export function targetOf(method: string, path: string): RequestTarget {
   const workflowPath = WORKFLOW_PATH.exec(relative);
   const workflow = segment(workflowPath?.[1]);
   const instanceSegment = segment(workflowPath?.[2]);
-  const instanceId = instanceSegment && !ROUTE_WORDS.has(instanceSegment) ? instanceSegment : undefined;
+  const instanceId = instanceSegment && !isInstanceRouteWord(instanceSegment) ? instanceSegment : undefined;
   const event = EVENT_PATH.exec(relative);
   if (method === "POST" && event) return { permission: "events", workflow, instanceId, eventType: segment(event[1]) };
   if (read && STREAM_PATH.test(relative)) return { permission: "read", workflow, instanceId, stream: true };

@@ -20,6 +20,7 @@ import {
 } from "../schemas/bulk";
 import { envelopeOf, failureResponses, jsonResponse, listEnvelopeOf } from "../schemas/envelope";
 import { WorkflowParams } from "../schemas/params";
+import { instancesRoute, WORKFLOW } from "../schemas/paths";
 import { AUDITED } from "../services/audit/operations";
 import {
   bulkJobResults,
@@ -33,8 +34,6 @@ import {
 import { previewBulkJob } from "../services/bulk/preview";
 import { findWorkflow } from "../services/workflows";
 
-const WORKFLOW = "/accounts/{account_id}/workflows/{workflow_name}";
-
 // ---------------------------------------------------------------------------------------------
 // Routes (registered before the instance routes, so /instances/terminate is not an instance id)
 // ---------------------------------------------------------------------------------------------
@@ -43,7 +42,7 @@ export const bulkRoutes = createRouter()
   .openapi(
     createRoute({
       method: "post",
-      path: `${WORKFLOW}/instances/bulk`,
+      path: instancesRoute("bulk"),
       tags: ["Bulk jobs"],
       summary: "Pause, resume, terminate, restart, send an event to or delete many instances as one tracked job",
       request: {
@@ -73,7 +72,7 @@ export const bulkRoutes = createRouter()
   .openapi(
     createRoute({
       method: "post",
-      path: `${WORKFLOW}/instances/batch/terminate`,
+      path: instancesRoute("batch", "/terminate"),
       tags: ["Bulk jobs"],
       summary: "Terminate up to 100 instances (Cloudflare's form; runs as a bulk job)",
       request: {
@@ -101,7 +100,7 @@ export const bulkRoutes = createRouter()
   .openapi(
     createRoute({
       method: "put",
-      path: `${WORKFLOW}/instances/terminate`,
+      path: instancesRoute("terminate"),
       tags: ["Bulk jobs"],
       summary: "Terminate every unfinished instance (one such job per workflow at a time)",
       request: {
@@ -133,7 +132,7 @@ export const bulkRoutes = createRouter()
   .openapi(
     createRoute({
       method: "get",
-      path: `${WORKFLOW}/instances/terminate`,
+      path: instancesRoute("terminate"),
       tags: ["Bulk jobs"],
       summary: "Whether a terminate-all job is running",
       request: { params: WorkflowParams },

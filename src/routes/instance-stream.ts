@@ -6,10 +6,9 @@ import { createRouter } from "../lib/router";
 import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope";
 import { SubscribeQuery, SubscribeToken } from "../schemas/instances";
 import { InstanceParams } from "../schemas/params";
+import { INSTANCE } from "../schemas/paths";
 import { openEventStream, pumpEvents } from "../services/instances/event-stream";
 import { findHandle } from "../services/instances/handles";
-
-const INSTANCE = "/accounts/{account_id}/workflows/{workflow_name}/instances/{instance_id}";
 
 /**
  * An instance's event stream over a WebSocket, as Cloudflare serves it: one JSON text message

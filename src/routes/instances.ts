@@ -29,6 +29,7 @@ import {
   StepQuery,
 } from "../schemas/instances";
 import { InstanceParams, WorkflowParams } from "../schemas/params";
+import { INSTANCE, INSTANCES, instancesRoute } from "../schemas/paths";
 import { AUDITED } from "../services/audit/operations";
 import {
   changeInstanceStatus,
@@ -46,9 +47,6 @@ import {
 // ---------------------------------------------------------------------------------------------
 // Routes (literal segments such as /batch are registered before /{instance_id})
 // ---------------------------------------------------------------------------------------------
-
-const INSTANCES = "/accounts/{account_id}/workflows/{workflow_name}/instances";
-const INSTANCE = `${INSTANCES}/{instance_id}`;
 
 export const instanceRoutes = createRouter()
   .openapi(
@@ -92,7 +90,7 @@ export const instanceRoutes = createRouter()
   .openapi(
     createRoute({
       method: "post",
-      path: `${INSTANCES}/batch`,
+      path: instancesRoute("batch"),
       tags: ["Instances"],
       summary: "Create up to 100 instances",
       description:
@@ -125,7 +123,7 @@ export const instanceRoutes = createRouter()
   .openapi(
     createRoute({
       method: "post",
-      path: `${INSTANCES}/batch/delete`,
+      path: instancesRoute("batch", "/delete"),
       tags: ["Instances"],
       summary: "Delete up to 100 instances",
       request: {

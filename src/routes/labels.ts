@@ -6,18 +6,18 @@ import { envelopeOf, failureResponses, jsonResponse } from "../schemas/envelope"
 import { CountsQuery, countsOptionsOf } from "../schemas/instances";
 import { InstanceCountGroups, LabelsPatchBody, LabelsPatched } from "../schemas/labels";
 import { InstanceParams, WorkflowParams } from "../schemas/params";
+import { INSTANCE, instancesRoute } from "../schemas/paths";
 import { AUDITED } from "../services/audit/operations";
 import { countInstances } from "../services/instances/counts";
 import { patchLabels } from "../services/instances/labels";
 
 // Registered before the instance routes, so `/instances/counts` is not read as an instance id.
-const INSTANCES = "/accounts/{account_id}/workflows/{workflow_name}/instances";
 
 export const labelRoutes = createRouter()
   .openapi(
     createRoute({
       method: "get",
-      path: `${INSTANCES}/counts`,
+      path: instancesRoute("counts"),
       tags: ["Instances"],
       summary: "Count instances, grouped by status, version or label values",
       description:
@@ -36,7 +36,7 @@ export const labelRoutes = createRouter()
   .openapi(
     createRoute({
       method: "patch",
-      path: `${INSTANCES}/{instance_id}/labels`,
+      path: `${INSTANCE}/labels`,
       tags: ["Instances"],
       summary: "Set and remove labels of an instance",
       request: {

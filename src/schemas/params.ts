@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
 import { jsonByteLength, MAX_PAYLOAD_BYTES } from "../lib/json";
 import { DURATION_PATTERN } from "../lib/time";
+import { INSTANCE_ROUTE_WORDS, isInstanceRouteWord } from "./paths";
 
 const NAME_PATTERN = /^[a-zA-Z0-9_][a-zA-Z0-9-_]*$/;
 const NAME_RULE = "must start with a letter, digit or underscore and contain only letters, digits, '-' and '_'";
@@ -9,8 +10,8 @@ const NAME_RULE = "must start with a letter, digit or underscore and contain onl
 /** Workflow names: 1–64 characters. */
 export const WorkflowName = z.string().min(1).max(64).regex(NAME_PATTERN, NAME_RULE);
 
-/** Ids reserved by Cloudflare for instances it generates, and names of routes under /instances. */
-const RESERVED_INSTANCE_ID = /^(cf_[0-9a-f]{64}|batch|bulk|terminate|terminateAll)$/;
+/** Ids Cloudflare reserves for the instances it generates (cron triggers and the like). */
+const GENERATED_INSTANCE_ID = /^cf_[0-9a-f]{64}$/;
 
 /** Ids a caller may give a new instance: 1–100 characters. */
 export const NewInstanceId = z
@@ -18,9 +19,10 @@ export const NewInstanceId = z
   .min(1)
   .max(100)
   .regex(NAME_PATTERN, NAME_RULE)
+  .refine((id) => !GENERATED_INSTANCE_ID.test(id), "is reserved: cf_ and 64 hex digits name generated instances")
   .refine(
-    (id) => !RESERVED_INSTANCE_ID.test(id),
-    "is reserved (cf_<64 hex>, batch, bulk, terminate and terminateAll are)",
+    (id) => !isInstanceRouteWord(id),
+    `is reserved: ${INSTANCE_ROUTE_WORDS.join(", ")} name routes below /instances`,
   );
 
 /** Ids that address an existing instance: up to 271 characters, since cron-made ids are longer. */
