@@ -13,6 +13,7 @@ import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
+import { expiredCounts, withoutExpired } from "./instances/expired";
 import { findWorkflow } from "./workflows";
 
 export const BUCKET_SIZES = { "1m": 60_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
@@ -439,15 +440,26 @@ type Family = {
  * `x_total`, ending in `# EOF`) or in Prometheus' own text format (the family named `x_total`).
  */
 export async function exposition(deps: Deps, format: Exposition, only: Visible): Promise<string> {
-  const [totals, counts] = await Promise.all([
+  const [totals, counts, expired] = await Promise.all([
     totalsSince(deps, undefined, only),
     deps.db
-      .select({ workflow: workflows.name, status: instanceStatusCounts.status, count: instanceStatusCounts.count })
+      .select({
+        workflowId: instanceStatusCounts.workflowId,
+        workflow: workflows.name,
+        status: instanceStatusCounts.status,
+        count: instanceStatusCounts.count,
+      })
       .from(instanceStatusCounts)
       .innerJoin(workflows, eq(workflows.id, instanceStatusCounts.workflowId))
       .where(visible(only))
       .orderBy(workflows.name, instanceStatusCounts.status),
+    // Instances past their retention are gone, though the pass may not have removed them yet.
+    expiredCounts(deps.db, Date.now()),
   ]);
+  const live = counts.map((row) => ({
+    ...row,
+    count: withoutExpired({ [row.status]: row.count }, expired, row)[row.status] ?? 0,
+  }));
   const families: Family[] = [
     {
       name: "workflow_instances_created",
@@ -476,7 +488,7 @@ export async function exposition(deps: Deps, format: Exposition, only: Visible):
       name: "workflow_instances",
       type: "gauge",
       help: "Instances per status now.",
-      samples: counts.map((row) => ({ labels: { workflow: row.workflow, status: row.status }, value: row.count })),
+      samples: live.map((row) => ({ labels: { workflow: row.workflow, status: row.status }, value: row.count })),
     },
   ];
   return render(families, format);

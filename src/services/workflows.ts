@@ -6,6 +6,7 @@ import { workflowNotFound } from "../lib/errors";
 import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
+import { type ExpiredCount, expiredCounts, withoutExpired } from "./instances/expired";
 import { type Capacity, capacityOf } from "./retention/capacity";
 
 export type InstanceCounts = Record<InstanceStatus, number>;
@@ -76,8 +77,11 @@ type SummaryRow = typeof workflows.$inferSelect & {
   counts: string | null;
 };
 
-function toSummary(row: SummaryRow): WorkflowSummary {
-  const stored = readStoredJson<Partial<InstanceCounts>>(row.counts) ?? {};
+/** A workflow's summary; its counts without the instances past their retention (`expired`). */
+function toSummary(row: SummaryRow, expired: ExpiredCount[]): WorkflowSummary {
+  const stored = withoutExpired(readStoredJson<Partial<InstanceCounts>>(row.counts) ?? {}, expired, {
+    workflowId: row.id,
+  });
   const counts = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, stored[status] ?? 0])) as InstanceCounts;
   return {
     id: row.id,
@@ -108,7 +112,7 @@ export async function listWorkflows(
     search === undefined ? undefined : like(workflows.name, containing(search)),
     only ? inArray(workflows.name, only) : undefined,
   );
-  const [rows, [total]] = await db.batch([
+  const [rows, [total], expired] = await db.batch([
     db
       .select(summaryColumns)
       .from(workflows)
@@ -117,16 +121,23 @@ export async function listWorkflows(
       .limit(perPage)
       .offset((page - 1) * perPage),
     db.select({ value: count() }).from(workflows).where(filter),
+    expiredCounts(db, Date.now()),
   ]);
-  return { items: rows.map(toSummary), total: total?.value ?? 0 };
+  return { items: rows.map((row) => toSummary(row, expired)), total: total?.value ?? 0 };
 }
 
 /** A workflow as `GET /workflows/:name` answers: its summary, and how full the index is. */
 export type WorkflowDetail = WorkflowSummary & { capacity: Capacity };
 
 export async function getWorkflow({ db }: Deps, name: string): Promise<WorkflowDetail> {
-  const [row, capacity] = await Promise.all([readSummaryRow(db, name), capacityOf(db)]);
-  return { ...toSummary(row), capacity };
+  const [row, capacity, expired] = await Promise.all([
+    readSummaryRow(db, name),
+    capacityOf(db),
+    expiredCounts(db, Date.now(), {
+      workflowId: sql`(select ${workflows.id} from ${workflows} where ${workflows.name} = ${name})`,
+    }),
+  ]);
+  return { ...toSummary(row, expired), capacity };
 }
 
 async function readSummaryRow(db: Db, name: string): Promise<SummaryRow> {
@@ -189,7 +200,7 @@ export async function putWorkflow(
       })
       .where(eq(workflows.name, name));
   }
-  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name));
+  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name), []);
   return { ...summary, is_deleted: 0 };
 }
 

@@ -7,6 +7,7 @@ import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
 import type { InstanceCounts } from "../workflows";
 import { findWorkflow } from "../workflows";
+import { expiredCounts, withoutExpired } from "./expired";
 import { type InstanceFilter, selectFrom, walkOf } from "./list";
 
 export type GroupDimension = { kind: "status" } | { kind: "version" } | { kind: "label"; key: string };
@@ -85,8 +86,13 @@ async function maintainedCounts(
   key: string | undefined,
   selector: LabelSelector | undefined,
 ): Promise<ValueCounts[]> {
+  // The maintained counts still hold instances past their retention until the pass removes them.
+  const expired = expiredCounts(db, Date.now(), { workflowId, key });
   const totals = statusCountRows(db, workflowId);
-  if (key === undefined) return [{ value: null, counts: countsOf(await totals) }];
+  if (key === undefined) {
+    const [all, gone] = await db.batch([totals, expired]);
+    return [{ value: null, counts: withoutExpired(countsOf(all), gone, { workflowId }) }];
+  }
   const values = selector?.flatMap((requirement) => (requirement.operator === "in" ? [requirement.values] : []));
   // Several `in` requirements on the key allow the values they share.
   const allowed =
@@ -94,13 +100,13 @@ async function maintainedCounts(
       ? values.reduce((kept, each) => kept.filter((value) => each.includes(value)))
       : undefined;
   if (allowed?.length === 0) return [];
-  const perValue = labelCountRows(db, workflowId, key, allowed);
-  const read = (rows: { value: string; counts: string }[]) =>
-    rows.map((row) => ({ value: row.value, counts: JSON.parse(row.counts) as Partial<InstanceCounts> }));
-  if (selector) return read(await perValue);
-  const [all, labelled] = await db.batch([totals, perValue]);
-  const without = countsOf(all);
-  const byValue = read(labelled);
+  const [all, labelled, gone] = await db.batch([totals, labelCountRows(db, workflowId, key, allowed), expired]);
+  const byValue = labelled.map((row) => ({
+    value: row.value,
+    counts: withoutExpired(JSON.parse(row.counts) as Partial<InstanceCounts>, gone, { workflowId, value: row.value }),
+  }));
+  if (selector) return byValue;
+  const without = withoutExpired(countsOf(all), gone, { workflowId });
   for (const { counts } of byValue) {
     for (const status of INSTANCE_STATUSES) without[status] = (without[status] ?? 0) - (counts[status] ?? 0);
   }

@@ -9,6 +9,7 @@ import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
+import { expiredCounts, unexpired } from "./expired";
 
 /** An instance as Cloudflare's `GET …/instances` lists it. */
 export type InstanceSummary = {
@@ -71,12 +72,15 @@ export async function listInstances(
   if (query.page !== undefined && query.cursor !== undefined) {
     throw new ApiError("invalidRequest", "query: page and cursor cannot be used together");
   }
-  // One round trip: the workflow's existence, the page and the total.
-  const plan = listPlan(deps.db, workflowIdOf(workflowName), query);
-  const [[workflow], rows, [total]] = await deps.db.batch([
+  // One round trip: the workflow's existence, the page, the total and what of it has expired.
+  const now = Date.now();
+  const workflowId = workflowIdOf(workflowName);
+  const plan = listPlan(deps.db, workflowId, query, now);
+  const [[workflow], rows, [total], expired] = await deps.db.batch([
     deps.db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName)),
     plan.rows,
-    plan.total,
+    plan.total.query,
+    expiredCounts(deps.db, now, { workflowId, key: plan.total.counted?.key }),
   ]);
   if (!workflow) throw workflowNotFound(workflowName);
 
@@ -84,7 +88,13 @@ export async function listInstances(
   const last = items.at(-1);
   const more = rows.length > query.perPage;
   const page = query.page ?? 1;
-  const totalCount = total?.value ?? 0;
+  const counted = plan.total.counted;
+  const expiredOfTotal = counted
+    ? expired
+        .filter((row) => counted.values === undefined || (row.value !== null && counted.values.includes(row.value)))
+        .reduce((sum, row) => sum + (query.status === undefined || row.status === query.status ? row.count : 0), 0)
+    : 0;
+  const totalCount = (total?.value ?? 0) - expiredOfTotal;
 
   return listResult(items.map(toSummary), {
     count: items.length,
@@ -99,11 +109,11 @@ export async function listInstances(
  * The two queries a list runs (a page with one extra row, and the total), built apart so the
  * benchmark can show their query plans.
  */
-export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQuery) {
+export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQuery, now = Date.now()) {
   const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, positionOf);
   const direction = query.direction ?? position?.direction ?? "desc";
   const order = direction === "asc" ? asc : desc;
-  const walk = walkOf(workflowId, query);
+  const walk = walkOf(workflowId, query, now);
   const rows = selectFrom(db, walk, instanceColumns)
     .where(and(walk.where, position ? beyond(walk, position, direction) : undefined))
     .orderBy(order(walk.createdOn), order(walk.id))
@@ -128,12 +138,12 @@ export type Walk = {
   id: SQLiteColumn;
 };
 
-export function walkOf(workflowId: string | SQL, filter: InstanceFilter): Walk {
+export function walkOf(workflowId: string | SQL, filter: InstanceFilter, now = Date.now()): Walk {
   const driver = filter.labels?.find((requirement) => requirement.operator === "in");
   if (driver?.operator !== "in") {
     return {
       driver: undefined,
-      where: filterConditions(workflowId, filter),
+      where: filterConditions(workflowId, filter, now),
       createdOn: instances.createdOn,
       id: instances.id,
     };
@@ -149,7 +159,11 @@ export function walkOf(workflowId: string | SQL, filter: InstanceFilter): Walk {
         : inArray(instanceLabels.value, driver.values),
       dateStart ? gte(instanceLabels.createdOn, dateStart) : undefined,
       dateEnd ? lte(instanceLabels.createdOn, dateEnd) : undefined,
-      filterConditions(workflowId, { ...rest, labels: rest.labels?.filter((requirement) => requirement !== driver) }),
+      filterConditions(
+        workflowId,
+        { ...rest, labels: rest.labels?.filter((requirement) => requirement !== driver) },
+        now,
+      ),
     ),
     createdOn: instanceLabels.createdOn,
     id: instanceLabels.instanceId,
@@ -174,10 +188,14 @@ export function selectFrom<Fields extends Record<string, SQLiteColumn | SQL.Alia
         );
 }
 
-/** The conditions of a filter on a workflow's instances; each has an index with creation order. */
-export function filterConditions(workflowId: string | SQL, filter: InstanceFilter): SQL | undefined {
+/**
+ * The conditions of a filter on a workflow's instances, as of `now`; each has an index with
+ * creation order. Instances past their retention are left out, as `GET` leaves them out.
+ */
+export function filterConditions(workflowId: string | SQL, filter: InstanceFilter, now = Date.now()): SQL | undefined {
   return and(
     eq(instances.workflowId, workflowId),
+    unexpired(now),
     filter.status ? eq(instances.status, filter.status) : undefined,
     filter.dateStart ? gte(instances.createdOn, filter.dateStart) : undefined,
     filter.dateEnd ? lte(instances.createdOn, filter.dateEnd) : undefined,
@@ -206,7 +224,9 @@ function labelCondition(requirement: LabelRequirement): SQL {
 
 /**
  * Exact from maintained counts when they answer it: per status when only a status filters, per
- * label value when only one `key=value` (or `key in (…)`) and a status do; else counted to the cap.
+ * label value when only one `key=value` (or `key in (…)`) and a status do; else counted to the
+ * cap. `counted` says which maintained counts answered, so the expired rows they still hold can
+ * be taken off.
  */
 function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: InstanceListQuery) {
   const onlyStatus =
@@ -217,7 +237,7 @@ function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: Instanc
     query.errorName === undefined &&
     query.idPrefix === undefined;
   if (onlyStatus && query.labels === undefined) {
-    return db
+    const counted = db
       .select({ value: sql<number>`coalesce(sum(${instanceStatusCounts.count}), 0)` })
       .from(instanceStatusCounts)
       .where(
@@ -226,9 +246,10 @@ function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: Instanc
           query.status ? eq(instanceStatusCounts.status, query.status) : undefined,
         ),
       );
+    return { query: counted, counted: {} as Counted };
   }
   if (onlyStatus && walk.driver && query.labels?.length === 1) {
-    return db
+    const counted = db
       .select({ value: sql<number>`coalesce(sum(${instanceLabelCounts.count}), 0)` })
       .from(instanceLabelCounts)
       .where(
@@ -239,10 +260,14 @@ function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: Instanc
           query.status ? eq(instanceLabelCounts.status, query.status) : undefined,
         ),
       );
+    return { query: counted, counted: { key: walk.driver.key, values: walk.driver.values } as Counted };
   }
   const capped = selectFrom(db, walk, { one: sql`1` }).where(walk.where).limit(TOTAL_COUNT_CAP).as("capped");
-  return db.select({ value: sql<number>`count(*)` }).from(capped);
+  return { query: db.select({ value: sql<number>`count(*)` }).from(capped), counted: undefined };
 }
+
+/** Which maintained counts answered a total: the status counts, or one label key's (of some values). */
+type Counted = { key?: string; values?: string[] };
 
 /**
  * Ids are limited to characters below U+007F, so `prefix` + U+007F bounds every id that starts
