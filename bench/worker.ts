@@ -348,7 +348,7 @@ async function explain(url: URL, env: Env): Promise<Response> {
     cursor: param("cursor"),
     perPage: Number(param("per_page") ?? 100),
   });
-  return Response.json(await explainAll(env, [plan.rows.toSQL(), plan.total.toSQL()]));
+  return Response.json(await explainAll(env, [plan.rows.toSQL(), plan.total.query.toSQL()]));
 }
 
 async function explainAll(env: Env, queries: { sql: string; params: unknown[] }[]) {

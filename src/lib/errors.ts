@@ -29,6 +29,8 @@ export const ERRORS = {
   bulkJobNotFound: { code: 10600, status: 404 },
   bulkJobConflict: { code: 10609, status: 409 },
   idempotencyConflict: { code: 10610, status: 409 },
+  /** The Workflows engine failed in a way this control plane does not recognise (its text is logged). */
+  engineFailed: { code: 10901, status: 502 },
   /** Cloudflare's code past its per-credential request limit. */
   rateLimited: { code: 971, status: 429 },
 } as const satisfies Record<string, { code: number; status: ContentfulStatusCode }>;

@@ -14,26 +14,34 @@ const HTTP_EXCEPTION_KINDS: Partial<Record<number, ErrorKind>> = {
 
 /**
  * The one place errors become responses: our typed errors and Hono's HTTP exceptions go into
- * the envelope as they are; anything else is logged with the request id and answered with a
- * generic 500 that carries only that id.
+ * the envelope as they are; one of ours that is a server-side failure (the engine's, 502) is
+ * logged with its cause and answered with the request id; anything else is logged with the
+ * request id and answered with a generic 500 that carries only that id.
  */
 export const handleError: ErrorHandler<AppEnv> = (err, c) => {
   const known = apiErrorOf(err);
-  if (known) {
+  const requestId = c.get("requestId");
+  if (known && known.status < 500) {
     c.set("errorCode", known.code);
     if (known.retryAfterSeconds !== undefined) c.header("Retry-After", String(known.retryAfterSeconds));
     return c.json(failureOf(known), known.status);
   }
-  const requestId = c.get("requestId");
   console.error(
     JSON.stringify({
       level: "error",
       requestId,
       method: c.req.method,
       path: c.req.path,
-      error: err instanceof Error ? { name: err.name, message: err.message, stack: err.stack } : String(err),
+      error: describe(err),
+      ...(known?.cause === undefined ? {} : { cause: describe(known.cause) }),
     }),
   );
+  if (known) {
+    // An upstream failure we name (the engine's): its own code, and the id to find the log by.
+    c.set("errorCode", known.code);
+    const reported = `${known.message}; quote request id ${requestId} when reporting it`;
+    return c.json(failure([{ code: known.code, message: reported }]), known.status);
+  }
   c.set("errorCode", ERRORS.internal.code);
   return c.json(
     failure([
@@ -42,6 +50,10 @@ export const handleError: ErrorHandler<AppEnv> = (err, c) => {
     ERRORS.internal.status,
   );
 };
+
+function describe(error: unknown) {
+  return error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error);
+}
 
 /** The error meant for the caller that `err` is: ours, or one of Hono's HTTP exceptions. */
 function apiErrorOf(err: Error): ApiError | undefined {

@@ -33,18 +33,70 @@ const PATTERNS: [EngineErrorKind, RegExp][] = [
   ["invalidRequest", /^\(body\)|workflows\.api\.error\.body|invalid workflow subscription options/i],
 ];
 
+/** Cloudflare's error keys (`workflows.api.error.<key>`, or `(<key>)` before a binding's message), by what they mean. */
+const KEYS: Record<string, EngineErrorKind> = {
+  "instance.not_found": "notFound",
+  "instance.already_exists": "alreadyExists",
+  "instance.invalid_id": "invalidId",
+  "instance.cannot_terminate": "cannotTerminate",
+  "instance.cannot_restart": "cannotRestart",
+  body: "invalidRequest",
+};
+
+const ENGINE_FAILURE = "Workflows engine failed to ";
+
+/**
+ * An engine call that failed (src/services/engine-guard.ts throws it for every binding call):
+ * the engine's error is its cause and its text follows the operation in the message, which is
+ * all that crosses an RPC boundary (a journal's sync runs in its Durable Object).
+ */
+export class EngineFailure extends Error {
+  override readonly name = "EngineFailure";
+
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`${ENGINE_FAILURE}${operation}: ${textOf(cause)}`, { cause });
+  }
+
+  /** Whether `error` is an engine failure, here or thrown across RPC. */
+  static is(error: unknown): boolean {
+    return error instanceof EngineFailure || textOf(error).startsWith(ENGINE_FAILURE);
+  }
+}
+
+/**
+ * What an engine error means: by the key Cloudflare gives it when there is one, else by the
+ * wording the local engine and miniflare use; undefined when neither is known.
+ */
 export function engineErrorKind(error: unknown): EngineErrorKind | undefined {
-  const message = error instanceof Error ? error.message : String(error);
-  return PATTERNS.find(([, pattern]) => pattern.test(message))?.[0];
+  const text = engineText(error);
+  const match = /workflows\.api\.error\.([a-z_.]+)|\(([a-z_.]+)\)|^(instance\.[a-z_]+)/.exec(text);
+  const key = match?.[1] ?? match?.[2] ?? match?.[3];
+  const keyed = key === undefined ? undefined : KEYS[key];
+  return keyed ?? PATTERNS.find(([, pattern]) => pattern.test(text))?.[0];
+}
+
+function textOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The engine's own text: without the failure's operation, or the binding's `WorkflowError: ` prefix. */
+function engineText(error: unknown): string {
+  return textOf(error).replace(new RegExp(`^${ENGINE_FAILURE}[a-zA-Z]+: `), "");
 }
 
 /** The engine's wording without its `(key)` prefix or RPC decoration. */
 function engineMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^(WorkflowError: )?\([a-z_.]+\)\s*/i, "");
+  return engineText(error).replace(/^(WorkflowError: )?\([a-z_.]+\)\s*/i, "");
 }
 
-/** Turns an error from the binding into the API error it stands for; unknown ones pass through. */
+/**
+ * Turns an error from the binding into the API error it stands for; an engine failure of no
+ * known kind is a 502 (`engineFailed`, whose answer carries the request id and whose log the
+ * engine's text); anything else is not the engine's and passes through.
+ */
 export function toApiError(error: unknown, context: { workflowName: string; instanceId: string }): unknown {
   switch (engineErrorKind(error)) {
     case "notFound":
@@ -74,7 +126,13 @@ export function toApiError(error: unknown, context: { workflowName: string; inst
     case "invalidRequest":
       return new ApiError("invalidRequest", engineMessage(error), { cause: error });
     case undefined:
-      return error;
+      return EngineFailure.is(error)
+        ? new ApiError(
+            "engineFailed",
+            `The Workflows engine failed on instance '${context.instanceId}' of workflow '${context.workflowName}' with an error this control plane does not recognise`,
+            { cause: error },
+          )
+        : error;
   }
 }
 

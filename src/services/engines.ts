@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { DeployedWorkflow } from "../domain/deployed-workflow";
 import { deployedWorkflows } from "../generated/workflow-bindings";
+import { guardEngine } from "./engine-guard";
 
 /** A Workflow binding, whatever its params type. */
 export type Engine = Workflow<unknown>;
@@ -43,7 +44,7 @@ export function createEngines(
       const engine =
         (workflow.binding === undefined ? undefined : bindings[workflow.binding]) ??
         (workflow.exportName === undefined ? undefined : exported[workflow.exportName]);
-      return engine ? [[workflow.name, { ...workflow, engine }]] : [];
+      return engine ? [[workflow.name, { ...workflow, engine: guardEngine(engine) }]] : [];
     }),
   );
   return { deployed, bindingFor: (workflowName) => byName.get(workflowName) };
