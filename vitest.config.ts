@@ -102,6 +102,17 @@ export default defineConfig(async () => {
             ]
           : []),
         {
+          // Retention as deployed: the engine forgets finished instances by itself, so the
+          // retention pass deletes in the engine only what this API created (with the
+          // retention it gave the engine); everything else above runs as `npm run dev` does.
+          plugins: [worker({ bindings: { EXPIRE_IN_ENGINE: "false" } })],
+          test: {
+            ...shared,
+            name: "retention-deployed",
+            include: ["test/retention/**/*.test.ts", "test/faults/expiry.test.ts"],
+          },
+        },
+        {
           // Every nudge fails here: CONTROL_PLANE is a plain fetch service without the RPC method.
           plugins: [worker({ serviceBindings: { CONTROL_PLANE: () => new Response("unavailable", { status: 503 }) } })],
           test: { ...shared, name: "nudge-failure", include: ["test/nudge-failure/**/*.test.ts"] },

@@ -1,7 +1,7 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
-import { describe, it } from "vitest";
+import { describe, it, onTestFinished } from "vitest";
 import { batchAll, chunk, rowsPerInsert } from "../../src/db/client";
 import { instances } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
@@ -105,6 +105,42 @@ describe("expireInstances", () => {
     expect(await expiryOf(plain.id, "later-1")).toBe(ended + 2 * DAY);
     expect(await expiryOf(plain.id, "terminated-1")).toBe(ended + 7 * DAY);
     await updateSettings(deps.db, { default_retention: { success_retention: 7 * DAY } });
+  });
+
+  it("deletes an instance made through the binding in the engine only where the engine never forgets", async ({
+    expect,
+  }) => {
+    // Deployed (EXPIRE_IN_ENGINE "false"), the engine forgets such an instance by the retention
+    // its creator gave it, which the index cannot know; the local engine never forgets.
+    const engineForgetsNothing = (env as { EXPIRE_IN_ENGINE?: string }).EXPIRE_IN_ENGINE === "true";
+    const id = uniqueId("direct");
+    await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);
+    // The index gives it the account's retention, 1 second here.
+    await updateSettings(deps.db, { default_retention: { success_retention: 1_000 } });
+    await env.HELLO_WORLD.create({ id, params: { name: "direct" } });
+    await instance.waitForStatus("complete");
+    onTestFinished(() => updateSettings(deps.db, { default_retention: { success_retention: 7 * DAY } }));
+    const read = await api<{ end: string }>("GET", `/workflows/hello-world/instances/${id}`);
+    const { id: workflowId } = (await api<{ id: string }>("GET", "/workflows/hello-world")).body.result;
+    expect(await expiryOf(workflowId, id)).toBe(Date.parse(read.body.result.end) + 1_000);
+    const before = await counts("hello-world");
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+
+    // Gone to every read from its expiry on, before the pass and after it.
+    expect((await counts("hello-world")).complete).toBe(before.complete - 1);
+    expect((await expireInstances(deps)).map((gone) => gone.id)).toContain(id);
+    expect(await expiryOf(workflowId, id)).toBeNull();
+    expect((await counts("hello-world")).complete).toBe(before.complete - 1);
+    const inEngine = await env.HELLO_WORLD.get(id).then(
+      () => true,
+      () => false,
+    );
+    expect(inEngine).toBe(!engineForgetsNothing);
+    // Read by id while the engine still holds it: indexed again with the same expiry, so gone.
+    expect((await api("GET", `/workflows/hello-world/instances/${id}`)).status).toBe(404);
+    const listed = await api<{ id: string }[]>("GET", `/workflows/hello-world/instances?id_prefix=${id}`);
+    expect(listed.body.result).toEqual([]);
+    expect((await counts("hello-world")).complete).toBe(before.complete - 1);
   });
 
   it("clears an expiry when the instance restarts, so a restarted instance stays", async ({ expect }) => {
