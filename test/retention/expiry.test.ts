@@ -119,7 +119,9 @@ describe("expireInstances", () => {
     await updateSettings(deps.db, { default_retention: { success_retention: 1_000 } });
     await env.HELLO_WORLD.create({ id, params: { name: "direct" } });
     await instance.waitForStatus("complete");
-    onTestFinished(() => updateSettings(deps.db, { default_retention: { success_retention: 7 * DAY } }));
+    onTestFinished(async () => {
+      await updateSettings(deps.db, { default_retention: { success_retention: 7 * DAY } });
+    });
     const read = await api<{ end: string }>("GET", `/workflows/hello-world/instances/${id}`);
     const { id: workflowId } = (await api<{ id: string }>("GET", "/workflows/hello-world")).body.result;
     expect(await expiryOf(workflowId, id)).toBe(Date.parse(read.body.result.end) + 1_000);
