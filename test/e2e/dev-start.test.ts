@@ -20,6 +20,13 @@ let server: DevServer;
 
 beforeAll(async () => {
   server = await startDevServer({ logPath: terminalLog });
+  // The harness sees the banner on the pipe a moment before its log file has it.
+  await until(
+    async () => terminal(),
+    (text) => BANNER.test(text),
+    10_000,
+    () => `no banner in ${terminalLog}`,
+  );
 }, 180_000);
 
 afterAll(async () => {
