@@ -3,13 +3,19 @@
  * Durable Objects and Workflows, no account and no network.
  *
  * 1. makes sure .dev.vars holds an ADMIN_TOKEN (a random one when missing),
- * 2. applies the D1 migrations locally,
+ * 2. applies the D1 migrations locally, in one line (their output goes to the log),
  * 3. starts `wrangler dev` with every flag given here, and prints how to call it once ready.
+ *
+ * Everything wrangler prints goes to a log file (.wrangler/logs/dev-<port>.log, or $DEV_LOG_FILE,
+ * appended to); the terminal gets all but a few known lines that are not faults of this project
+ * (scripts/lib/dev-output.ts says which, and why).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { parse } from "smol-toml";
+import { hiddenBlocks, QuietLines, stripAnsi } from "./lib/dev-output.ts";
 import { LOCAL_ENGINE_FLAGS } from "./lib/local-engine.ts";
 
 const DEV_VARS = ".dev.vars";
@@ -49,6 +55,22 @@ function run(command: string, commandArgs: string[]): void {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
+/** Runs a command with its output in the log only; on failure, shows the log's tail and exits. */
+function runLogged(command: string, commandArgs: string[]): string {
+  const start = readFileSync(logPath, "utf8").length;
+  const fd = openSync(logPath, "a");
+  writeSync(fd, `\n$ ${command} ${commandArgs.join(" ")}\n`);
+  const result = spawnSync(command, commandArgs, { stdio: ["ignore", fd, fd], env: childEnv });
+  closeSync(fd);
+  const output = stripAnsi(readFileSync(logPath, "utf8").slice(start));
+  if (result.status !== 0) {
+    const tail = output.trimEnd().split("\n").slice(-40).join("\n");
+    console.error(`${tail}\n\n${command} ${commandArgs.slice(0, 3).join(" ")} failed; its whole output: ${logPath}`);
+    process.exit(result.status ?? 1);
+  }
+  return output;
+}
+
 const token = ensureAdminToken();
 const CONTROL_PLANE_CONFIG = "wrangler.toml";
 const config = parse(readFileSync(CONTROL_PLANE_CONFIG, "utf8")) as { vars?: { ACCOUNT_ID?: string } };
@@ -57,11 +79,20 @@ const accountId = config.vars?.ACCOUNT_ID ?? "(set ACCOUNT_ID in wrangler.toml)"
 const served = flag("--config") ?? flag("-c") ?? CONTROL_PLANE_CONFIG;
 const servedName = (parse(readFileSync(served, "utf8")) as { name?: string }).name;
 
+const host = flag("--ip") ?? "127.0.0.1";
+const port = flag("--port") ?? "8787";
+const logPath = process.env.DEV_LOG_FILE ?? `.wrangler/logs/dev-${port}.log`;
+mkdirSync(dirname(logPath), { recursive: true });
+// A log named by the caller is the caller's to keep: a restart on the same state appends to it.
+writeFileSync(logPath, `npm run dev ${args.join(" ")} at ${new Date().toISOString()}\n`, {
+  flag: process.env.DEV_LOG_FILE ? "a" : "w",
+});
+
 // Keep the binding table in step with wrangler.toml, then bring the local database up to date.
 run(process.execPath, ["scripts/workflow-bindings.ts"]);
 const persist = flag("--persist-to");
 const environment = flag("--env") ?? flag("-e");
-run("wrangler", [
+const migrations = runLogged("wrangler", [
   "d1",
   "migrations",
   "apply",
@@ -72,9 +103,12 @@ run("wrangler", [
   ...(persist ? ["--persist-to", persist] : []),
   ...(environment ? ["--env", environment] : []),
 ]);
-
-const host = flag("--ip") ?? "127.0.0.1";
-const port = flag("--port") ?? "8787";
+const applied = /About to apply (\d+) migration/.exec(migrations)?.[1];
+const upToDate = /No migrations to apply/.test(migrations);
+const migrated = upToDate ? "No D1 migrations to apply" : `Applied ${applied ?? "the"} D1 migrations`;
+console.log(
+  `${migrated} (log: ${logPath}, with every line of wrangler dev; a few known harmless ones are left out here)`,
+);
 const banner =
   served === CONTROL_PLANE_CONFIG
     ? [
@@ -117,16 +151,41 @@ const wranglerArgs = [
   ...args,
   ...(args.includes(SHIPPING_WORKER_CONFIG) ? [] : ["-c", SHIPPING_WORKER_CONFIG]),
 ];
-const child = spawn("wrangler", wranglerArgs, { stdio: ["inherit", "pipe", "inherit"], env: childEnv });
+const child = spawn("wrangler", wranglerArgs, { stdio: ["inherit", "pipe", "pipe"], env: childEnv });
+const log = openSync(logPath, "a");
+const hidden = hiddenBlocks(LOCAL_ENGINE_FLAGS);
+const tablesShown = new Map<string, string>();
 let announced = false;
-child.stdout.on("data", (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && chunk.toString().includes("Ready on")) {
-    announced = true;
-    console.log(banner);
-  }
-});
+const stdout = new QuietLines(
+  hidden,
+  (line) => {
+    process.stdout.write(`${line}\n`);
+    if (!announced && line.includes("Ready on")) {
+      announced = true;
+      console.log(banner);
+    }
+  },
+  tablesShown,
+);
+const stderr = new QuietLines(hidden, (line) => process.stderr.write(`${line}\n`), tablesShown);
+for (const [stream, quiet] of [
+  [child.stdout, stdout],
+  [child.stderr, stderr],
+] as const) {
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk: string) => {
+    writeSync(log, stripAnsi(chunk));
+    quiet.write(chunk);
+  });
+}
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
   process.on(signal, () => child.kill(signal));
 }
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+// "close", not "exit": the pipes may still hold wrangler's last words when it exits.
+child.on("close", (code, signal) => {
+  stdout.end();
+  stderr.end();
+  closeSync(log);
+  if (!announced) console.error(`wrangler dev stopped before it was ready; its whole output: ${logPath}`);
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -3,7 +3,7 @@
  * does, in a process group of its own, and stops the whole group (wrangler and workerd) after.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,6 +12,8 @@ export type DevServer = {
   baseUrl: string;
   token: string;
   accountId: string;
+  /** Every line wrangler printed (the log at `logPath` has what `npm run dev` showed of them). */
+  wranglerLogPath: string;
   /** Stops the whole process group and, unless the state was given, removes it. */
   stop: () => Promise<void>;
   /** SIGKILLs the whole process group, as a crash would; the state stays. */
@@ -65,9 +67,12 @@ export async function startDevServer({
   const state = persistTo ?? mkdtempSync(join(tmpdir(), "control-plane-"));
   mkdirSync(dirname(logPath), { recursive: true });
   const log = createWriteStream(logPath, { flags: persistTo ? "a" : "w" });
+  const wranglerLogPath = logPath.replace(/(\.log)?$/, ".wrangler.log");
+  if (!persistTo) writeFileSync(wranglerLogPath, "");
   const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--persist-to", state, ...flags], {
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DEV_LOG_FILE: wranglerLogPath },
   });
   // Two sources into one log: neither may end it for the other.
   child.stdout.pipe(log, { end: false });
@@ -97,5 +102,5 @@ export async function startDevServer({
     await stop();
     throw new Error("npm run dev left no ADMIN_TOKEN in .dev.vars or no ACCOUNT_ID in wrangler.toml");
   }
-  return { baseUrl: `http://127.0.0.1:${port}/client/v4`, token, accountId, stop, crash };
+  return { baseUrl: `http://127.0.0.1:${port}/client/v4`, token, accountId, wranglerLogPath, stop, crash };
 }
