@@ -78,7 +78,7 @@ export const OPERATIONS: Record<string, OperationSpec> = {
   },
   [`GET ${ACCOUNT}/metrics`]: read({ headers: { Accept: "application/openmetrics-text" } }),
   [`GET ${ACCOUNT}/metrics/overview`]: read(),
-  [`GET ${WORKFLOW}/metrics`]: read({ params: live, query: { bucket: "minute" } }),
+  [`GET ${WORKFLOW}/metrics`]: read({ params: live, query: { bucket: "1m" } }),
   [`GET ${WORKFLOW}/metrics/steps`]: read({ params: live }),
   [`GET ${WORKFLOW}/metrics/errors`]: read({ params: live }),
   [`GET ${ACCOUNT}/workflows`]: read(),

@@ -84,7 +84,9 @@ const tokens: Scenario = async (client, fixtures) => {
     params: { token_id: made.id },
   });
   check(revoked.status === "revoked", "DELETE …/tokens/{id} did not revoke");
-  await expectStatus(client, "GET /client/v4/user/tokens/verify", { token: made.value }, 401);
+  // 429 once the refusals have used up the minute's allowance of requests with bad tokens.
+  const afterRevoke = await client.send("GET /client/v4/user/tokens/verify", { token: made.value });
+  check([401, 429].includes(afterRevoke.status), `a revoked token answered ${afterRevoke.status}`);
 };
 
 const settingsAndAudit: Scenario = async (client) => {
@@ -137,7 +139,7 @@ const metrics: Scenario = async (client, fixtures) => {
     overview.workflows.some((row) => row.workflow === LIVE_WORKFLOW),
     "the overview lacks order-approval",
   );
-  await expectOk(client, `GET ${WORKFLOW}/metrics`, { params: live, query: { bucket: "minute", group_by: "version" } });
+  await expectOk(client, `GET ${WORKFLOW}/metrics`, { params: live, query: { bucket: "1m", group_by: "version" } });
   await expectOk(client, `GET ${WORKFLOW}/metrics/steps`, { params: live });
   await expectOk(client, `GET ${WORKFLOW}/metrics/errors`, { params: live });
 };
@@ -246,7 +248,11 @@ const instances: Scenario = async (client, fixtures, origin) => {
     body: { set: { kind: "p", extra: "x" }, remove: ["tier"] },
   });
   check(
-    JSON.stringify(labels.labels) === JSON.stringify({ extra: "x", kind: "p" }),
+    JSON.stringify(Object.entries(labels.labels).sort(([a], [b]) => a.localeCompare(b))) ===
+      JSON.stringify([
+        ["extra", "x"],
+        ["kind", "p"],
+      ]),
     `labels became ${JSON.stringify(labels)}`,
   );
   const listed = await listAll(client, LIVE_WORKFLOW, "sc-");
@@ -351,9 +357,12 @@ const bulk: Scenario = async (client, fixtures) => {
   const cancelled = await expectOk<Job>(client, `POST ${WORKFLOW}/bulk/{job_id}/cancel`, {
     params: { ...live, job_id: throttled.id },
   });
-  check(cancelled.status === "cancelled", `cancel left the job ${cancelled.status}`);
+  check(cancelled.id === throttled.id, "cancel answered with another job");
   const after = await settled(client, throttled.id);
-  check(after.succeeded < slow.length, `a cancelled job acted on all ${slow.length}`);
+  check(
+    after.status === "cancelled" && after.succeeded < slow.length,
+    `the cancelled job ended ${JSON.stringify(after)}`,
+  );
 
   const terminated = await expectOk<{ instancesTerminated: number }>(client, `POST ${INSTANCES}/batch/terminate`, {
     params: live,

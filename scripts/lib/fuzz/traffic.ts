@@ -27,7 +27,7 @@ export async function sendTraffic(
     const ways = [
       ...(pathParameters.length > 0 ? ["path"] : []),
       ...(queryParameters.length > 0 ? ["query"] : []),
-      ...(operation.hasBody || chance(0.1) ? ["body"] : []),
+      ...(operation.hasBody || (operation.method !== "GET" && chance(0.1)) ? ["body"] : []),
       "token",
     ];
     switch (pick(ways)) {
@@ -56,7 +56,8 @@ export async function sendTraffic(
 
   function remember(operation: DocumentOperation, status: number, json: unknown): void {
     if (status < 200 || status >= 300) return;
-    const result = (json as { result?: unknown }).result;
+    const result = (json as { result?: unknown } | undefined)?.result;
+    if (result === undefined || result === null) return;
     if (operation.key.startsWith("POST") && operation.path.endsWith("/instances")) {
       createdInstances.add((result as { id: string }).id);
     } else if (operation.path.endsWith("/instances/batch")) {
