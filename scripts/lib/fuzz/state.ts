@@ -133,9 +133,10 @@ export async function snapshot(
     return `${answer.status} ${JSON.stringify(resultOf(answer) ?? answer.json)}`;
   };
   const parts: Record<string, string> = {
-    // Without its instance counts: the demo instances `npm run dev` starts move on by themselves.
+    // Without its instance counts (the demo instances `npm run dev` starts move on by themselves)
+    // and the account's database size.
     "guarded workflow": await text(`GET ${WORKFLOW}`, { params: guarded }).then((part) =>
-      part.replace(/,"instances":\{[^}]*\}/, ""),
+      part.replace(/,"instances":\{[^}]*\}/, "").replace(/,"capacity":\{[^}]*\}/, ""),
     ),
     "guarded versions": await text(`GET ${WORKFLOW}/versions`, { params: guarded }),
     "guarded instances": JSON.stringify(await listAll(client, GUARDED_WORKFLOW, "guard-")),
