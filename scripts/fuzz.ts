@@ -1,193 +1,114 @@
 /**
- * `npm run fuzz`: sends requests over every route of the OpenAPI document to a fresh
- * `npm run dev` on 127.0.0.1, mixing malformed input (bad ids, junk query values, broken or
- * mistyped JSON, no or wrong tokens) with valid traffic, and prints the status histogram and
- * every 5xx it saw. The target is no 5xx at all.
+ * `npm run fuzz`: every operation of the OpenAPI document the Worker serves, against a fresh
+ * `npm run dev` on 127.0.0.1. It refuses to start when the document and its operation table
+ * (scripts/lib/fuzz/operations.ts) differ. Then, in order:
+ *   1. refusals: no, wrong or too weak tokens, another account, broken JSON, an oversized body,
+ *      junk path and query values, through every operation at guarded fixtures: each must be
+ *      4xx in the API's envelope, and a snapshot of the guarded state must not change;
+ *   2. scenarios that use every operation and check what it did (scripts/lib/fuzz/scenarios.ts);
+ *   3. random traffic, valid or broken, over every operation;
+ *   4. nothing stored was lost: the guarded state as before, every instance created still there.
+ * Any 5xx, a 4xx outside the envelope, a refusal accepted, a failed check, or an operation never
+ * answered 2xx or never refused fails the run.
  *
  *   npm run fuzz -- [--requests 100000] [--concurrency 16] [--seed 1]
  */
 
 import { numberArgs } from "./lib/bench.ts";
 import { startDevServer } from "./lib/dev-server.ts";
+import { createClient } from "./lib/fuzz/client.ts";
+import { LIVE_WORKFLOW, operationsOf } from "./lib/fuzz/operations.ts";
+import { sendRefusals } from "./lib/fuzz/refusals.ts";
+import { runScenarios } from "./lib/fuzz/scenarios.ts";
+import { compareSnapshots, createFixtures, listAll, snapshot } from "./lib/fuzz/state.ts";
+import { sendTraffic } from "./lib/fuzz/traffic.ts";
 import { seededRandom } from "./lib/random.ts";
 
-const { requests, concurrency, seed } = numberArgs({ requests: 100_000, concurrency: 16, seed: 1 });
-
-const random = seededRandom(seed);
-const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-const chance = (p: number) => random() < p;
-
-type Operation = {
-  method: string;
-  path: string;
-  parameters: { name: string; in: string; schema?: { type?: string; enum?: string[] } }[];
-  hasBody: boolean;
+/** What a run found, as a plain object others can pass on (a results file, a report). */
+export type FuzzSummary = {
+  seed: number;
+  concurrency: number;
+  operationsDocumented: number;
+  operationsCovered: number;
+  requestsSent: number;
+  randomRequests: number;
+  refusalsSent: number;
+  statuses: Record<string, number>;
+  failures: string[];
+  durationSeconds: number;
 };
 
-const JUNK = [
-  "",
-  " ",
-  "%",
-  "%00",
-  "..",
-  "../..",
-  "x".repeat(300),
-  "é😀",
-  "-1",
-  "0",
-  "1e309",
-  "NaN",
-  "null",
-  "true",
-  "[]",
-  "{}",
-  "<script>",
-  "a b",
-  "a/b",
-  "2026-02-30",
-  `cf_${"a".repeat(64)}`,
-];
-
-const BODIES = [
-  "{",
-  "[",
-  "null",
-  "42",
-  '"text"',
-  "[]",
-  "{}",
-  '{"status":"fly"}',
-  '{"instance_id":5}',
-  `{"params":${"[".repeat(200)}${"]".repeat(200)}}`,
-  '{"__proto__":{"admin":true}}',
-  '{"action":"terminate","filter":{"labels":"x"}}',
-  '{"count":1000}',
-  '{"instances":[{"id":"x"}]}',
-  '{"default_retention":{"success_retention":"forever"}}',
-  "\u0000",
-];
-
+const { requests, concurrency, seed } = numberArgs({ requests: 100_000, concurrency: 16, seed: 1 });
 const server = await startDevServer({ logPath: "bench/results/fuzz.log" });
-const account = `${server.baseUrl}/accounts/${server.accountId}`;
-/** The document's paths start at /client/v4. */
 const origin = new URL(server.baseUrl).origin;
-const admin = { Authorization: `Bearer ${server.token}`, "Content-Type": "application/json" };
-const histogram = new Map<number, number>();
-const failures: string[] = [];
+const client = createClient({ origin, accountId: server.accountId, adminToken: server.token });
+const started = performance.now();
+let summary: FuzzSummary | undefined;
 try {
-  // Valid things to point at: instances of the demo workflows, a fuzz workflow, a version.
-  const created: string[] = [];
-  for (let index = 0; index < 20; index++) {
-    const id = `fuzz-${index}`;
-    await fetch(`${account}/workflows/order-approval/instances`, {
-      method: "POST",
-      headers: admin,
-      body: JSON.stringify({ instance_id: id, params: { orderId: id, amount: 1 } }),
-    });
-    created.push(id);
-  }
-  const document = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as {
-    paths: Record<string, Record<string, { parameters?: Operation["parameters"]; requestBody?: unknown }>>;
-  };
-  const operations: Operation[] = Object.entries(document.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, operation]) => ({
-      method: method.toUpperCase(),
-      path,
-      parameters: operation.parameters ?? [],
-      hasBody: operation.requestBody !== undefined,
-    })),
-  );
-  const versions = (await (await fetch(`${account}/workflows/order-approval/versions`, { headers: admin })).json()) as {
-    result: { id: string }[];
-  };
-  const valid: Record<string, () => string> = {
-    account_id: () => server.accountId,
-    workflow_name: () =>
-      pick(["order-approval", "hello-world", "ship-order", "nowhere", `fuzz-wf-${Math.floor(random() * 5)}`]),
-    instance_id: () => pick(created),
-    event_type: () => pick(["approval", "other"]),
-    version_id: () => versions.result[0]?.id ?? crypto.randomUUID(),
-    job_id: () => crypto.randomUUID(),
-    token_id: () => crypto.randomUUID(),
-  };
+  const document = (await (await fetch(`${server.baseUrl}/openapi.json`)).json()) as Parameters<typeof operationsOf>[0];
+  const operations = operationsOf(document);
+  console.log(`${operations.length} operations in the OpenAPI document, each in the fuzz's table`);
 
-  function requestFor(operation: Operation): { url: string; init: RequestInit } {
-    let path = operation.path;
-    for (const parameter of operation.parameters.filter((p) => p.in === "path")) {
-      const value = chance(0.7) ? (valid[parameter.name]?.() ?? "x") : pick(JUNK);
-      path = path.replace(`{${parameter.name}}`, chance(0.5) ? encodeURIComponent(value) : value);
-    }
-    const query = new URLSearchParams();
-    for (const parameter of operation.parameters.filter((p) => p.in === "query")) {
-      if (chance(0.6)) continue;
-      const enumValues = parameter.schema?.enum;
-      query.set(parameter.name, enumValues && chance(0.6) ? pick(enumValues) : pick(JUNK));
-    }
-    const url = `${origin}${path}${query.size > 0 ? `?${query}` : ""}`;
-    const headers: Record<string, string> = chance(0.9)
-      ? { ...admin }
-      : pick<Record<string, string>>([{}, { Authorization: "Bearer nope" }, { Authorization: "Basic x" }]);
-    if (chance(0.05)) headers["Content-Type"] = "text/plain";
-    const canHaveBody = operation.method !== "GET" && operation.method !== "HEAD";
-    const body =
-      canHaveBody && (operation.hasBody || chance(0.1))
-        ? chance(0.5)
-          ? pick(BODIES)
-          : validBody(operation)
-        : undefined;
-    return { url, init: { method: operation.method, headers, ...(body === undefined ? {} : { body }) } };
-  }
+  const fixtures = await createFixtures(client, server.accountId, 20);
+  const initial = await snapshot(client, fixtures, true);
+  const refusalsSent = await sendRefusals(client, operations, fixtures, Math.min(concurrency, 4));
+  client.failures.push(...compareSnapshots(initial, await snapshot(client, fixtures, true), "by refused requests"));
+  console.log(`  ${refusalsSent.toLocaleString("en")} refused requests`);
 
-  function validBody(operation: Operation): string {
-    if (operation.path.endsWith("/status"))
-      return JSON.stringify({ status: pick(["pause", "resume", "terminate", "restart"]) });
-    if (operation.path.endsWith("/instances/batch")) return JSON.stringify([{}, { params: { name: "fuzz" } }]);
-    if (operation.path.endsWith("/instances") && operation.method === "POST")
-      return JSON.stringify({ params: { name: "fuzz" } });
-    if (operation.path.endsWith("/bulk")) return JSON.stringify({ action: "pause", instance_ids: [pick(created)] });
-    if (operation.path.endsWith("/settings")) return JSON.stringify({ audit_retention: "30 days" });
-    if (operation.path.endsWith("/tokens")) return JSON.stringify({ name: "fuzz", permissions: ["read"] });
-    if (operation.method === "PUT") return JSON.stringify({ class_name: "Fuzz", script_name: "fuzz" });
-    return JSON.stringify({ approved: chance(0.5) });
-  }
+  await runScenarios(client, fixtures, origin);
+  const { createdInstances } = await sendTraffic(client, operations, fixtures, {
+    requests,
+    concurrency,
+    random: seededRandom(seed),
+  });
 
-  let sent = 0;
-  let answered = 0;
-  const started = performance.now();
-  async function worker(): Promise<void> {
-    while (sent < requests) {
-      sent++;
-      const { url, init } = requestFor(pick(operations));
-      let status: number;
-      try {
-        const response = await fetch(url, init);
-        status = response.status;
-        const text = await response.text();
-        if (status >= 500 && failures.length < 30)
-          failures.push(`${init.method} ${url} -> ${status} ${text.slice(0, 300)}`);
-      } catch (error) {
-        status = 0;
-        if (failures.length < 30) failures.push(`${init.method} ${url} -> ${String(error)}`);
-      }
-      histogram.set(status, (histogram.get(status) ?? 0) + 1);
-      answered++;
-      if (answered % 10_000 === 0) process.stdout.write(`\r  ${answered.toLocaleString("en")} requests`);
-    }
+  const { settings: _changedByTraffic, ...durable } = initial;
+  client.failures.push(...compareSnapshots(durable, await snapshot(client, fixtures, false), "by the random traffic"));
+  const stored = new Set((await listAll(client, LIVE_WORKFLOW, "")).map((instance) => instance.id));
+  const lost = [...createdInstances, ...fixtures.live].filter((id) => !stored.has(id));
+  if (lost.length > 0)
+    client.fail(`${lost.length} instances no request deleted are gone: ${lost.slice(0, 20).join(", ")}`);
+
+  for (const operation of operations) {
+    const counted = client.stats.get(operation.key);
+    if (!counted?.ok) client.fail(`${operation.key} was never answered 2xx`);
+    if (!counted?.refused) client.fail(`${operation.key} was never refused`);
   }
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  console.log(
-    `\n${requests.toLocaleString("en")} requests over ${operations.length} operations in ${seconds.toFixed(0)} s (seed ${seed}):`,
-  );
-  for (const [status, count] of [...histogram].sort(([a], [b]) => a - b)) {
-    console.log(`  ${status === 0 ? "no answer" : status}: ${count.toLocaleString("en")}`);
-  }
-  const serverErrors = [...histogram]
-    .filter(([status]) => status >= 500 || status === 0)
-    .reduce((sum, [, n]) => sum + n, 0);
-  console.log(`5xx or no answer: ${serverErrors}`);
-  for (const failure of failures) console.log(`  ${failure}`);
-  process.exitCode = serverErrors === 0 ? 0 : 1;
+  summary = {
+    seed,
+    concurrency,
+    operationsDocumented: operations.length,
+    operationsCovered: operations.filter((operation) => (client.stats.get(operation.key)?.ok ?? 0) > 0).length,
+    requestsSent: client.sent,
+    randomRequests: requests,
+    refusalsSent,
+    statuses: Object.fromEntries(
+      [...client.histogram].sort(([a], [b]) => a - b).map(([status, n]) => [String(status), n]),
+    ),
+    failures: [...client.failures],
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+  };
+} catch (error) {
+  client.fail(error instanceof Error ? error.message : String(error));
 } finally {
   await server.stop();
+}
+
+// ---- The run's end: the summary, printed (pass `summary` on from here) -----------------------
+if (summary) printSummary(summary);
+else for (const failure of client.failures) console.log(failure);
+process.exitCode = summary && summary.failures.length === 0 ? 0 : 1;
+
+function printSummary(run: FuzzSummary): void {
+  console.log(
+    `${run.requestsSent.toLocaleString("en")} requests (${run.randomRequests.toLocaleString("en")} random, ` +
+      `${run.refusalsSent.toLocaleString("en")} refusals, the rest fixtures, scenarios and checks) over ` +
+      `${run.operationsCovered} of ${run.operationsDocumented} operations answered 2xx, in ${run.durationSeconds} s ` +
+      `(seed ${run.seed}, concurrency ${run.concurrency}):`,
+  );
+  for (const [status, count] of Object.entries(run.statuses)) {
+    console.log(`  ${status === "0" ? "no answer" : status}: ${count.toLocaleString("en")}`);
+  }
+  console.log(`failures: ${run.failures.length}`);
+  for (const failure of run.failures.slice(0, 50)) console.log(`  ${failure}`);
 }
