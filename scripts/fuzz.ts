@@ -10,6 +10,9 @@
 import { numberArgs } from "./lib/bench.ts";
 import { startDevServer } from "./lib/dev-server.ts";
 import { seededRandom } from "./lib/random.ts";
+import { startResults, writeResults } from "./lib/results.ts";
+
+const provenance = startResults("fuzz");
 
 const { requests, concurrency, seed } = numberArgs({ requests: 100_000, concurrency: 16, seed: 1 });
 
@@ -188,6 +191,25 @@ try {
   console.log(`5xx or no answer: ${serverErrors}`);
   for (const failure of failures) console.log(`  ${failure}`);
   process.exitCode = serverErrors === 0 ? 0 : 1;
+  const tally = { unit: "", digits: 0, timed: `requests from ${concurrency} clients, seed ${seed}` };
+  writeResults(provenance, {
+    params: { requests, concurrency, seed },
+    samples: { "answers by status": Object.fromEntries(histogram), failures },
+    figures: [
+      { ...tally, key: "operations", label: "operations of the OpenAPI document", value: operations.length },
+      { ...tally, key: "requests", label: "requests", value: requests },
+      { ...tally, key: "server-errors", label: "5xx or no answer", value: serverErrors },
+      {
+        key: "seconds",
+        label: "run time",
+        value: seconds,
+        unit: "s",
+        digits: 0,
+        timed: "from the first request to the last answer",
+      },
+    ],
+    checks: [{ name: "no 5xx and no request without an answer", ok: serverErrors === 0 }],
+  });
 } finally {
   await server.stop();
 }
