@@ -143,6 +143,10 @@ export function entryProblems({ benchmark, results }: Entry, cwd: string): strin
   const file = resultsPath(benchmark.name);
   if (!results) return [`${benchmark.name}: no ${file}; ${rerun}`];
   const problems: string[] = [];
+  const published = `npm run ${benchmark.script}${benchmark.published.length > 0 ? ` -- ${benchmark.published.join(" ")}` : ""}`;
+  if (results.command !== published) {
+    problems.push(`${file} was measured by \`${results.command}\`, not with the published parameters; ${rerun}`);
+  }
   if (results.benchmark !== benchmark.name) problems.push(`${file} holds results of "${results.benchmark}"`);
   if (results.dirty.length > 0) {
     problems.push(

@@ -87,6 +87,11 @@ describe("checkReport", () => {
     expect(problems[0]).toMatch(/toy\.json is stale: 1 commit\(s\) since .* \(newest: \w+ change the code\)/);
   });
 
+  it("fails a results file measured with other parameters than the published ones", () => {
+    publish(results(git("rev-parse", "HEAD"), { command: "npm run bench:toy -- --rounds 1" }));
+    expect(checkReport(repo, [BENCH])).toEqual([expect.stringMatching(/not with the published parameters/)]);
+  });
+
   it("fails a results file measured on a dirty tree", () => {
     publish(results(git("rev-parse", "HEAD"), { dirty: ["src/app.ts"] }));
     expect(checkReport(repo, [BENCH])).toEqual([expect.stringMatching(/uncommitted changes in src\/app\.ts/)]);
