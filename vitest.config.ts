@@ -89,7 +89,7 @@ export default defineConfig(async () => {
             ...shared,
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/e2e/**", "test/nudge-failure/**"],
+            exclude: ["test/e2e/**", "test/node/**", "test/nudge-failure/**"],
           },
         },
         ...(process.env.WORKERS_BENCH

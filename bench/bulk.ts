@@ -28,12 +28,19 @@ import {
   untilJobDone,
   workflowApi,
 } from "../scripts/lib/bench.ts";
+import { type Check, type Figure, startResults, writeResults } from "../scripts/lib/results.ts";
 
 type Action = "pause" | "terminate";
 /** Statuses that count as the action's effect, in the engine and in the index. */
 const EFFECT: Record<Action, string[]> = { pause: ["paused", "waitingForPause"], terminate: ["terminated"] };
 
-const { instances: setSize, loop: loopCount, settle } = numberArgs({ instances: 2000, loop: 200, settle: 10 });
+const params = numberArgs({ instances: 2000, loop: 200, settle: 10 });
+const { instances: setSize, loop: loopCount, settle } = params;
+const provenance = startResults("bulk");
+const checks: Check[] = [];
+/** Each turn's seconds, by action and kind. */
+const turns: Record<string, { kind: string; instances: number; seconds: number }[]> = {};
+const figures: Figure[] = [];
 
 // The sweep's minute tick syncs 500 unfinished instances at once, for seconds on end, landing on
 // whichever phase runs then; here every change is synced by a job's follow-up or by the run
@@ -45,6 +52,7 @@ let failures = 0;
 
 function check(ok: boolean, what: string): void {
   if (!ok) failures++;
+  checks.push({ name: what, ok });
   console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
 }
 
@@ -108,6 +116,8 @@ async function phase(action: Action, bareIds: string[], bulkIds: string[]): Prom
   let bulkSeconds = 0;
   let followSeconds = 0;
   const jobs: BulkJob[] = [];
+  const timedTurns: { kind: string; instances: number; seconds: number }[] = [];
+  turns[action] = timedTurns;
   let expected = before;
   for (const turn of [
     { kind: "bare", ids: bareFirst },
@@ -117,13 +127,16 @@ async function phase(action: Action, bareIds: string[], bulkIds: string[]): Prom
   ] as const) {
     expected += turn.ids.length;
     if (turn.kind === "bare") {
-      bareSeconds += await bare(action, turn.ids);
+      const seconds = await bare(action, turn.ids);
+      bareSeconds += seconds;
+      timedTurns.push({ kind: turn.kind, instances: turn.ids.length, seconds });
       await syncIndex(turn.ids);
     } else {
       const [job, seconds, follow] = await bulk(action, turn.ids, expected);
       jobs.push(job);
       bulkSeconds += seconds;
       followSeconds = Math.max(followSeconds, follow);
+      timedTurns.push({ kind: turn.kind, instances: turn.ids.length, seconds });
     }
     await sleep(settle * 1000);
   }
@@ -146,7 +159,36 @@ async function phase(action: Action, bareIds: string[], bulkIds: string[]): Prom
   const effects = await effectCount(action);
   check(effects === expected, `index: ${EFFECT[action].join(" + ")} count ${effects} (expected ${expected})`);
   check(shown === sampled, `engine: ${shown} of ${sampled} sampled instances ${EFFECT[action].join(" or ")}`);
-  return bulkIds.length / bulkSeconds / (bareIds.length / bareSeconds);
+  const ratio = bulkIds.length / bulkSeconds / (bareIds.length / bareSeconds);
+  const turnsTimed = "two turns on halves of the set (bare, job, job, bare)";
+  figures.push(
+    {
+      key: `bare.${action}`,
+      label: `${action}: bare engine calls, nothing recorded`,
+      value: bareIds.length / bareSeconds,
+      unit: "instances/s",
+      digits: 0,
+      timed: `${bareIds.length} instances, the calls a job makes per instance from a plain invocation, ${turnsTimed}`,
+    },
+    {
+      key: `bulk.${action}`,
+      label: `${action}: bulk jobs`,
+      value: bulkIds.length / bulkSeconds,
+      unit: "instances/s",
+      digits: 0,
+      timed: `${bulkIds.length} instances, from each job's submission to its own ended_on, ${turnsTimed}`,
+    },
+    { key: `ratio.${action}`, label: `${action}: bulk/bare`, value: ratio, unit: "", timed: "the two rates' ratio" },
+    {
+      key: `follow.${action}`,
+      label: `${action}: index caught up after a job ended`,
+      value: followSeconds,
+      unit: "s",
+      digits: 1,
+      timed: "the most, from a job's ended_on until the index counts showed every target's effect",
+    },
+  );
+  return ratio;
 }
 
 try {
@@ -179,6 +221,20 @@ try {
 
   console.log(`\npause bulk/bare: ${pauseRatio.toFixed(2)}`);
   console.log(`bulk/bare: ${terminateRatio.toFixed(2)}`);
+  figures.push({
+    key: "loop.terminate",
+    label: "terminate: a loop of single `PATCH …/status` calls",
+    value: loopCount / loopSeconds,
+    unit: "instances/s",
+    digits: 0,
+    timed: `${loopCount} sequential PATCH calls over HTTP`,
+  });
+  writeResults(provenance, {
+    params,
+    samples: { "seconds per turn": turns, "loop seconds": loopSeconds },
+    figures,
+    checks,
+  });
   if (failures > 0) {
     console.log(`VERIFICATION FAILED (${failures})`);
     process.exitCode = 1;

@@ -12,8 +12,11 @@
  *    and are mirrored; each journal's SQLite size is read from the object itself.
  */
 import { accountApi, numberArgs, sleep, startBenchServer, workflowApi } from "../scripts/lib/bench.ts";
+import { startResults, writeResults } from "../scripts/lib/results.ts";
 
-const { rows, journals } = numberArgs({ rows: 100_000, journals: 20 });
+const params = numberArgs({ rows: 100_000, journals: 20 });
+const { rows, journals } = params;
+const provenance = startResults("capacity");
 const D1_LIMIT_BYTES = 10 * 1000 ** 3;
 const SEED_CHUNK = 50_000;
 const STEPS = 10;
@@ -81,6 +84,48 @@ try {
   console.log(
     `  Cloudflare's ceiling, 100 creates/s per workflow for 7 days: ${number((100 * 7 * 86_400) / 1e6, 1)} million`,
   );
+  const seeded = `D1's size after seeding ${number(rows)} index rows through the real tables and triggers, less before, per row`;
+  writeResults(provenance, {
+    params,
+    samples: { "D1 bytes added by the seed": indexBytes, "journal bytes": sizes },
+    figures: [
+      {
+        key: "d1-bytes",
+        label: "D1 bytes per retained instance",
+        value: perInstanceD1,
+        unit: "bytes",
+        digits: 0,
+        timed: seeded,
+      },
+      {
+        key: "journal-bytes",
+        label: `bytes per ${STEPS}-step journal`,
+        value: perJournal,
+        unit: "bytes",
+        digits: 0,
+        timed: `mean SQLite size of ${journals} finished ship-batch instances' journals`,
+      },
+      {
+        key: "fits",
+        label: "retained instances one 10 GB D1 holds",
+        value: fits / 1e6,
+        unit: "million",
+        digits: 1,
+        timed: "10 GB / D1 bytes per retained instance",
+      },
+      ...[1, 7, 30].map((days) => ({
+        key: `rate.${days}d`,
+        label: `sustained creates/s at ${days} day${days > 1 ? "s" : ""}' retention`,
+        value: rate(days),
+        unit: "creates/s",
+        digits: 1,
+        timed: "what fits / retention",
+      })),
+    ],
+    notes: [
+      "The seeded rows carry no params, no labels and no step attempt facts: real instances take more (see issue 27).",
+    ],
+  });
 } finally {
   await server.stop();
 }

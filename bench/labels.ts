@@ -12,18 +12,16 @@
  * Only 127.0.0.1 is ever targeted.
  */
 import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
+import { startResults, writeResults } from "../scripts/lib/results.ts";
 
-const {
-  rows: totalRows,
-  samples,
-  creates,
-  rounds,
-} = numberArgs({
+const params = numberArgs({
   rows: 1_000_000,
   samples: 200,
   creates: 300,
   rounds: 4,
 });
+const { rows: totalRows, samples, creates, rounds } = params;
+const provenance = startResults("labels");
 const CONCURRENCY = 16;
 const START_MS = Date.UTC(2026, 0, 1);
 const WORKFLOW = "bench-labels";
@@ -77,22 +75,25 @@ try {
     "counts group_by=label:tenant": `${list}/counts?group_by=label:tenant`,
     "counts group_by=status,label:region": `${list}/counts?group_by=status,label:region`,
   };
-  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 20 });
+  const raw: Record<string, number[]> = {};
+  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 20, raw });
   const plainRate = median(rates.plain);
   const labelledRate = median(rates.labelled);
   const statusList = p50["list status=running"] ?? Number.NaN;
   const selectorList = p50["list labels=tenant=tenant-0042"] ?? Number.NaN;
   const grouped = p50["counts group_by=label:tenant"] ?? Number.NaN;
 
+  const plans: Record<string, string[][]> = {};
   console.log("\nQuery plans at full size:");
   for (const [name, query] of [
     ["status list", "status=running"],
     ["selector list", `labels=${encodeURIComponent("tenant=tenant-0042")}`],
     ["counts by label:tenant", "counts_label=tenant"],
   ] as const) {
-    const plans = await call<{ plan: string[] }[]>(`${origin}/__bench/explain?workflow=${WORKFLOW}&${query}`);
+    const explained = await call<{ plan: string[] }[]>(`${origin}/__bench/explain?workflow=${WORKFLOW}&${query}`);
     console.log(`  ${name}:`);
-    for (const { plan } of plans) console.log(`    ${plan.join(" | ")}`);
+    for (const { plan } of explained) console.log(`    ${plan.join(" | ")}`);
+    plans[name] = explained.map(({ plan }) => plan);
   }
 
   console.log(`\np50 over ${samples} requests at ${totalRows.toLocaleString("en")} instances (ms):`);
@@ -103,6 +104,51 @@ try {
   console.log(`selector list / status list: ${(selectorList / statusList).toFixed(2)}   target ≤ 1.3`);
   console.log(`counts by label p50: ${grouped.toFixed(1)} ms   target ≤ 50`);
   console.log(`create with labels / without: ${(labelledRate / plainRate).toFixed(2)}   target ≥ 0.85`);
+  const read = `p50 of ${samples} requests over HTTP at ${totalRows.toLocaleString("en")} labelled instances, interleaved`;
+  const create = `median of ${rounds} rounds × ${creates} hello-world creates through the API, concurrency ${CONCURRENCY}, alternating`;
+  writeResults(provenance, {
+    params,
+    samples: { "ms per request": raw, "creates/s per round": rates, "query plans at full size": plans },
+    figures: [
+      ...Object.entries(p50).map(([name, ms]) => ({
+        key: `p50.${name === "counts group_by=label:tenant" ? "counts-tenant" : name}`,
+        label: name,
+        value: ms,
+        unit: "ms",
+        timed: read,
+      })),
+      {
+        key: "ratio.selector-status",
+        label: "selector list / status list",
+        value: selectorList / statusList,
+        unit: "",
+        timed: "the two p50s' ratio",
+      },
+      {
+        key: "create.plain",
+        label: "creates, no labels",
+        value: plainRate,
+        unit: "creates/s",
+        digits: 0,
+        timed: create,
+      },
+      {
+        key: "create.labelled",
+        label: "creates, 5 labels",
+        value: labelledRate,
+        unit: "creates/s",
+        digits: 0,
+        timed: create,
+      },
+      {
+        key: "ratio.create-labelled",
+        label: "with labels / without",
+        value: labelledRate / plainRate,
+        unit: "",
+        timed: "the two medians' ratio",
+      },
+    ],
+  });
 } finally {
   await server.stop();
 }

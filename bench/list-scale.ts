@@ -8,8 +8,13 @@
  * Each figure is the median of `samples` requests over HTTP to `npm run dev` on 127.0.0.1.
  */
 import { accountApi, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+import { type Figure, startResults, writeResults } from "../scripts/lib/results.ts";
 
-const { rows: totalRows, samples } = numberArgs({ rows: 1_000_000, samples: 200 });
+const params = numberArgs({ rows: 1_000_000, samples: 200 });
+const { rows: totalRows, samples } = params;
+const provenance = startResults("list");
+/** Every request's milliseconds, by size and scenario. */
+const rawTimes: Record<string, Record<string, number[]>> = {};
 const SMALL = 10_000;
 const SEED_CHUNK = 50_000;
 const START_MS = Date.UTC(2026, 0, 1);
@@ -50,23 +55,33 @@ async function scenarios(): Promise<Record<string, string>> {
   };
 }
 
-async function median(url: string): Promise<number> {
+async function median(url: string, times: number[]): Promise<number> {
   for (let warm = 0; warm < 20; warm++) await call(url);
-  const times: number[] = [];
   for (let sample = 0; sample < samples; sample++) {
     const started = performance.now();
     await call(url);
     times.push(performance.now() - started);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] ?? 0;
+  return [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
 }
 
-async function measureAll(): Promise<Map<string, number>> {
+async function measureAll(size: string): Promise<Map<string, number>> {
   const results = new Map<string, number>();
-  for (const [name, url] of Object.entries(await scenarios())) results.set(name, await median(url));
+  const raw: Record<string, number[]> = {};
+  rawTimes[size] = raw;
+  for (const [name, url] of Object.entries(await scenarios())) {
+    raw[name] = [];
+    results.set(name, await median(url, raw[name]));
+  }
   return results;
 }
+
+/** A figure key from a scenario's name: "cursor, newest first" → "cursor-newest-first". */
+const slug = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-|-$/g, "");
 
 try {
   await call(`${api}/workflows/${WORKFLOW}`, {
@@ -75,10 +90,10 @@ try {
   });
   console.log(`Seeding ${SMALL.toLocaleString("en")} instances of ${WORKFLOW}…`);
   await seed(0, SMALL);
-  const small = await measureAll();
+  const small = await measureAll("10k");
   console.log(`Seeding up to ${totalRows.toLocaleString("en")}…`);
   await seed(SMALL, totalRows);
-  const large = await measureAll();
+  const large = await measureAll("full");
 
   console.log("");
   console.log(
@@ -90,6 +105,29 @@ try {
       `  ${name.padEnd(38)} ${smallMs.toFixed(2).padStart(8)} ${largeMs.toFixed(2).padStart(8)}   ${(largeMs / smallMs).toFixed(2)}`,
     );
   }
+  const figures: Figure[] = [];
+  const each = `p50 of ${samples} sequential requests over HTTP, per_page=100, after 20 warm-up requests`;
+  for (const [name, smallMs] of small) {
+    const largeMs = large.get(name) ?? Number.NaN;
+    figures.push(
+      { key: `p50-10k.${slug(name)}`, label: `${name}, 10,000 rows`, value: smallMs, unit: "ms", timed: each },
+      {
+        key: `p50-full.${slug(name)}`,
+        label: `${name}, ${totalRows.toLocaleString("en")} rows`,
+        value: largeMs,
+        unit: "ms",
+        timed: each,
+      },
+      {
+        key: `ratio.${slug(name)}`,
+        label: `${name}, ratio`,
+        value: largeMs / smallMs,
+        unit: "",
+        timed: "large / small p50",
+      },
+    );
+  }
+  const plans: Record<string, string[][]> = {};
   console.log("\nQuery plans at full size:");
   for (const [name, query] of [
     ["status filter", "status=running"],
@@ -99,12 +137,19 @@ try {
       `cursor=${(await call<Page>(`${api}/workflows/${WORKFLOW}/instances?per_page=100`)).result_info.cursor}`,
     ],
   ] as const) {
-    const plans = await call<{ sql: string; plan: string[] }[]>(
+    const explained = await call<{ sql: string; plan: string[] }[]>(
       `${origin}/__bench/explain?workflow=${WORKFLOW}&${query}`,
     );
     console.log(`  ${name}:`);
-    for (const { plan } of plans) console.log(`    ${plan.join(" | ")}`);
+    for (const { plan } of explained) console.log(`    ${plan.join(" | ")}`);
+    plans[name] = explained.map(({ plan }) => plan);
   }
+  writeResults(provenance, {
+    params,
+    samples: { "ms per request": rawTimes, "query plans at full size": plans },
+    figures,
+    notes: ["The two sizes are measured one after the other (seeding in between), not interleaved."],
+  });
 } finally {
   await server.stop();
 }

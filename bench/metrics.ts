@@ -14,18 +14,18 @@
  * Only 127.0.0.1 is ever targeted.
  */
 import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
+import { type Figure, startResults, writeResults } from "../scripts/lib/results.ts";
 
-const {
-  rows: totalRows,
-  samples,
-  transitions,
-  rounds,
-} = numberArgs({
+const params = numberArgs({
   rows: 1_000_000,
   samples: 200,
   transitions: 500,
   rounds: 6,
 });
+const { rows: totalRows, samples, transitions, rounds } = params;
+const provenance = startResults("metrics");
+/** Every round's ms per transition, by batch size. */
+const transitionRounds: Record<string, { with: number[]; without: number[] }> = {};
 const DAY = 86_400_000;
 const END = Date.UTC(2026, 10, 1);
 const START = END - 30 * DAY;
@@ -46,6 +46,7 @@ async function transitionCost(batch: number): Promise<{ with: number; without: n
   // The first rounds write the instances for the first time, then both kinds once to warm up.
   for (let round = 0; round < 4; round++) await run(true, round);
   const times = { with: [] as number[], without: [] as number[] };
+  transitionRounds[`batch of ${batch}`] = times;
   for (let round = 0; round < 2 * rounds; round++) {
     // Alternating which kind goes first, and every round flips the state (ends or restarts runs).
     const metrics = Math.floor(round / 2) % 2 === 0 ? round % 2 === 0 : round % 2 === 1;
@@ -78,7 +79,8 @@ try {
     "top errors, 30 days": `${metrics}/errors?${window}`,
     "account overview, 30 days": `${api}/metrics/overview?${window}`,
   };
-  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 10 });
+  const raw: Record<string, number[]> = {};
+  const p50 = await interleavedP50s(call, urls, { samples, warmUp: 10, raw });
   const sample = await call<{
     result: { buckets: { created: number; errored: number; duration_ms: { p95: number } }[] };
   }>(urls["30 days, bucket=1h (720 buckets)"]);
@@ -106,6 +108,46 @@ try {
   console.log(
     `added to a transition: ${(((single.with - single.without) / single.without) * 100).toFixed(1)}% (single), ${(((batched.with - batched.without) / batched.without) * 100).toFixed(1)}% (batched)   target ≤ 10%`,
   );
+  const read = `p50 of ${samples} requests over HTTP at ${totalRows.toLocaleString("en")} finished instances over 30 days, interleaved`;
+  const write = `ms per transition written as the journals write them, median of ${rounds} rounds × ${transitions}, alternating`;
+  const cost = (key: string, label: string, measured: { with: number; without: number }): Figure[] => [
+    {
+      key: `without.${key}`,
+      label: `${label}, without metrics triggers`,
+      value: measured.without,
+      unit: "ms",
+      digits: 3,
+      timed: write,
+    },
+    { key: `with.${key}`, label: `${label}, with them`, value: measured.with, unit: "ms", digits: 3, timed: write },
+    {
+      key: `added.${key}`,
+      label: `${label}, added by the triggers`,
+      value: ((measured.with - measured.without) / measured.without) * 100,
+      unit: "%",
+      digits: 1,
+      timed: "(with − without) / without",
+    },
+  ];
+  writeResults(provenance, {
+    params,
+    samples: {
+      "ms per request": raw,
+      "ms per transition per round": transitionRounds,
+      "instances the hourly read counted": created,
+    },
+    figures: [
+      ...Object.entries(p50).map(([name, ms]) => ({
+        key: `p50.${name === "30 days, bucket=1h (720 buckets)" ? "hourly" : name}`,
+        label: name,
+        value: ms,
+        unit: "ms",
+        timed: read,
+      })),
+      ...cost("single", "one summary per D1 call", single),
+      ...cost("batched", "50 summaries per D1 batch", batched),
+    ],
+  });
 } finally {
   await server.stop();
 }

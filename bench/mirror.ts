@@ -23,8 +23,10 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { accountApi, numberArgs, sleep, startBenchServer } from "../scripts/lib/bench.ts";
+import { type Figure, startResults, writeResults } from "../scripts/lib/results.ts";
 
-const { instances, steps, concurrency, group, long, rounds } = numberArgs({
+const provenance = startResults("mirror");
+const params = numberArgs({
   instances: 200,
   steps: 50,
   concurrency: 10,
@@ -32,6 +34,10 @@ const { instances, steps, concurrency, group, long, rounds } = numberArgs({
   long: 10_000,
   rounds: 3,
 });
+const { instances, steps, concurrency, group, long, rounds } = params;
+/** Every round's events per second, by measurement. */
+const roundRates: Record<string, { mirrored: number[]; ceiling: number[] }> = {};
+const figures: Figure[] = [];
 const WORKFLOW = "ship-batch";
 
 const server = await startBenchServer("bench/results/mirror.log");
@@ -98,18 +104,23 @@ async function readRaw(ids: string[], at: number): Promise<Timed> {
  * streams by the engine's own subscriptions, alternated (this machine's speed drifts by a tenth
  * or more from one minute to the next).
  */
-async function measure(ids: string[], at: number): Promise<{ events: number; mirrored: number; ceiling: number }> {
+async function measure(
+  key: string,
+  ids: string[],
+  at: number,
+): Promise<{ events: number; mirrored: number; ceiling: number }> {
   const mirrored: number[] = [];
   const ceiling: number[] = [];
+  roundRates[key] = { mirrored, ceiling };
   let events = 0;
   for (let round = 0; round < rounds; round++) {
     const synced = await syncFresh(ids, at);
-    mirrored.push(synced.events / synced.ms);
+    mirrored.push((synced.events / synced.ms) * 1000);
     const raw = await readRaw(ids, at);
-    ceiling.push(raw.events / raw.ms);
+    ceiling.push((raw.events / raw.ms) * 1000);
     events = synced.events;
   }
-  return { events, mirrored: median(mirrored) * 1000, ceiling: median(ceiling) * 1000 };
+  return { events, mirrored: median(mirrored), ceiling: median(ceiling) };
 }
 
 function median(values: number[]): number {
@@ -117,7 +128,42 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
-function report(label: string, { mirrored, ceiling }: { mirrored: number; ceiling: number }): void {
+const SYNC_TIMED =
+  "a sync from the first event as the sweeper makes it (engine subscription, chunks of 500 into the journal), " +
+  "ending when the journal has handed the summary to its IndexWriter, not at the index's D1 write";
+
+function report(
+  key: string,
+  label: string,
+  { mirrored, ceiling, events }: { mirrored: number; ceiling: number; events: number },
+): void {
+  const each = `${events.toLocaleString("en")} events, median of ${rounds} rounds`;
+  figures.push(
+    {
+      key: `rate.${key}`,
+      label: `${label}: mirrored`,
+      value: mirrored,
+      unit: "events/s",
+      digits: 0,
+      timed: `${SYNC_TIMED}; ${each}`,
+    },
+    {
+      key: `ceiling.${key}`,
+      label: `${label}: the engine's subscriptions alone`,
+      value: ceiling,
+      unit: "events/s",
+      digits: 0,
+      timed: `the same streams read through the engine's own subscriptions, recording nothing; ${each}`,
+    },
+    {
+      key: `share.${key}`,
+      label: `${label}: share`,
+      value: (mirrored / ceiling) * 100,
+      unit: "%",
+      digits: 0,
+      timed: "mirrored / alone",
+    },
+  );
   const rate = (perSecond: number) => `${Math.round(perSecond).toLocaleString("en")} events/s`;
   console.log(
     `  ${label}: mirrored at ${rate(mirrored)}; the engine's own subscriptions read them, recording nothing, at ${rate(ceiling)} (${Math.round((mirrored / ceiling) * 100)}%)`,
@@ -131,12 +177,12 @@ try {
   const ids = Array.from({ length: instances }, (_, index) => `mirror-${run}-${index}`);
   await createBatches(ids, steps);
   await untilComplete(ids);
-  const many = await measure(ids, concurrency);
+  const many = await measure("ten-at-once", ids, concurrency);
   console.log(
     `Mirrored ${many.events.toLocaleString("en")} events of ${instances} instances (${steps} steps each) from their first event, median of ${rounds} rounds:`,
   );
-  report(`${concurrency} at once`, many);
-  report(`${group} at once (a sweep's group)`, await measure(ids, group));
+  report("ten-at-once", `${instances} instances × ${steps} steps, ${concurrency} at once`, many);
+  report("group", `the same, ${group} at once (a sweep's group)`, await measure("group", ids, group));
 
   // 2. One long history
   const longId = `mirror-${run}-long`;
@@ -146,9 +192,9 @@ try {
   console.log(
     `The engine ran ${(long + 1).toLocaleString("en")} steps in ${((performance.now() - createdAt) / 1000).toFixed(0)} s`,
   );
-  const one = await measure([longId], 1);
+  const one = await measure("long", [longId], 1);
   console.log(`Mirrored its ${one.events.toLocaleString("en")} events from the first, median of ${rounds} rounds:`);
-  report("one history", one);
+  report("long", `one instance of ${(long + 1).toLocaleString("en")} steps`, one);
   const before = workerdMemory();
   const readStarted = performance.now();
   const text = await (await request(`${account}/workflows/${WORKFLOW}/instances/${longId}`)).text();
@@ -164,6 +210,24 @@ try {
   console.log(
     `  workerd resident memory: ${before.current.toFixed(0)} → ${after.current.toFixed(0)} MiB; peak ${before.peak.toFixed(0)} → ${after.peak.toFixed(0)} MiB (+${(after.peak - before.peak).toFixed(0)})`,
   );
+  figures.push(
+    {
+      key: "long-read",
+      label: `\`GET …/instances/:id\` of ${body.result.step_count.toLocaleString("en")} steps, ${(text.length / 1024 / 1024).toFixed(1)} MiB`,
+      value: readMs,
+      unit: "ms",
+      digits: 0,
+      timed: "one read over HTTP, streamed in pages of 500 steps",
+    },
+    {
+      key: "long-read-peak",
+      label: "workerd peak resident memory added by that read",
+      value: after.peak - before.peak,
+      unit: "MiB",
+      digits: 0,
+      timed: "VmHWM of the workerd processes after the read, less before",
+    },
+  );
 } finally {
   await server.stop();
 }
@@ -173,7 +237,37 @@ const workers = spawnSync("npx", ["vitest", "run", "--project", "bench"], {
   encoding: "utf8",
   env: { ...process.env, WORKERS_BENCH: String(long) },
 });
-const figures = `${workers.stdout}`.split("\n").filter((line) => line.includes("[workers runtime]"));
-if (workers.status !== 0 || figures.length === 0)
+const workersLines = `${workers.stdout}`.split("\n").filter((line) => line.includes("[workers runtime]"));
+if (workers.status !== 0 || workersLines.length === 0)
   throw new Error(`the Workers runtime part failed:\n${workers.stdout}${workers.stderr}`);
-for (const line of figures) console.log(line.trim());
+for (const line of workersLines) console.log(line.trim());
+/** "[workers runtime] pull path (…): 40,006 events in 8210 ms, 4,873 events/s" → 4873. */
+const perSecond = (label: string) =>
+  Number(
+    /([\d,]+) events\/s/.exec(workersLines.find((line) => line.includes(label)) ?? "")?.[1]?.replaceAll(",", "") ??
+      Number.NaN,
+  );
+const workersEach = `one history of ${(long + 1).toLocaleString("en")} steps in the Vitest Workers pool, no wrangler dev, one round`;
+figures.push(
+  {
+    key: "workers-pool.rate",
+    label: "the same history in the Vitest pool: mirrored",
+    value: perSecond("pull path"),
+    unit: "events/s",
+    digits: 0,
+    timed: `${SYNC_TIMED}; ${workersEach}`,
+  },
+  {
+    key: "workers-pool.ceiling",
+    label: "the same history in the Vitest pool: the engine's subscription alone",
+    value: perSecond("subscription alone"),
+    unit: "events/s",
+    digits: 0,
+    timed: workersEach,
+  },
+);
+writeResults(provenance, {
+  params,
+  samples: { "events/s per round": roundRates, "Workers pool output": workersLines.map((line) => line.trim()) },
+  figures,
+});

@@ -3,6 +3,7 @@
  * need inside it. The bench scripts start it as `npm run dev -- bench/worker.ts`, an alternate
  * entry point, so none of this is in the production Worker.
  */
+import type { WorkflowEvent, WorkflowStep } from "cloudflare:workers";
 import { eq, sql } from "drizzle-orm";
 import { createDb } from "../src/db/client";
 import { instances, workflows } from "../src/db/schema";
@@ -13,12 +14,27 @@ import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import { createDeps, journalOf } from "../src/services/deps";
 import { labelCountRows, statusCountRows } from "../src/services/instances/counts";
-import { consumeLifecycleMessages } from "../src/services/instances/lifecycle-messages";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
 import { syncInstance } from "../src/services/instances/mirror";
 import { type SummaryUpdate, writeSummaries } from "../src/services/instances/summary";
+import { TrackedWorkflow } from "../src/tracking";
+import { type OrderApprovalParams, OrderApprovalWorkflow } from "../src/workflows/order-approval";
 
 export * from "../src/index";
+
+/** What bench/wrangler-config.ts binds beside wrangler.toml's bindings. */
+type BenchEnv = Env & { WORKFLOW_EVENTS_PRODUCER?: Queue<unknown> };
+
+/**
+ * order-approval's very steps, run as a TrackedWorkflow (bound as tracked-order by
+ * bench/wrangler-config.ts): the freshness benchmark's nudges come from its steps.
+ */
+export class TrackedOrderWorkflow extends TrackedWorkflow<Env, OrderApprovalParams> {
+  async execute(event: Readonly<WorkflowEvent<OrderApprovalParams>>, step: WorkflowStep) {
+    // run() reads only its arguments, so it runs as is on this instance.
+    return OrderApprovalWorkflow.prototype.run.call(this as unknown as OrderApprovalWorkflow, event, step);
+  }
+}
 
 export default {
   ...worker,
@@ -60,24 +76,14 @@ async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Pr
       return sync(request, env, ctx);
     case "/__bench/read-raw":
       return readRaw(request, env);
-    case "/__bench/nudge":
-      return each(request, async ({ workflow, ids }) => {
-        await Promise.all(ids.map((id) => env.CONTROL_PLANE.nudge(workflow, id)));
-      });
-    case "/__bench/lifecycle-messages":
-      return each(request, ({ workflow, ids }) => deliverLifecycleMessages(env, ctx, workflow, ids));
+    case "/__bench/queue-send":
+      return queueSend(request, env);
     default:
       return undefined;
   }
 }
 
 type Targets = { workflow: string; ids: string[] };
-
-async function each(request: Request, work: (targets: Targets) => Promise<unknown>): Promise<Response> {
-  const started = Date.now();
-  await work(await request.json<Targets>());
-  return Response.json({ ms: Date.now() - started });
-}
 
 /**
  * Reads finished instances' whole event streams through the engine's own subscriptions,
@@ -127,27 +133,39 @@ async function sync(request: Request, env: Env, ctx: ExecutionContext): Promise<
   return Response.json({ ms, events });
 }
 
-/** Delivers Event Subscriptions messages of these instances to the Queue consumer, as Cloudflare would. */
-async function deliverLifecycleMessages(env: Env, ctx: ExecutionContext, workflow: string, ids: string[]) {
-  const messages = ids.map((instanceId, index) => ({
-    id: `bench-${index}`,
-    timestamp: new Date(),
-    attempts: 1,
-    body: {
-      type: "cf.workflows.workflow.instance.completed",
-      source: { type: "workflows.workflow", workflowName: workflow },
-      payload: { instanceId, versionId: "bench" },
-      metadata: { eventTimestamp: new Date().toISOString() },
-    },
-    ack: () => {},
-    retry: () => {},
-  }));
-  await consumeLifecycleMessages(createDeps(env, ctx), {
-    queue: "workflow-events",
-    messages,
-    ackAll: () => {},
-    retryAll: () => {},
-  } as unknown as MessageBatch<unknown>);
+/**
+ * Once the engine has completed these instances, sends an `instance.completed` Event
+ * Subscriptions message for each, in the documented shape,
+ * to the queue the Worker consumes, through a producer binding: the local Queue delivers it to
+ * the consumer as wrangler.toml configures it. Says when it was sent.
+ */
+async function queueSend(request: Request, env: BenchEnv): Promise<Response> {
+  const { workflow, ids } = await request.json<Targets>();
+  const engine = createDeps(env).engines.bindingFor(workflow)?.engine;
+  if (!engine) return new Response(`no binding for ${workflow}`, { status: 404 });
+  if (!env.WORKFLOW_EVENTS_PRODUCER) return new Response("no WORKFLOW_EVENTS_PRODUCER binding", { status: 500 });
+  // Cloudflare sends `instance.completed` once the instance has completed: so does this.
+  await forEachConcurrently(ids, 16, async (id) => {
+    const instance = await engine.get(id);
+    while ((await instance.status()).status !== "complete") await new Promise((resolve) => setTimeout(resolve, 10));
+  });
+  const sentAt = Date.now();
+  await env.WORKFLOW_EVENTS_PRODUCER.sendBatch(
+    ids.map((instanceId) => ({
+      body: {
+        type: "cf.workflows.workflow.instance.completed",
+        source: { type: "workflows.workflow", workflowName: workflow },
+        payload: { versionId: "bench", instanceId },
+        metadata: {
+          accountId: env.ACCOUNT_ID,
+          eventSubscriptionId: "bench",
+          eventSchemaVersion: 1,
+          eventTimestamp: new Date(sentAt).toISOString(),
+        },
+      },
+    })),
+  );
+  return Response.json({ sentAt });
 }
 
 /**

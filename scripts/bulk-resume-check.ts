@@ -28,6 +28,9 @@ import {
   workflowApi,
 } from "./lib/bench.ts";
 import { startDevServer } from "./lib/dev-server.ts";
+import { startResults, writeResults } from "./lib/results.ts";
+
+const provenance = startResults("bulk-resume");
 
 type Check = {
   /** The job's body beyond its targets. */
@@ -217,6 +220,31 @@ try {
   ] as const;
   for (const [name, ok] of checks) console.log(`  ${ok ? "ok  " : "FAIL"} ${name}`);
   for (const [id, status] of unsettled.slice(0, 5)) console.log(`  not in effect: ${id} (${status})`);
+  const tally = (key: string, label: string, value: number, timed: string) => ({
+    key,
+    label,
+    value,
+    unit: "",
+    digits: 0,
+    timed,
+  });
+  writeResults(provenance, {
+    params: { action, instances: count, killAfterMs },
+    samples: { ledger: Object.fromEntries(reasons), unsettled },
+    figures: [
+      tally(
+        "succeeded",
+        "succeeded",
+        after.succeeded,
+        `ledger items of the ${action} job over ${count} instances, SIGKILLed mid-job`,
+      ),
+      tally("skipped", "skipped", after.skipped, "ledger items"),
+      tally("failed-items", "failed", after.failed, "ledger items"),
+      tally("retried", "tried again after the restart", retried, "items in flight when the process died"),
+      tally("failed", "checks failed", checks.filter(([, ok]) => !ok).length, "of the checks listed below"),
+    ],
+    checks: checks.map(([name, ok]) => ({ name, ok })),
+  });
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
 } finally {
   await server.stop();

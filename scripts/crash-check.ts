@@ -24,7 +24,9 @@ import { isDeepStrictEqual } from "node:util";
 import { numberArgs, sleep } from "./lib/bench.ts";
 import { type DevServer, startDevServer } from "./lib/dev-server.ts";
 import { seededRandom } from "./lib/random.ts";
+import { startResults, writeResults } from "./lib/results.ts";
 
+const provenance = startResults("crash");
 const args = numberArgs({ clients: 8, seconds: 4, rate: 150, seed: 0 });
 const { clients, seconds, rate } = args;
 // A seed makes the choices of a run replayable (the timing, and so the kill, is not).
@@ -706,6 +708,31 @@ try {
   mkdirSync("bench/results", { recursive: true });
   writeFileSync(ledgerPath, `${JSON.stringify({ seed, clients, seconds, rate, ledger }, null, 1)}\n`);
   console.log(`The whole ledger: ${ledgerPath}`);
+  const tally = (n: number, label: string, timed: string, key = label) => ({
+    key,
+    label,
+    value: n,
+    unit: "",
+    digits: 0,
+    timed,
+  });
+  writeResults(provenance, {
+    params: { ...args, seed },
+    samples: { "per operation": table, answers: Object.fromEntries(statusesSeen), unanswered },
+    figures: [
+      tally(ledger.length, "requests in the ledger", "requests sent during the burst and the checks"),
+      tally(answeredBefore, "answered before the SIGKILL", `the burst's answers, ${clients} clients for ${seconds} s`),
+      tally(noAnswer, "in flight at the SIGKILL", "requests that got no answer"),
+      tally(total("lost"), "lost", "2xx answers whose effect is not in the engine or the index"),
+      tally(total("doubled"), "doubled", "2xx answers reflected more than once"),
+      tally(traces, "traces", "4xx answers or unknown requests that left an instance behind"),
+      tally(total("inconsistent"), "inconsistent", "engine and index disagree"),
+      tally(fiveHundreds.length, "5xx", "answers of 5xx"),
+      tally(frozen.length, "left where the kill cut them", "runs frozen after the wake"),
+      tally(checks.filter(([, ok]) => !ok).length, "checks failed", "of the checks listed below", "failed"),
+    ],
+    checks: checks.map(([name, ok]) => ({ name, ok })),
+  });
   if (checks.some(([, ok]) => !ok)) process.exitCode = 1;
 } finally {
   await server?.stop();

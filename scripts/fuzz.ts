@@ -23,6 +23,9 @@ import { runScenarios } from "./lib/fuzz/scenarios.ts";
 import { compareSnapshots, createFixtures, listAll, snapshot } from "./lib/fuzz/state.ts";
 import { sendTraffic } from "./lib/fuzz/traffic.ts";
 import { seededRandom } from "./lib/random.ts";
+import { startResults, writeResults } from "./lib/results.ts";
+
+const provenance = startResults("fuzz");
 
 /** What a run found, as a plain object others can pass on (a results file, a report). */
 export type FuzzSummary = {
@@ -95,9 +98,41 @@ try {
 }
 
 // ---- The run's end: the summary, printed (pass `summary` on from here) -----------------------
-if (summary) printSummary(summary);
-else for (const failure of client.failures) console.log(failure);
+if (summary) {
+  printSummary(summary);
+  writeFigures(summary);
+} else for (const failure of client.failures) console.log(failure);
 process.exitCode = summary && summary.failures.length === 0 ? 0 : 1;
+
+function writeFigures(run: FuzzSummary): void {
+  const tally = { unit: "", digits: 0, timed: `requests from ${run.concurrency} clients, seed ${run.seed}` };
+  const serverErrors = Object.entries(run.statuses)
+    .filter(([status]) => status === "0" || status.startsWith("5"))
+    .reduce((sum, [, count]) => sum + count, 0);
+  writeResults(provenance, {
+    params: { requests, concurrency, seed },
+    samples: { "answers by status": run.statuses, failures: run.failures },
+    figures: [
+      { ...tally, key: "operations", label: "operations of the OpenAPI document", value: run.operationsDocumented },
+      { ...tally, key: "covered", label: "operations answered 2xx and refused", value: run.operationsCovered },
+      { ...tally, key: "requests", label: "requests sent in all", value: run.requestsSent },
+      { ...tally, key: "server-errors", label: "5xx or no answer", value: serverErrors },
+      { ...tally, key: "failures", label: "failed checks", value: run.failures.length },
+      {
+        key: "seconds",
+        label: "run time",
+        value: run.durationSeconds,
+        unit: "s",
+        digits: 0,
+        timed: "from the server's start to the last check",
+      },
+    ],
+    checks: [
+      { name: "no 5xx and no request without an answer", ok: serverErrors === 0 },
+      { name: "every check passed", ok: run.failures.length === 0 },
+    ],
+  });
+}
 
 function printSummary(run: FuzzSummary): void {
   console.log(

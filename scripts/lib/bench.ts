@@ -3,6 +3,7 @@
  * with the bench routes, and calls to its REST API with its admin token.
  */
 import { parseArgs } from "node:util";
+import { writeBenchConfig } from "../../bench/wrangler-config.ts";
 import { type DevServer, startDevServer } from "./dev-server.ts";
 
 /** Parses `--name <number>` flags, each with its default; unknown flags are refused. */
@@ -16,9 +17,12 @@ export function numberArgs<Name extends string>(defaults: Record<Name, number>):
   return Object.fromEntries(names.map((name) => [name, Number(values[name])])) as Record<Name, number>;
 }
 
-/** `npm run dev` serving bench/worker.ts: the control plane plus the /__bench routes. */
+/**
+ * `npm run dev` serving bench/worker.ts: the control plane plus the /__bench routes, a queue
+ * producer and a TrackedWorkflow (bench/wrangler-config.ts).
+ */
 export function startBenchServer(logPath: string, flags: string[] = []): Promise<DevServer> {
-  return startDevServer({ logPath, flags: ["bench/worker.ts", ...flags] });
+  return startDevServer({ logPath, flags: ["-c", writeBenchConfig(), ...flags] });
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,14 +114,15 @@ export const median = (values: readonly number[]) =>
 
 /**
  * p50 milliseconds per named URL over `samples` rounds, the requests of all URLs interleaved so
- * drift hits each alike, after `warmUp` requests each.
+ * drift hits each alike, after `warmUp` requests each. `raw`, if given, receives every time.
  */
 export async function interleavedP50s(
   get: (url: string) => Promise<unknown>,
   urls: Record<string, string>,
-  { samples, warmUp }: { samples: number; warmUp: number },
+  { samples, warmUp, raw = {} }: { samples: number; warmUp: number; raw?: Record<string, number[]> },
 ): Promise<Record<string, number>> {
-  const times: Record<string, number[]> = Object.fromEntries(Object.keys(urls).map((name) => [name, []]));
+  const times = raw;
+  for (const name of Object.keys(urls)) times[name] = [];
   for (const url of Object.values(urls)) for (let warm = 0; warm < warmUp; warm++) await get(url);
   for (let sample = 0; sample < samples; sample++) {
     for (const [name, url] of Object.entries(urls)) {
