@@ -67,6 +67,9 @@ const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ")
 function renderEntry({ benchmark, results }: Entry): string[] {
   const lines = [`## ${benchmark.title}`, ""];
   const published = `npm run ${benchmark.script}${benchmark.published.length > 0 ? ` -- ${benchmark.published.join(" ")}` : ""}`;
+  if (benchmark.withdrawn !== undefined) {
+    return [...lines, `No figure published: ${benchmark.withdrawn} (\`${published}\` still runs).`, ""];
+  }
   if (!results) {
     return [
       ...lines,
@@ -115,10 +118,15 @@ export function renderReport(entries: readonly Entry[]): string {
     "| --------- | ------- | -------- | ----------- |",
     ...entries.map(
       ({ benchmark, results }) =>
-        `| [${benchmark.title}](#${anchor(benchmark.title)}) | \`npm run ${benchmark.script}\` | ${benchmark.duration} | ${results ? `\`${results.commit.slice(0, 12)}\`, ${results.date.slice(0, 10)}` : "not yet measured"} |`,
+        `| [${benchmark.title}](#${anchor(benchmark.title)}) | \`npm run ${benchmark.script}\` | ${benchmark.duration} | ${measuredAt(benchmark, results)} |`,
     ),
   ];
   return `${[HEADER, ...index, "", ...entries.flatMap(renderEntry)].join("\n").trimEnd()}\n`;
+}
+
+function measuredAt(benchmark: Benchmark, results: Results | undefined): string {
+  if (benchmark.withdrawn !== undefined) return "withdrawn";
+  return results ? `\`${results.commit.slice(0, 12)}\`, ${results.date.slice(0, 10)}` : "not yet measured";
 }
 
 /** GitHub's heading anchors: lower case, punctuation dropped, spaces to hyphens. */
@@ -141,6 +149,7 @@ function git(args: string[], cwd: string): { ok: boolean; out: string } {
 export function entryProblems({ benchmark, results }: Entry, cwd: string): string[] {
   const rerun = `re-run \`npm run ${benchmark.script}${benchmark.published.length > 0 ? ` -- ${benchmark.published.join(" ")}` : ""}\``;
   const file = resultsPath(benchmark.name);
+  if (benchmark.withdrawn !== undefined) return [];
   if (!results) return [`${benchmark.name}: no ${file}; ${rerun}`];
   const problems: string[] = [];
   const published = `npm run ${benchmark.script}${benchmark.published.length > 0 ? ` -- ${benchmark.published.join(" ")}` : ""}`;

@@ -116,6 +116,17 @@ describe("checkReport", () => {
     expect(checkReport(repo, [BENCH])).toContainEqual(expect.stringMatching(/no bench\/results\/toy\.json; re-run/));
   });
 
+  it("publishes no figure of a withdrawn benchmark, and needs no results file for it", () => {
+    const withdrawn = { ...BENCH, withdrawn: "the code it measures is being replaced" };
+    publish(results(git("rev-parse", "HEAD")));
+    writeFileSync(join(repo, REPORT_PATH), renderReport(loadEntries(repo, [withdrawn])));
+    rmSync(join(repo, resultsPath(BENCH.name)));
+    expect(checkReport(repo, [withdrawn])).toEqual([]);
+    const report = readFileSync(join(repo, REPORT_PATH), "utf8");
+    expect(report).toContain("No figure published: the code it measures is being replaced");
+    expect(report).not.toContain("0.95");
+  });
+
   it("refuses a shallow clone instead of passing it", () => {
     publish(results(git("rev-parse", "HEAD")));
     const shallow = mkdtempSync(join(tmpdir(), "provenance-shallow-"));
