@@ -13,7 +13,10 @@ if (unknown.length > 0) {
   console.error(`No such benchmark: ${unknown.join(", ")}. Known: ${BENCHMARKS.map(({ name }) => name).join(", ")}`);
   process.exit(1);
 }
-const chosen = BENCHMARKS.filter((benchmark) => names.length === 0 || names.includes(benchmark.name));
+// A withdrawn benchmark still runs when named, but publishes nothing (bench/registry.ts says why).
+const chosen = BENCHMARKS.filter((benchmark) =>
+  names.length === 0 ? benchmark.withdrawn === undefined : names.includes(benchmark.name),
+);
 const dirty = dirtyPaths([...new Set(chosen.flatMap((benchmark) => benchmark.paths))]);
 if (dirty.length > 0) {
   console.error(`Uncommitted changes in measured paths (${dirty.join(", ")}): commit them first.`);
