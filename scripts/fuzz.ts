@@ -36,6 +36,8 @@ export type FuzzSummary = {
   requestsSent: number;
   randomRequests: number;
   refusalsSent: number;
+  /** Answers 502 with code 10901: the engine failed and the API reported it (not a failure of the API). */
+  engineFailures: string[];
   statuses: Record<string, number>;
   failures: string[];
   durationSeconds: number;
@@ -89,6 +91,7 @@ try {
       [...client.histogram].sort(([a], [b]) => a - b).map(([status, n]) => [String(status), n]),
     ),
     failures: [...client.failures],
+    engineFailures: [...client.engineFailures],
     durationSeconds: Math.round((performance.now() - started) / 1000),
   };
 } catch (error) {
@@ -106,9 +109,10 @@ process.exitCode = summary && summary.failures.length === 0 ? 0 : 1;
 
 function writeFigures(run: FuzzSummary): void {
   const tally = { unit: "", digits: 0, timed: `requests from ${run.concurrency} clients, seed ${run.seed}` };
-  const serverErrors = Object.entries(run.statuses)
-    .filter(([status]) => status === "0" || status.startsWith("5"))
-    .reduce((sum, [, count]) => sum + count, 0);
+  const serverErrors =
+    Object.entries(run.statuses)
+      .filter(([status]) => status === "0" || status.startsWith("5"))
+      .reduce((sum, [, count]) => sum + count, 0) - run.engineFailures.length;
   writeResults(provenance, {
     params: { requests, concurrency, seed },
     samples: { "answers by status": run.statuses, failures: run.failures },
@@ -116,7 +120,13 @@ function writeFigures(run: FuzzSummary): void {
       { ...tally, key: "operations", label: "operations of the OpenAPI document", value: run.operationsDocumented },
       { ...tally, key: "covered", label: "operations answered 2xx and refused", value: run.operationsCovered },
       { ...tally, key: "requests", label: "requests sent in all", value: run.requestsSent },
-      { ...tally, key: "server-errors", label: "5xx or no answer", value: serverErrors },
+      { ...tally, key: "server-errors", label: "5xx or no answer, but engine failures", value: serverErrors },
+      {
+        ...tally,
+        key: "engine-failures",
+        label: "engine failures the API reported (502, code 10901)",
+        value: run.engineFailures.length,
+      },
       { ...tally, key: "failures", label: "failed checks", value: run.failures.length },
       {
         key: "seconds",
@@ -144,6 +154,8 @@ function printSummary(run: FuzzSummary): void {
   for (const [status, count] of Object.entries(run.statuses)) {
     console.log(`  ${status === "0" ? "no answer" : status}: ${count.toLocaleString("en")}`);
   }
+  console.log(`engine failures reported as 502/10901: ${run.engineFailures.length}`);
+  for (const failure of run.engineFailures.slice(0, 10)) console.log(`  ${failure}`);
   console.log(`failures: ${run.failures.length}`);
   for (const failure of run.failures.slice(0, 50)) console.log(`  ${failure}`);
 }

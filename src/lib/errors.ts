@@ -64,3 +64,46 @@ export const workflowNotFound = (name: string) => new ApiError("workflowNotFound
 
 export const instanceNotFound = (workflowName: string, id: string) =>
   new ApiError("instanceNotFound", `Instance '${id}' of workflow '${workflowName}' not found`);
+
+export const ENGINE_FAILURE = "Workflows engine failed to ";
+
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * An engine call that failed (src/services/engine-guard.ts throws it for every binding call):
+ * the engine's error is its cause and its text follows the operation in the message, which is
+ * all that crosses an RPC boundary (a journal's sync runs in its Durable Object).
+ */
+export class EngineFailure extends Error {
+  override readonly name = "EngineFailure";
+
+  constructor(
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`${ENGINE_FAILURE}${operation}: ${errorText(cause)}`, { cause });
+  }
+
+  /** Whether `error` is an engine failure, here or thrown across RPC. */
+  static is(error: unknown): boolean {
+    return error instanceof EngineFailure || errorText(error).startsWith(ENGINE_FAILURE);
+  }
+}
+
+/**
+ * The error meant for the caller that `error` is: one of ours, or an engine failure no service
+ * told apart (a 502 whose cause, the engine's text, is logged); undefined for anything else.
+ */
+export function callerErrorOf(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError) return error;
+  if (!EngineFailure.is(error)) return undefined;
+  return new ApiError(
+    "engineFailed",
+    "The Workflows engine failed with an error this control plane does not recognise",
+    {
+      cause: error,
+    },
+  );
+}

@@ -2,7 +2,7 @@ import type { ErrorHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { failure, failureOf } from "./envelope";
-import { ApiError, ERRORS, type ErrorKind } from "./errors";
+import { ApiError, callerErrorOf, ERRORS, type ErrorKind } from "./errors";
 
 /** Errors Hono's own middleware throws (malformed JSON, body limit, media type), by status. */
 const HTTP_EXCEPTION_KINDS: Partial<Record<number, ErrorKind>> = {
@@ -57,7 +57,8 @@ function describe(error: unknown) {
 
 /** The error meant for the caller that `err` is: ours, or one of Hono's HTTP exceptions. */
 function apiErrorOf(err: Error): ApiError | undefined {
-  if (err instanceof ApiError) return err;
+  const ours = callerErrorOf(err);
+  if (ours) return ours;
   const kind = err instanceof HTTPException ? HTTP_EXCEPTION_KINDS[err.status] : undefined;
   if (!kind) return undefined;
   return new ApiError(kind, kind === "invalidRequest" ? `body: ${err.message}` : err.message);

@@ -4,7 +4,7 @@ import type { Principal } from "../access/principal";
 import type { BulkJobView } from "../domain/bulk";
 import type { LogStep } from "../domain/journal";
 import { listPage } from "../lib/envelope";
-import { ApiError, ERRORS } from "../lib/errors";
+import { ApiError, callerErrorOf, ERRORS } from "../lib/errors";
 import { readStoredJson } from "../lib/json";
 import { parseInput } from "../lib/validation";
 import { BulkBody, BulkJobQuery, bulkRequestOf, ResultsQuery } from "../schemas/bulk";
@@ -334,7 +334,8 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
     try {
       return await operation(await readyDeps(this.env, this.ctx));
     } catch (error) {
-      throw error instanceof ApiError ? ControlPlaneError.encode(error.code, error.message) : error;
+      const known = callerErrorOf(error);
+      throw known ? ControlPlaneError.encode(known.code, known.message) : error;
     }
   }
 
@@ -348,7 +349,7 @@ export class ControlPlane extends WorkerEntrypoint<Env, CallerProps> {
         deps.defer(recordAudit(deps.db, { ...recorded, ...caller, status }));
         return result;
       } catch (error) {
-        const known = error instanceof ApiError ? error : undefined;
+        const known = callerErrorOf(error);
         const { status: _success, ...recorded } = facts();
         deps.defer(
           recordAudit(deps.db, {

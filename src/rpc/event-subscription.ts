@@ -1,5 +1,5 @@
 import { RpcTarget } from "cloudflare:workers";
-import { ApiError } from "../lib/errors";
+import { callerErrorOf } from "../lib/errors";
 import type { InstanceEventStream } from "../services/instances/event-stream";
 import { ControlPlaneError } from "./errors";
 
@@ -20,7 +20,8 @@ export class EventSubscription extends RpcTarget {
     try {
       return await this.#stream.next();
     } catch (error) {
-      throw error instanceof ApiError ? ControlPlaneError.encode(error.code, error.message) : error;
+      const known = callerErrorOf(error);
+      throw known ? ControlPlaneError.encode(known.code, known.message) : error;
     }
   }
 

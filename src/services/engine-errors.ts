@@ -1,4 +1,4 @@
-import { ApiError, instanceNotFound } from "../lib/errors";
+import { ApiError, ENGINE_FAILURE, EngineFailure, instanceNotFound, errorText as textOf } from "../lib/errors";
 
 /**
  * What a Workflow binding's error means. The binding throws plain Errors whose message carries
@@ -43,29 +43,6 @@ const KEYS: Record<string, EngineErrorKind> = {
   body: "invalidRequest",
 };
 
-const ENGINE_FAILURE = "Workflows engine failed to ";
-
-/**
- * An engine call that failed (src/services/engine-guard.ts throws it for every binding call):
- * the engine's error is its cause and its text follows the operation in the message, which is
- * all that crosses an RPC boundary (a journal's sync runs in its Durable Object).
- */
-export class EngineFailure extends Error {
-  override readonly name = "EngineFailure";
-
-  constructor(
-    readonly operation: string,
-    cause: unknown,
-  ) {
-    super(`${ENGINE_FAILURE}${operation}: ${textOf(cause)}`, { cause });
-  }
-
-  /** Whether `error` is an engine failure, here or thrown across RPC. */
-  static is(error: unknown): boolean {
-    return error instanceof EngineFailure || textOf(error).startsWith(ENGINE_FAILURE);
-  }
-}
-
 /**
  * What an engine error means: by the key Cloudflare gives it when there is one, else by the
  * wording the local engine and miniflare use; undefined when neither is known.
@@ -76,10 +53,6 @@ export function engineErrorKind(error: unknown): EngineErrorKind | undefined {
   const key = match?.[1] ?? match?.[2] ?? match?.[3];
   const keyed = key === undefined ? undefined : KEYS[key];
   return keyed ?? PATTERNS.find(([, pattern]) => pattern.test(text))?.[0];
-}
-
-function textOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** The engine's own text: without the failure's operation, or the binding's `WorkflowError: ` prefix. */

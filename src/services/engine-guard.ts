@@ -1,4 +1,4 @@
-import { EngineFailure } from "./engine-errors";
+import { EngineFailure } from "../lib/errors";
 
 /**
  * A Workflow binding whose every call that fails throws an `EngineFailure` (the engine's own

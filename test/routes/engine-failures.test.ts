@@ -89,6 +89,12 @@ describe("an engine failure no pattern recognises", () => {
       expect(paused.status).toBe(502);
       expect(paused.envelope.errors[0]?.code).toBe(10901);
 
+      // A call the services do not wrap per instance: the engine's failure is still a 502.
+      const deleted = await call("POST", `/workflows/${name}/instances/batch/delete`, { instances: [id] });
+      expect(deleted.status).toBe(502);
+      expect(deleted.envelope.errors[0]?.code).toBe(10901);
+      expect(deleted.envelope.errors[0]?.message).toContain(deleted.requestId);
+
       const listed = await call("GET", `/workflows/${name}/instances`);
       expect(listed.envelope.result).toEqual([]);
     },
