@@ -31,6 +31,13 @@ if (process.argv.includes("--check")) {
     process.exit(1);
   }
   writeFileSync(REPORT_PATH, renderReport(entries));
-  const missing = entries.filter(({ results }) => !results).map(({ benchmark }) => benchmark.name);
-  console.log(`Wrote ${REPORT_PATH}${missing.length > 0 ? `; not yet measured: ${missing.join(", ")}` : ""}.`);
+  const missing = entries
+    .filter(({ benchmark, results }) => !results && benchmark.withdrawn === undefined)
+    .map(({ benchmark }) => benchmark.name);
+  const withdrawn = entries
+    .filter(({ benchmark }) => benchmark.withdrawn !== undefined)
+    .map(({ benchmark }) => benchmark.name);
+  console.log(
+    `Wrote ${REPORT_PATH}${missing.length > 0 ? `; not yet measured: ${missing.join(", ")}` : ""}${withdrawn.length > 0 ? `; withdrawn: ${withdrawn.join(", ")}` : ""}.`,
+  );
 }
