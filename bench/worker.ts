@@ -9,14 +9,14 @@ import { createDb } from "../src/db/client";
 import { instances, workflows } from "../src/db/schema";
 import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../src/domain/instance-status";
 import { parseSelector } from "../src/domain/labels";
-import { BULK_CONCURRENCY } from "../src/durable-objects/bulk-job";
+import { BULK_CONCURRENCY } from "../src/services/bulk/bulk-job";
 import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import { createDeps, journalOf } from "../src/services/deps";
 import { labelCountRows, statusCountRows } from "../src/services/instances/counts";
 import { listPlan, workflowIdOf } from "../src/services/instances/list";
 import { syncInstance } from "../src/services/instances/mirror";
-import { type SummaryUpdate, writeSummaries } from "../src/services/instances/summary";
+import { type SummaryUpdate, writeSummaries } from "../src/index/summaries";
 import { TrackedWorkflow } from "../src/tracking";
 import { type OrderApprovalParams, OrderApprovalWorkflow } from "../src/workflows/order-approval";
 

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, type ExpectStatic, it } from "vitest";
 import { bulkJobs } from "../../src/db/schema";
-import { indexWriterFor } from "../../src/durable-objects/index-writer";
+import { indexWriterFor } from "../../src/index/writer";
 import { createBulkJob } from "../../src/services/bulk/jobs";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { changeInstanceStatus } from "../../src/services/instances/control";

@@ -10,7 +10,7 @@ import { type CountGroup, countInstances, type GroupDimension, SCAN_LIMIT } from
 import { release } from "../../src/services/instances/create";
 import { patchLabels } from "../../src/services/instances/labels";
 import { listInstances } from "../../src/services/instances/list";
-import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import { type SummaryUpdate, writeSummaries } from "../../src/index/summaries";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 

@@ -7,10 +7,10 @@ import { instances } from "../../src/db/schema";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { parseSelector } from "../../src/domain/labels";
 import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
-import { indexWriterFor } from "../../src/durable-objects/index-writer";
+import { indexWriterFor } from "../../src/index/writer";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { release } from "../../src/services/instances/create";
-import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../../src/index/summaries";
 import {
   exposition,
   type MetricsBucket,

@@ -6,7 +6,7 @@ import { instanceStatusCounts, instances } from "../../src/db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { createDeps } from "../../src/services/deps";
 import { release } from "../../src/services/instances/create";
-import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
+import { type SummaryUpdate, writeSummaries } from "../../src/index/summaries";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
 

@@ -5,7 +5,7 @@ import { durationToMs } from "../lib/time";
 import { createDeps } from "../services/deps";
 import { nextUnfinished, type SweepPosition, type SyncedGroup } from "../services/instances/sweep";
 import { type RetentionPass, retentionPass } from "../services/retention/pass";
-import { migrateSqlite } from "./sqlite-schema";
+import { migrateSqlite } from "../lib/sqlite-schema";
 
 /** Unfinished instances one sweep syncs at most. */
 const SWEEP_BATCH = 500;

@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { chunk, createDb } from "../db/client";
-import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
-import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../domain/bulk";
-import type { ErrorInfo } from "../domain/errors";
-import type { InstanceStatus } from "../domain/instance-status";
-import { forEachConcurrently } from "../lib/concurrency";
-import { readStoredJson } from "../lib/json";
-import { toIso } from "../lib/time";
-import { applyToInstance, type ItemResult, indexedStatuses } from "../services/bulk/apply";
-import { createDeps, type Deps } from "../services/deps";
-import { workflowIdOf } from "../services/instances/list";
-import { migrateSqlite } from "./sqlite-schema";
+import { chunk, createDb } from "../../db/client";
+import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../../db/schema";
+import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../../domain/bulk";
+import type { ErrorInfo } from "../../domain/errors";
+import type { InstanceStatus } from "../../domain/instance-status";
+import { forEachConcurrently } from "../../lib/concurrency";
+import { readStoredJson } from "../../lib/json";
+import { toIso } from "../../lib/time";
+import { applyToInstance, type ItemResult, indexedStatuses } from "./apply";
+import { createDeps, type Deps } from "../deps";
+import { workflowIdOf } from "../instances/list";
+import { migrateSqlite } from "../../lib/sqlite-schema";
 
 /** Items read from the ledger at a time while an alarm works. */
 const CHUNK = 100;

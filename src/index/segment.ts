@@ -1,0 +1,160 @@
+import { DurableObject } from "cloudflare:workers";
+import { and, eq, inArray, max, sum } from "drizzle-orm";
+import type { Labels } from "../domain/labels";
+import type { SegmentConfig } from "./config";
+import { indexConfig, instanceStatusCounts, instances } from "./schema";
+import { openSegmentDb, type SegmentDb } from "./segment-db";
+import { type SummaryUpdate, writeSummaries } from "./summaries";
+
+/** An index row as segments hand it out. */
+export type InstanceRow = typeof instances.$inferSelect;
+
+/** A reservation of an id by a create, before the engine is asked. */
+export type Reservation = Omit<typeof instances.$inferInsert, "revision" | "expiresOn" | "attemptFacts" | "attemptsMark">;
+
+/**
+ * What a write tells its writer: the rows it refused because they belong to a newer segment
+ * (created at or after `endsOn`), and the segment's end once it is full, so the writer can add
+ * the next segment to the directory.
+ */
+export type WriteOutcome = { refused: string[]; endsOn: number | null };
+
+/** What a segment holds: its instances, its bytes, and its end once full. */
+export type SegmentStats = { instances: number; bytes: number; endsOn: number | null };
+
+/**
+ * One segment of a workflow's index: the instances of one workflow created in one span of time,
+ * with their labels, exact counts and metric buckets, in the object's own SQLite. Writers (the
+ * create path, the journals through `IndexWriter`) send rows here; reads fan out over a
+ * workflow's segments (`./workflow-index.ts`). Once it holds `size` instances the segment ends:
+ * it keeps taking rows created before its end, and refuses newer ones, which go to the next.
+ */
+export class IndexSegment extends DurableObject<Env> {
+  readonly #db: SegmentDb;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#db = openSegmentDb(ctx);
+  }
+
+  /** Writes the journals' summaries; `size` is the segment size the writer configures. */
+  async write(config: SegmentConfig, updates: SummaryUpdate[], size: number): Promise<WriteOutcome> {
+    return this.#transaction(config, size, (endsOn) => {
+      const [accepted, refused] = partition(updates, (update) => endsOn === null || update.createdOn < endsOn);
+      writeSummaries(this.#db, config, accepted);
+      return refused.map((update) => update.instanceId);
+    });
+  }
+
+  /** Reserves ids for a create; answers those that were free (the rest exist here already). */
+  async reserve(
+    config: SegmentConfig,
+    rows: Reservation[],
+    size: number,
+  ): Promise<WriteOutcome & { reserved: string[] }> {
+    let reserved: string[] = [];
+    const outcome = await this.#transaction(config, size, (endsOn) => {
+      const [accepted, refused] = partition(rows, (row) => endsOn === null || row.createdOn.getTime() < endsOn);
+      reserved = accepted.flatMap(
+        (row) =>
+          this.#db
+            .insert(instances)
+            .values({ ...row, revision: 0 })
+            .onConflictDoNothing()
+            .returning({ id: instances.id })
+            .all(),
+      ).map((row) => row.id);
+      return refused.map((row) => row.id);
+    });
+    return { ...outcome, reserved };
+  }
+
+  /**
+   * Drops rows so their ids can be used again; with `reservedAt`, only reservations a create
+   * made at that moment that no journal has written since.
+   */
+  async release(ids: string[], reservedAt?: number): Promise<void> {
+    if (ids.length === 0) return;
+    this.#db
+      .delete(instances)
+      .where(
+        and(
+          inArray(instances.id, ids),
+          reservedAt === undefined ? undefined : eq(instances.createdOn, new Date(reservedAt)),
+          reservedAt === undefined ? undefined : eq(instances.revision, 0),
+        ),
+      )
+      .run();
+  }
+
+  /** The row of one instance, if this segment holds it. */
+  async get(id: string): Promise<InstanceRow | null> {
+    return this.#db.select().from(instances).where(eq(instances.id, id)).get() ?? null;
+  }
+
+  /** Sets an instance's labels (triggers move its label index and counts); the row after, if any. */
+  async setLabels(id: string, labels: Labels | null): Promise<InstanceRow | null> {
+    return this.#db.update(instances).set({ labels }).where(eq(instances.id, id)).returning().get() ?? null;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Lists and counts (./reads/)
+  // -------------------------------------------------------------------------------------------
+
+  // -------------------------------------------------------------------------------------------
+  // Metrics (./reads/metrics.ts)
+  // -------------------------------------------------------------------------------------------
+
+  // -------------------------------------------------------------------------------------------
+  // Bulk selections, expiry and the sweep (./maintenance.ts)
+  // -------------------------------------------------------------------------------------------
+
+  async stats(): Promise<SegmentStats> {
+    return {
+      instances: this.#size(),
+      bytes: this.ctx.storage.sql.databaseSize,
+      endsOn: this.#endsOn(),
+    };
+  }
+
+  /**
+   * Runs a write with the writer's config in place, in one transaction; ends the segment once it
+   * holds `size` instances, at the creation time just past its newest, so rows created before
+   * that still come here and newer ones go to the next segment.
+   */
+  #transaction(config: SegmentConfig, size: number, write: (endsOn: number | null) => string[]): WriteOutcome {
+    return this.#db.transaction(() => {
+      const current = this.#endsOn();
+      this.#db
+        .insert(indexConfig)
+        .values({ id: 1, ...config, endsOn: current })
+        .onConflictDoUpdate({ target: indexConfig.id, set: { ...config } })
+        .run();
+      const refused = write(current);
+      if (current === null && this.#size() >= size) {
+        const newest = this.#db.select({ value: max(instances.createdOn) }).from(instances).get()?.value;
+        const endsOn = (newest?.getTime() ?? Date.now()) + 1;
+        this.#db.update(indexConfig).set({ endsOn }).where(eq(indexConfig.id, 1)).run();
+        return { refused, endsOn };
+      }
+      return { refused, endsOn: current };
+    });
+  }
+
+  #endsOn(): number | null {
+    return this.#db.select({ endsOn: indexConfig.endsOn }).from(indexConfig).get()?.endsOn ?? null;
+  }
+
+  #size(): number {
+    const total = this.#db.select({ value: sum(instanceStatusCounts.count) }).from(instanceStatusCounts).get()?.value;
+    return Number(total ?? 0);
+  }
+}
+
+function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[]] {
+  const kept: T[] = [];
+  const left: T[] = [];
+  for (const item of items) (keep(item) ? kept : left).push(item);
+  return [kept, left];
+}
+
