@@ -9,14 +9,14 @@ import {
   workflows,
 } from "../db/schema";
 import type { LabelSelector } from "../domain/labels";
-import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
+import { type Histogram, METRIC_BUCKET_MS, mergeHistograms, quantiles } from "../domain/metrics";
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
 import { expiredCounts, withoutExpired } from "./instances/expired";
 import { findWorkflow } from "./workflows";
 
-export const BUCKET_SIZES = { "1m": 60_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
+export const BUCKET_SIZES = { "1m": METRIC_BUCKET_MS.m, "1h": METRIC_BUCKET_MS.h, "1d": 86_400_000 } as const;
 export type BucketSize = keyof typeof BUCKET_SIZES;
 
 /** How long the maintained buckets are kept: minutes for two days, hours (and so days) for 400. */
