@@ -2,6 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import { changeLabels, type LabelsChange } from "./labels";
+import { type UnfinishedEntry, unfinished } from "./maintenance";
+import { type StatusCounts, statusCounts } from "./reads/status-counts";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
@@ -10,7 +13,10 @@ import { type SummaryUpdate, writeSummaries } from "./summaries";
 export type InstanceRow = typeof instances.$inferSelect;
 
 /** A reservation of an id by a create, before the engine is asked. */
-export type Reservation = Omit<typeof instances.$inferInsert, "revision" | "expiresOn" | "attemptFacts" | "attemptsMark">;
+export type Reservation = Omit<
+  typeof instances.$inferInsert,
+  "revision" | "expiresOn" | "attemptFacts" | "attemptsMark"
+>;
 
 /**
  * What a write tells its writer: the rows it refused because they belong to a newer segment
@@ -55,15 +61,16 @@ export class IndexSegment extends DurableObject<Env> {
     let reserved: string[] = [];
     const outcome = await this.#transaction(config, size, (endsOn) => {
       const [accepted, refused] = partition(rows, (row) => endsOn === null || row.createdOn.getTime() < endsOn);
-      reserved = accepted.flatMap(
-        (row) =>
+      reserved = accepted
+        .flatMap((row) =>
           this.#db
             .insert(instances)
             .values({ ...row, revision: 0 })
             .onConflictDoNothing()
             .returning({ id: instances.id })
             .all(),
-      ).map((row) => row.id);
+        )
+        .map((row) => row.id);
       return refused.map((row) => row.id);
     });
     return { ...outcome, reserved };
@@ -97,9 +104,19 @@ export class IndexSegment extends DurableObject<Env> {
     return this.#db.update(instances).set({ labels }).where(eq(instances.id, id)).returning().get() ?? null;
   }
 
+  /** Sets and removes some of an instance's labels at once; null when absent or refused (too many). */
+  async changeLabels(id: string, change: LabelsChange): Promise<{ labels: Labels | null } | null> {
+    return changeLabels(this.#db, id, change);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Lists and counts (./reads/)
   // -------------------------------------------------------------------------------------------
+
+  /** Live instances per status (less those past their retention), and the newest creation time. */
+  async statusCounts(now: number): Promise<StatusCounts> {
+    return statusCounts(this.#db, now);
+  }
 
   // -------------------------------------------------------------------------------------------
   // Metrics (./reads/metrics.ts)
@@ -108,6 +125,11 @@ export class IndexSegment extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Bulk selections, expiry and the sweep (./maintenance.ts)
   // -------------------------------------------------------------------------------------------
+
+  /** The sweeper's walk: the next `limit` unfinished instances after `after`, in creation order. */
+  async unfinished(after: UnfinishedEntry | null, limit: number): Promise<UnfinishedEntry[]> {
+    return unfinished(this.#db, after, limit);
+  }
 
   async stats(): Promise<SegmentStats> {
     return {
@@ -132,7 +154,10 @@ export class IndexSegment extends DurableObject<Env> {
         .run();
       const refused = write(current);
       if (current === null && this.#size() >= size) {
-        const newest = this.#db.select({ value: max(instances.createdOn) }).from(instances).get()?.value;
+        const newest = this.#db
+          .select({ value: max(instances.createdOn) })
+          .from(instances)
+          .get()?.value;
         const endsOn = (newest?.getTime() ?? Date.now()) + 1;
         this.#db.update(indexConfig).set({ endsOn }).where(eq(indexConfig.id, 1)).run();
         return { refused, endsOn };
@@ -146,7 +171,10 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   #size(): number {
-    const total = this.#db.select({ value: sum(instanceStatusCounts.count) }).from(instanceStatusCounts).get()?.value;
+    const total = this.#db
+      .select({ value: sum(instanceStatusCounts.count) })
+      .from(instanceStatusCounts)
+      .get()?.value;
     return Number(total ?? 0);
   }
 }
@@ -157,4 +185,3 @@ function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[
   for (const item of items) (keep(item) ? kept : left).push(item);
   return [kept, left];
 }
-

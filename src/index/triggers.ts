@@ -273,7 +273,8 @@ function render({ name, on, when, body }: Trigger): string {
 /** Triggers with the reasons for them, which the migration keeps as comments. */
 type Group = { why: string; triggers: Trigger[] };
 
-const METRIC_CHANGES = "OLD.revision = 0 OR OLD.started_on IS NOT NEW.started_on OR OLD.status IS NOT NEW.status OR OLD.ended_on IS NOT NEW.ended_on";
+const METRIC_CHANGES =
+  "OLD.revision = 0 OR OLD.started_on IS NOT NEW.started_on OR OLD.status IS NOT NEW.status OR OLD.ended_on IS NOT NEW.ended_on";
 
 const GROUPS: Group[] = [
   {

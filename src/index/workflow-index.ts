@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { accountSettings, indexSegments, workflows, workflowVersions } from "../db/schema";
 import type { Jurisdiction } from "../domain/jurisdiction";
@@ -47,7 +47,7 @@ export function segmentFor(segments: readonly SegmentRef[], createdOn: number): 
 }
 
 /** The live segments of workflows, oldest first, by workflow id: one query. */
-export function selectSegments(db: Db, workflowIds: string[]) {
+export function selectSegments(db: Db, workflowIds: string[] | SQLWrapper) {
   return db
     .select({
       workflowId: indexSegments.workflowId,
@@ -82,8 +82,11 @@ export async function readAddress(
 /** A workflow's index as a writer needs it: its address and the config its triggers read. */
 export type IndexTarget = { address: IndexAddress; config: SegmentConfig };
 
+/** An index target with the definition it was read from (what a create also needs). */
+export type WorkflowTarget = IndexTarget & { workflow: typeof workflows.$inferSelect };
+
 /** The index targets of workflows by name (those that exist), in one D1 round trip. */
-export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<string, IndexTarget>> {
+export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<string, WorkflowTarget>> {
   const ids = db.select({ id: workflows.id }).from(workflows).where(inArray(workflows.name, workflowNames));
   const [definitions, [account], segments] = await db.batch([
     db
@@ -105,6 +108,7 @@ export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<
     definitions.map(({ workflow, retention }) => [
       workflow.name,
       {
+        workflow,
         address: {
           workflowId: workflow.id,
           jurisdiction: workflow.jurisdiction,
@@ -138,7 +142,13 @@ async function openNext(db: Db, address: IndexAddress, full: SegmentRef, endsOn:
 /** How many times a write follows segments that ended under it before it gives up. */
 const ROUTING_ATTEMPTS = 5;
 
-type Routed<Item> = { db: Db; index: IndexAccess; target: IndexTarget; items: Item[]; createdOn: (item: Item) => number };
+type Routed<Item> = {
+  db: Db;
+  index: IndexAccess;
+  target: IndexTarget;
+  items: Item[];
+  createdOn: (item: Item) => number;
+};
 
 /**
  * Sends items to the segments they belong to by creation time, each segment's share in one
@@ -147,12 +157,13 @@ type Routed<Item> = { db: Db; index: IndexAccess; target: IndexTarget; items: It
 async function routeWrites<Item extends { id: string }, Answer extends WriteOutcome>(
   { db, index, target, items, createdOn }: Routed<Item>,
   send: (segment: SegmentStub, items: Item[]) => Promise<Answer>,
-): Promise<Answer[]> {
+): Promise<{ answers: Answer[]; address: IndexAddress }> {
   let address = target.address;
   let pending = items;
   const answers: Answer[] = [];
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > ROUTING_ATTEMPTS) throw new Error(`index writes to workflow ${address.workflowId} kept missing their segment`);
+    if (attempt > ROUTING_ATTEMPTS)
+      throw new Error(`index writes to workflow ${address.workflowId} kept missing their segment`);
     const bySegment = new Map<number, { segment: SegmentRef; items: Item[] }>();
     for (const item of pending) {
       const segment = segmentFor(address.segments, createdOn(item));
@@ -167,13 +178,15 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
       answers.push(answer);
       for (const id of answer.refused) refused.add(id);
       const newest = address.segments.at(-1);
-      if (answer.endsOn !== null && newest?.seq === group.segment.seq) ended = { segment: group.segment, endsOn: answer.endsOn };
+      if (answer.endsOn !== null && newest?.seq === group.segment.seq)
+        ended = { segment: group.segment, endsOn: answer.endsOn };
     });
     if (ended) address = await openNext(db, address, ended.segment, ended.endsOn);
-    else if (refused.size > 0) address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
+    else if (refused.size > 0)
+      address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
     pending = pending.filter((item) => refused.has(item.id));
   }
-  return answers;
+  return { answers, address };
 }
 
 /** Writes journals' summaries into their workflows' indexes; summaries of unknown workflows are dropped. */
@@ -187,7 +200,9 @@ export async function writeToIndex(db: Db, index: IndexAccess, updates: SummaryU
           db,
           index,
           target,
-          items: updates.filter((update) => update.workflowName === name).map((update) => ({ ...update, id: update.instanceId })),
+          items: updates
+            .filter((update) => update.workflowName === name)
+            .map((update) => ({ ...update, id: update.instanceId })),
           createdOn: (update) => update.createdOn,
         },
         (segment, items) => segment.write(target.config, items, index.segmentSize),
@@ -196,18 +211,21 @@ export async function writeToIndex(db: Db, index: IndexAccess, updates: SummaryU
   );
 }
 
-/** Reserves ids for a create in the segment of their creation time; answers those that were free. */
+/**
+ * Reserves ids for a create in the segment of their creation time; answers those that were
+ * free, and the address as the writes left it (a full segment may have opened the next one).
+ */
 export async function reserveInIndex(
   db: Db,
   index: IndexAccess,
   target: IndexTarget,
   rows: Reservation[],
-): Promise<string[]> {
-  const answers = await routeWrites(
+): Promise<{ reserved: string[]; address: IndexAddress }> {
+  const { answers, address } = await routeWrites(
     { db, index, target, items: rows, createdOn: (row) => row.createdOn.getTime() },
     (segment, items) => segment.reserve(target.config, items, index.segmentSize),
   );
-  return answers.flatMap((answer) => answer.reserved);
+  return { reserved: answers.flatMap((answer) => answer.reserved), address };
 }
 
 /** Drops rows (reservations a create made at `reservedAt`, when given) wherever they are. */
