@@ -12,7 +12,7 @@ import {
   reserveInIndex,
   type WorkflowTarget,
 } from "../../index/workflow-index";
-import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
+import { ApiError, ERRORS } from "../../lib/errors";
 import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
