@@ -34,12 +34,9 @@ const WorkflowFields = {
     .array(z.string())
     .nullable()
     .openapi({ description: "Label keys the metrics keep a series per value of (an extension)." }),
-  jurisdiction: z
-    .enum(JURISDICTIONS)
-    .nullable()
-    .openapi({
-      description: "Where the workflow's instances and index are kept; null for anywhere. Fixed at creation.",
-    }),
+  jurisdiction: z.enum(JURISDICTIONS).nullable().openapi({
+    description: "Where the workflow's instances and index are kept; null for anywhere. Fixed at creation.",
+  }),
 };
 
 export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
