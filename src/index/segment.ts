@@ -44,9 +44,19 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   /** Writes the journals' summaries; `size` is the segment size the writer configures. */
-  async write(config: SegmentConfig, updates: SummaryUpdate[], size: number): Promise<WriteOutcome> {
+  async write(
+    config: SegmentConfig,
+    updates: SummaryUpdate[],
+    size: number,
+    { heldOnly = false } = {},
+  ): Promise<WriteOutcome> {
     return this.#transaction(config, size, (endsOn) => {
-      const [accepted, refused] = partition(updates, (update) => endsOn === null || update.createdOn < endsOn);
+      // A row held here takes its updates whatever their creation time: the journal's (the
+      // engine's queue time) comes a little after the create's reservation, maybe past the end.
+      const [accepted, refused] = partition(
+        updates,
+        (update) => this.#holds(update.instanceId) || (!heldOnly && (endsOn === null || update.createdOn < endsOn)),
+      );
       writeSummaries(this.#db, config, accepted);
       return refused.map((update) => update.instanceId);
     });
@@ -164,6 +174,10 @@ export class IndexSegment extends DurableObject<Env> {
       }
       return { refused, endsOn: current };
     });
+  }
+
+  #holds(id: string): boolean {
+    return this.#db.select({ id: instances.id }).from(instances).where(eq(instances.id, id)).get() !== undefined;
   }
 
   #endsOn(): number | null {

@@ -189,26 +189,60 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
   return { answers, address };
 }
 
+/**
+ * How far after a create's reservation the journal's creation time of the instance (the
+ * engine's queue time) may come: a summary this close after a segment's start may belong to a
+ * row the previous segment holds.
+ */
+export const RESERVATION_SKEW_MS = 60_000;
+
 /** Writes journals' summaries into their workflows' indexes; summaries of unknown workflows are dropped. */
 export async function writeToIndex(db: Db, index: IndexAccess, updates: SummaryUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const targets = await readTargets(db, [...new Set(updates.map((update) => update.workflowName))]);
   await Promise.all(
-    [...targets].map(([name, target]) =>
-      routeWrites(
+    [...targets].map(async ([name, target]) => {
+      const own = updates.filter((update) => update.workflowName === name);
+      const pending = await writeHeldBefore(index, target, own);
+      await routeWrites(
         {
           db,
           index,
           target,
-          items: updates
-            .filter((update) => update.workflowName === name)
-            .map((update) => ({ ...update, id: update.instanceId })),
+          items: pending.map((update) => ({ ...update, id: update.instanceId })),
           createdOn: (update) => update.createdOn,
         },
         (segment, items) => segment.write(target.config, items, index.segmentSize),
-      ),
-    ),
+      );
+    }),
   );
+}
+
+/**
+ * Summaries created just after a segment's start go first to the segment before it, which
+ * takes those whose rows it holds (reserved by a create just before the boundary); answers the
+ * rest, to be routed by their creation time.
+ */
+async function writeHeldBefore(index: IndexAccess, target: IndexTarget, updates: SummaryUpdate[]) {
+  const { segments } = target.address;
+  const byPrevious = new Map<number, SummaryUpdate[]>();
+  const rest: SummaryUpdate[] = [];
+  for (const update of updates) {
+    const position = segments.indexOf(segmentFor(segments, update.createdOn));
+    const previous = segments[position - 1];
+    const start = segments[position]?.startsOn ?? 0;
+    if (previous && update.createdOn - start < RESERVATION_SKEW_MS) {
+      byPrevious.set(previous.seq, [...(byPrevious.get(previous.seq) ?? []), update]);
+    } else rest.push(update);
+  }
+  await forEachConcurrently(byPrevious, SEGMENT_FAN_OUT, async ([seq, items]) => {
+    const outcome = await index
+      .segment(target.address, seq)
+      .write(target.config, items, index.segmentSize, { heldOnly: true });
+    const refused = new Set(outcome.refused);
+    rest.push(...items.filter((item) => refused.has(item.instanceId)));
+  });
+  return rest;
 }
 
 /**
