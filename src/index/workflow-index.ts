@@ -32,8 +32,25 @@ export function createIndexAccess(env: Env): IndexAccess {
 }
 
 function segmentStub(env: Env, workflowId: string, jurisdiction: Jurisdiction | null, seq: number): SegmentStub {
-  const namespace = jurisdiction ? env.INDEX_SEGMENT.jurisdiction(jurisdiction) : env.INDEX_SEGMENT;
-  return namespace.getByName(`${workflowId}/${seq}`);
+  return namespaceIn(env.INDEX_SEGMENT, jurisdiction).getByName(`${workflowId}/${seq}`);
+}
+
+/**
+ * The namespace restricted to `jurisdiction`. Local workerd has no jurisdictions and says so
+ * when asked; there the restriction is left out, as Cloudflare ignores a Workflow's
+ * jurisdiction in local development.
+ */
+function namespaceIn<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  jurisdiction: Jurisdiction | null,
+): DurableObjectNamespace<T> {
+  if (!jurisdiction) return namespace;
+  try {
+    return namespace.jurisdiction(jurisdiction);
+  } catch (error) {
+    if (error instanceof Error && /not implemented in workerd/i.test(error.message)) return namespace;
+    throw error;
+  }
 }
 
 /**
