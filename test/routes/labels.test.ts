@@ -241,7 +241,7 @@ describe("GET /workflows/:workflow_name/instances?labels=…", () => {
 describe("GET /workflows/:workflow_name/instances/counts", () => {
   it("groups by a label with its status breakdown, instances without it as null", async ({ expect }) => {
     const name = uniqueId("counted");
-    await putWorkflow(name);
+    const workflow = await putWorkflow(name);
     await indexed(name, [
       ["a", { tenant: "acme" }],
       ["b", { tenant: "acme" }, "errored"],
