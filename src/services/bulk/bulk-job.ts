@@ -7,11 +7,11 @@ import type { ErrorInfo } from "../../domain/errors";
 import type { InstanceStatus } from "../../domain/instance-status";
 import { forEachConcurrently } from "../../lib/concurrency";
 import { readStoredJson } from "../../lib/json";
-import { migrateSqlite } from "../../lib/sqlite-schema";
 import { toIso } from "../../lib/time";
+import { applyToInstance, type ItemResult, indexedStatuses } from "./apply";
 import { createDeps, type Deps } from "../deps";
 import { workflowIdOf } from "../instances/list";
-import { applyToInstance, type ItemResult, indexedStatuses } from "./apply";
+import { migrateSqlite } from "../../lib/sqlite-schema";
 
 /** Items read from the ledger at a time while an alarm works. */
 const CHUNK = 100;
