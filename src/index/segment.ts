@@ -1,7 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
+import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import {
+  absorbMetricRows,
+  type BucketWindow,
+  type ErrorSums,
+  type EventSums,
+  type EventTotals,
+  expireMetricBuckets,
+  exportMetricRows,
+  type MetricRows,
+  readErrorSums,
+  readEventSums,
+  readEventTotals,
+  readLiveStatusCounts,
+  readStepSums,
+  type SeriesOf,
+  type StepSums,
+} from "./reads/metrics";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
@@ -10,7 +28,10 @@ import { type SummaryUpdate, writeSummaries } from "./summaries";
 export type InstanceRow = typeof instances.$inferSelect;
 
 /** A reservation of an id by a create, before the engine is asked. */
-export type Reservation = Omit<typeof instances.$inferInsert, "revision" | "expiresOn" | "attemptFacts" | "attemptsMark">;
+export type Reservation = Omit<
+  typeof instances.$inferInsert,
+  "revision" | "expiresOn" | "attemptFacts" | "attemptsMark"
+>;
 
 /**
  * What a write tells its writer: the rows it refused because they belong to a newer segment
@@ -55,15 +76,16 @@ export class IndexSegment extends DurableObject<Env> {
     let reserved: string[] = [];
     const outcome = await this.#transaction(config, size, (endsOn) => {
       const [accepted, refused] = partition(rows, (row) => endsOn === null || row.createdOn.getTime() < endsOn);
-      reserved = accepted.flatMap(
-        (row) =>
+      reserved = accepted
+        .flatMap((row) =>
           this.#db
             .insert(instances)
             .values({ ...row, revision: 0 })
             .onConflictDoNothing()
             .returning({ id: instances.id })
             .all(),
-      ).map((row) => row.id);
+        )
+        .map((row) => row.id);
       return refused.map((row) => row.id);
     });
     return { ...outcome, reserved };
@@ -105,6 +127,46 @@ export class IndexSegment extends DurableObject<Env> {
   // Metrics (./reads/metrics.ts)
   // -------------------------------------------------------------------------------------------
 
+  /** Event counts and duration histograms per bucket and series of a window. */
+  async eventSums(window: BucketWindow, series: SeriesOf): Promise<EventSums[]> {
+    return readEventSums(this.#db, window, series);
+  }
+
+  /** Step attempts per step and bucket of a window. */
+  async stepSums(window: BucketWindow): Promise<StepSums[]> {
+    return readStepSums(this.#db, window);
+  }
+
+  /** Every error group of the hours in [from, to). */
+  async errorSums(from: number, to: number): Promise<ErrorSums[]> {
+    return readErrorSums(this.#db, from, to);
+  }
+
+  /** The hour buckets in a range (all without one) as one. */
+  async eventTotals(range: { from: number; to: number } | null): Promise<EventTotals> {
+    return readEventTotals(this.#db, range);
+  }
+
+  /** Instances per status now, less those past their retention. */
+  async liveStatusCounts(now: number): Promise<{ status: InstanceStatus; count: number }[]> {
+    return readLiveStatusCounts(this.#db, now);
+  }
+
+  /** Deletes metric buckets past their retention, at most `limit` of each kind; answers how many. */
+  async expireMetrics(now: number, limit: number): Promise<number> {
+    return expireMetricBuckets(this.#db, now, limit);
+  }
+
+  /** Every metric row, for another segment to absorb before this one is dropped. */
+  async exportMetrics(): Promise<MetricRows> {
+    return exportMetricRows(this.#db);
+  }
+
+  /** Adds another segment's metric rows into this one's, merging counts and histograms. */
+  async absorbMetrics(rows: MetricRows): Promise<void> {
+    absorbMetricRows(this.#db, rows);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Bulk selections, expiry and the sweep (./maintenance.ts)
   // -------------------------------------------------------------------------------------------
@@ -132,7 +194,10 @@ export class IndexSegment extends DurableObject<Env> {
         .run();
       const refused = write(current);
       if (current === null && this.#size() >= size) {
-        const newest = this.#db.select({ value: max(instances.createdOn) }).from(instances).get()?.value;
+        const newest = this.#db
+          .select({ value: max(instances.createdOn) })
+          .from(instances)
+          .get()?.value;
         const endsOn = (newest?.getTime() ?? Date.now()) + 1;
         this.#db.update(indexConfig).set({ endsOn }).where(eq(indexConfig.id, 1)).run();
         return { refused, endsOn };
@@ -146,7 +211,10 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   #size(): number {
-    const total = this.#db.select({ value: sum(instanceStatusCounts.count) }).from(instanceStatusCounts).get()?.value;
+    const total = this.#db
+      .select({ value: sum(instanceStatusCounts.count) })
+      .from(instanceStatusCounts)
+      .get()?.value;
     return Number(total ?? 0);
   }
 }
@@ -157,4 +225,3 @@ function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[
   for (const item of items) (keep(item) ? kept : left).push(item);
   return [kept, left];
 }
-
