@@ -320,6 +320,8 @@ export async function readTopErrors(
       groups.set(key, { ...row, versions: new Set(row.versions) });
       continue;
     }
+    // The example of the latest sighting: the instance least likely to have expired.
+    if (row.lastSeen > group.lastSeen) group.example = row.example;
     group.count += row.count;
     group.firstSeen = Math.min(group.firstSeen, row.firstSeen);
     group.lastSeen = Math.max(group.lastSeen, row.lastSeen);

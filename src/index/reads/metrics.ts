@@ -120,8 +120,14 @@ export function readErrorSums(db: SegmentDb, from: number, to: number): ErrorSum
       firstSeen: sql<number>`min(${errorMetrics.firstSeen})`,
       lastSeen: sql<number>`max(${errorMetrics.lastSeen})`,
       versions: sql<string>`json_group_array(distinct ${errorMetrics.versionId})`,
-      // A bare column beside min() and max(): SQLite takes it from the row of one of them.
-      example: sql<string>`${errorMetrics.exampleInstanceId}`,
+      // The example of the group's latest hour: the instance least likely to have expired. Table
+      // names spelled out, as Drizzle leaves the columns of a one-table select bare.
+      example: sql<string>`(
+        select latest.example_instance_id from error_metrics as latest
+        where latest.name = "error_metrics"."name" and latest.shape = "error_metrics"."shape"
+          and latest.start >= ${from} and latest.start < ${to}
+        order by latest.last_seen desc limit 1
+      )`,
     })
     .from(errorMetrics)
     .where(and(gte(errorMetrics.start, from), lt(errorMetrics.start, to)))
@@ -230,7 +236,7 @@ export function exportMetricRows(db: SegmentDb): MetricRows {
 /**
  * Adds another segment's metric rows into this one's, in one transaction: a bucket both hold
  * gets the sums of their counts and of their histograms bin by bin; an error group its earliest
- * first and latest last sighting (and keeps its example).
+ * first and latest last sighting, and the example of the later.
  */
 export function absorbMetricRows(db: SegmentDb, rows: MetricRows): void {
   db.transaction((tx) => {
@@ -275,6 +281,8 @@ export function absorbMetricRows(db: SegmentDb, rows: MetricRows): void {
             count: sql`${errorMetrics.count} + ${row.count}`,
             firstSeen: sql`min(${errorMetrics.firstSeen}, ${row.firstSeen})`,
             lastSeen: sql`max(${errorMetrics.lastSeen}, ${row.lastSeen})`,
+            // The example of the later sighting (SET reads the row as it was before the update).
+            exampleInstanceId: sql`case when ${row.lastSeen} > ${errorMetrics.lastSeen} then ${row.exampleInstanceId} else ${errorMetrics.exampleInstanceId} end`,
           },
         })
         .run();
