@@ -9,9 +9,10 @@ import type { SummaryUpdate } from "../../src/index/summaries";
 import { writeToIndex } from "../../src/index/workflow-index";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { exposition, readMetrics, readStepMetrics, readTopErrors } from "../../src/services/metrics";
+import { expireOwnRecords } from "../../src/services/retention/own-records";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
-import { addressOf, withSegmentSize } from "../helpers/segment-sql";
+import { addressOf, inEachSegment, withSegmentSize } from "../helpers/segment-sql";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -219,6 +220,29 @@ describe("metrics over a workflow whose index spans several segments", () => {
     await deps.db.insert(indexSegments).values({ workflowId, seq: 0, startsOn: 0, droppedOn: Date.now() });
     expect((await addressOf(deps, name)).segments.map((segment) => segment.seq)).toEqual([1, 2, 3]);
     expect(await readAll(deps, name, hour)).toEqual(before);
+  });
+
+  it("expire in every segment: minutes after 2 days, hours after 400", async ({ expect }) => {
+    const deps = withSegmentSize(createDeps(env), SEGMENT_SIZE);
+    const { name, hour } = await spread(deps, expect);
+    const buckets = async () =>
+      (
+        await inEachSegment<{ bucket: string; n: number }>(
+          deps,
+          name,
+          "SELECT bucket, count(*) AS n FROM instance_metrics GROUP BY 1 ORDER BY 1",
+        )
+      ).map((row) => `${row.bucket}:${row.n}`);
+    // Segments 0 to 2 each hold the hour and the minute of each of their instances (whose
+    // creation, start and end fall in one minute); the empty segment 3 nothing.
+    expect(await buckets()).toEqual(["h:1", "m:3", "h:1", "m:3", "h:1", "m:3"]);
+    const minutesGone = await expireOwnRecords(deps, hour + 3 * 86_400_000);
+    expect(await buckets()).toEqual(["h:1", "h:1", "h:1"]);
+    // Of this workflow alone: 9 minute rows in each of instance_metrics, label_metrics and
+    // step_metrics (other tests' workflows share the database, so at least).
+    expect(minutesGone.metricBuckets).toBeGreaterThanOrEqual(27);
+    await expireOwnRecords(deps, hour + 401 * 86_400_000);
+    expect(await buckets()).toEqual([]);
   });
 
   it("add counts and histograms bin by bin where both segments hold a bucket", async ({ expect }) => {
