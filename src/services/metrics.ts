@@ -61,9 +61,9 @@ export type MetricsGrouping = "version" | { label: string };
 /**
  * A workflow's metrics per time bucket over [since, until), optionally per version or per
  * value of a metric label, or of the instances with given values of one: what the triggers
- * maintained, summed per bucket (days from hours) in one indexed range read, with duration
- * quantiles from the merged histograms. Every bucket of the window is present, empty ones as
- * zeros.
+ * maintained, summed per bucket (days from hours) by each segment of the workflow's index in one
+ * indexed range read, added up across segments (histograms bin by bin) before the duration
+ * quantiles are read. Every bucket of the window is present, empty ones as zeros.
  */
 export async function readMetrics(
   deps: Deps,
@@ -427,7 +427,8 @@ type Family = {
 /**
  * The account's metrics as text for scrapers: per workflow, counters of instances created,
  * started and finished (by outcome) over the hour buckets kept (400 days), and a gauge of its
- * instances per status now; of the workflows the caller may see. In the OpenMetrics format (a counter family `x` with samples
+ * instances per status now; of the workflows the caller may see, `WORKFLOW_FAN_OUT` at once,
+ * each summed over its segments. In the OpenMetrics format (a counter family `x` with samples
  * `x_total`, ending in `# EOF`) or in Prometheus' own text format (the family named `x_total`).
  */
 export async function exposition(deps: Deps, format: Exposition, only: Visible): Promise<string> {
