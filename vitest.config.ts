@@ -62,9 +62,15 @@ export default defineConfig(async () => {
   return {
     test: {
       projects: [
-        {
+        // The whole suite twice: with the default segment size, and with segments of 200
+        // instances, where every feature crosses segment boundaries (INDEX_SEGMENT_SIZE).
+        ...[
+          { name: "workers", bindings: {} },
+          { name: "workers-segments-200", bindings: { INDEX_SEGMENT_SIZE: "200" } },
+        ].map(({ name, bindings }) => ({
           plugins: [
             worker({
+              bindings,
               // The consumer example as an auxiliary worker, bound to this Worker as another
               // Worker would be (built above).
               workers: [
@@ -87,11 +93,11 @@ export default defineConfig(async () => {
           ],
           test: {
             ...shared,
-            name: "workers",
+            name,
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "test/node/**", "test/nudge-failure/**"],
           },
-        },
+        })),
         ...(process.env.WORKERS_BENCH
           ? [
               {
