@@ -4,6 +4,7 @@ import { workflows, workflowVersions } from "../../src/db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus, type TriggerSource } from "../../src/domain/instance-status";
 import { type Labels, matchesSelector, parseSelector } from "../../src/domain/labels";
 import { createIndexAccess, type IndexAccess, readTargets, reserveInIndex } from "../../src/index/workflow-index";
+import { encodeCursor } from "../../src/lib/cursor";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { type CountGroup, countInstances, type GroupDimension } from "../../src/services/instances/counts";
 import { type InstanceListQuery, listInstances, readIndexAddress } from "../../src/services/instances/list";
@@ -136,6 +137,23 @@ describe("a workflow's index over several segments", () => {
       for (const info of infos) expect(info.total_count).toBe(COUNT - 1);
     },
   );
+
+  it("resumes from a cursor issued before segments, and refuses one it did not issue", async ({ expect }) => {
+    const live = expected();
+    const from = live[9];
+    if (!from) throw new Error("too few instances");
+    const cursor = encodeCursor([from.createdOn, from.id, "desc"]);
+    const listed = await listInstances(deps, name, { perPage: 5, cursor });
+    expect(listed.result.map((item) => item.id)).toEqual(
+      live
+        .slice(4, 9)
+        .map((instance) => instance.id)
+        .reverse(),
+    );
+    await expect(listInstances(deps, name, { perPage: 5, cursor: encodeCursor([1, "x"]) })).rejects.toThrow(
+      /not a cursor this API issued/,
+    );
+  });
 
   it("pages by offset across boundaries, with total_count and total_pages", async ({ expect }) => {
     const newestFirst = expected()

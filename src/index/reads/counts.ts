@@ -104,7 +104,7 @@ function maintainedCounts(
       counts: withoutExpired(JSON.parse(row.counts) as Partial<InstanceCounts>, gone, row.value),
     }));
   if (selector) return byValue;
-  const without = withoutExpired(all, gone, null);
+  const without = withoutExpired(all, gone);
   for (const { counts } of byValue) {
     for (const status of INSTANCE_STATUSES) without[status] = (without[status] ?? 0) - (counts[status] ?? 0);
   }
