@@ -89,7 +89,14 @@ beforeAll(async () => {
 });
 
 /** What a list of `filter` must hold, oldest first. */
-function expected(filter: { status?: InstanceStatus; selector?: string; from?: number; to?: number } = {}) {
+function expected(
+  filter: {
+    status?: InstanceStatus | undefined;
+    selector?: string | undefined;
+    from?: number | undefined;
+    to?: number | undefined;
+  } = {},
+) {
   const selector = filter.selector === undefined ? undefined : parseSelector(filter.selector);
   return created.filter(
     (instance) =>
