@@ -3,6 +3,16 @@ import { and, eq, inArray, max, sum } from "drizzle-orm";
 import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import { type CountsQuery, countSegment, type SegmentCounts } from "./reads/counts";
+import {
+  type InstanceFilter,
+  listSegment,
+  type SegmentListQuery,
+  type SegmentPage,
+  type SegmentTotal,
+  segmentTotal,
+  walkOf,
+} from "./reads/list";
 import {
   absorbMetricRows,
   type BucketWindow,
@@ -122,6 +132,21 @@ export class IndexSegment extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Lists and counts (./reads/)
   // -------------------------------------------------------------------------------------------
+
+  /** This segment's part of a list page, from where the walk stands (`./reads/list.ts`). */
+  async list(query: SegmentListQuery): Promise<SegmentPage> {
+    return listSegment(this.#db, query);
+  }
+
+  /** This segment's share of a list's `total_count` as of `now`. */
+  async total(filter: InstanceFilter, now: number): Promise<SegmentTotal> {
+    return segmentTotal(this.#db, walkOf(filter, now), filter, now);
+  }
+
+  /** This segment's grouped counts as of `now` (`./reads/counts.ts`). */
+  async counts(query: CountsQuery, now: number): Promise<SegmentCounts> {
+    return countSegment(this.#db, query, now);
+  }
 
   // -------------------------------------------------------------------------------------------
   // Metrics (./reads/metrics.ts)

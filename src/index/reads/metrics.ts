@@ -1,4 +1,4 @@
-import { and, asc, eq, gte, inArray, lt, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { InstanceStatus } from "../../domain/instance-status";
 import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../../domain/metrics";
@@ -6,12 +6,12 @@ import {
   errorMetrics,
   instanceMetrics,
   instanceStatusCounts,
-  instances,
   labelMetrics,
   type MetricBucket,
   stepMetrics,
 } from "../schema";
 import type { SegmentDb } from "../segment-db";
+import { expiredCounts, withoutExpired } from "./expired";
 
 /**
  * The segment's metric buckets as reads need them: sums per (aligned) bucket and series, each
@@ -167,14 +167,11 @@ export function readEventTotals(db: SegmentDb, range: { from: number; to: number
  */
 export function readLiveStatusCounts(db: SegmentDb, now: number): { status: InstanceStatus; count: number }[] {
   const counts = db.select().from(instanceStatusCounts).orderBy(asc(instanceStatusCounts.status)).all();
-  const expired = db
-    .select({ status: instances.status, count: sql<number>`count(*)` })
-    .from(instances)
-    .where(lte(instances.expiresOn, new Date(now)))
-    .groupBy(instances.status)
-    .all();
-  const gone = new Map(expired.map((row) => [row.status, row.count]));
-  return counts.map((row) => ({ status: row.status, count: row.count - (gone.get(row.status) ?? 0) }));
+  const live = withoutExpired(
+    Object.fromEntries(counts.map((row) => [row.status, row.count])) as Partial<Record<InstanceStatus, number>>,
+    expiredCounts(db, now),
+  );
+  return counts.map((row) => ({ status: row.status, count: live[row.status] ?? 0 }));
 }
 
 // ---------------------------------------------------------------------------------------------
