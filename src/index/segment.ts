@@ -1,8 +1,28 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
+import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { Labels } from "../domain/labels";
+import type { InstanceStatus } from "../domain/instance-status";
 import type { SegmentConfig } from "./config";
+import {
+  absorbMetrics,
+  type DueInstance,
+  dueInstances,
+  expireInstances,
+  exportMetrics,
+  type MetricCutoffs,
+  type MetricRows,
+  purgeInstances,
+  rowCount,
+  type SelectedInstance,
+  type SelectionCursor,
+  selectInstances,
+  statusesOf,
+  trimMetrics,
+} from "./maintenance";
+import type { SegmentFilter } from "./reads/filter";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
+import migrations from "./migrations/migrations.js";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
 
@@ -108,6 +128,62 @@ export class IndexSegment extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Bulk selections, expiry and the sweep (./maintenance.ts)
   // -------------------------------------------------------------------------------------------
+
+  /** A page of a bulk job's targets in this segment, in creation order after `after`. */
+  async select(filter: SegmentFilter, after: SelectionCursor | null, limit: number, now: number): Promise<SelectedInstance[]> {
+    return selectInstances(this.#db, filter, after, limit, now);
+  }
+
+  /** The statuses of those of `ids` this segment holds. */
+  async statuses(ids: string[]): Promise<{ id: string; status: InstanceStatus }[]> {
+    return statusesOf(this.#db, ids);
+  }
+
+  /** Instances past their retention at `now`, earliest first, for the expiry pass to forget in the engine. */
+  async due(now: number, limit: number): Promise<DueInstance[]> {
+    return dueInstances(this.#db, now, limit);
+  }
+
+  /**
+   * Removes those of `ids` still past their retention; answers what went, and whether the
+   * segment is now full and empty, so retention can drop it as a whole.
+   */
+  async expire(ids: string[], now: number): Promise<{ expired: string[]; drainable: boolean }> {
+    const expired = expireInstances(this.#db, ids, now);
+    return { expired, drainable: this.#endsOn() !== null && rowCount(this.#db) === 0 };
+  }
+
+  /** Removes up to `limit` rows of a deleted workflow; answers their ids (their journals go next). */
+  async purge(limit: number): Promise<string[]> {
+    return purgeInstances(this.#db, limit);
+  }
+
+  /** Removes metric buckets past their retention, up to `limit` per table and size. */
+  async trimMetrics(cutoffs: MetricCutoffs, limit: number): Promise<number> {
+    return trimMetrics(this.#db, cutoffs, limit);
+  }
+
+  async exportMetrics(): Promise<MetricRows> {
+    return exportMetrics(this.#db);
+  }
+
+  async absorbMetrics(rows: MetricRows): Promise<void> {
+    absorbMetrics(this.#db, rows);
+  }
+
+  /** Whether the segment is full and holds no row: what retention may drop as a whole. */
+  async drainable(): Promise<boolean> {
+    return this.#endsOn() !== null && rowCount(this.#db) === 0;
+  }
+
+  /**
+   * Erases the segment's storage, tables and all. The object may live on a while in this
+   * isolate, so its (empty) schema is laid again for any request that still reaches it.
+   */
+  async drop(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+    await migrate(this.#db, migrations);
+  }
 
   async stats(): Promise<SegmentStats> {
     return {
