@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, inArray, isNotNull, lt, lte, or, sql } from "drizzle-orm";
 import type { InstanceStatus } from "../domain/instance-status";
-import { type SegmentFilter, labelWalk, selectFrom } from "./reads/filter";
+import { labelWalk, type SegmentFilter, selectFrom } from "./reads/filter";
 import { errorMetrics, instanceMetrics, instances, labelMetrics, type Retention, stepMetrics } from "./schema";
 import type { SegmentDb } from "./segment-db";
 
@@ -27,7 +27,10 @@ export function selectInstances(
   const beyond =
     after === null
       ? undefined
-      : or(gt(walk.createdOn, new Date(after.createdOn)), and(eq(walk.createdOn, new Date(after.createdOn)), gt(walk.id, after.id)));
+      : or(
+          gt(walk.createdOn, new Date(after.createdOn)),
+          and(eq(walk.createdOn, new Date(after.createdOn)), gt(walk.id, after.id)),
+        );
   return selectFrom(db, walk, { id: instances.id, status: instances.status, createdOn: instances.createdOn })
     .where(and(walk.where, beyond))
     .orderBy(asc(walk.createdOn), asc(walk.id))
@@ -43,17 +46,18 @@ export function statusesOf(db: SegmentDb, ids: readonly string[]): { id: string;
   );
 }
 
-export type DueInstance = { id: string; retention: Retention | null };
+export type DueInstance = { id: string; retention: Retention | null; expiresOn: number };
 
 /** Up to `limit` instances whose retention ended by `now`, earliest first, through `instances_by_expiry`. */
 export function dueInstances(db: SegmentDb, now: number, limit: number): DueInstance[] {
   return db
-    .select({ id: instances.id, retention: instances.retention })
+    .select({ id: instances.id, retention: instances.retention, expiresOn: instances.expiresOn })
     .from(instances)
     .where(and(isNotNull(instances.expiresOn), lte(instances.expiresOn, new Date(now))))
     .orderBy(asc(instances.expiresOn))
     .limit(limit)
-    .all();
+    .all()
+    .map((row) => ({ id: row.id, retention: row.retention, expiresOn: row.expiresOn?.getTime() ?? now }));
 }
 
 /**
@@ -115,7 +119,11 @@ export function trimMetrics(db: SegmentDb, cutoffs: MetricCutoffs, limit: number
     .where(lt(errorMetrics.start, cutoffs.hour))
     .orderBy(asc(errorMetrics.start))
     .limit(limit);
-  removed += db.delete(errorMetrics).where(inArray(sql`rowid`, oldestErrors)).returning({ start: errorMetrics.start }).all().length;
+  removed += db
+    .delete(errorMetrics)
+    .where(inArray(sql`rowid`, oldestErrors))
+    .returning({ start: errorMetrics.start })
+    .all().length;
   return removed;
 }
 
@@ -144,7 +152,11 @@ export function exportMetrics(db: SegmentDb): MetricRows {
 export function absorbMetrics(db: SegmentDb, rows: MetricRows): void {
   db.transaction(() => {
     for (const row of rows.instance) {
-      const key = and(eq(instanceMetrics.bucket, row.bucket), eq(instanceMetrics.start, row.start), eq(instanceMetrics.versionId, row.versionId));
+      const key = and(
+        eq(instanceMetrics.bucket, row.bucket),
+        eq(instanceMetrics.start, row.start),
+        eq(instanceMetrics.versionId, row.versionId),
+      );
       const mine = db.select().from(instanceMetrics).where(key).get();
       if (!mine) db.insert(instanceMetrics).values(row).run();
       else db.update(instanceMetrics).set(summedEvents(mine, row)).where(key).run();

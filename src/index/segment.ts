@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
-import type { Labels } from "../domain/labels";
 import type { InstanceStatus } from "../domain/instance-status";
+import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
 import {
   absorbMetrics,
@@ -20,9 +20,9 @@ import {
   statusesOf,
   trimMetrics,
 } from "./maintenance";
+import migrations from "./migrations/migrations.js";
 import type { SegmentFilter } from "./reads/filter";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
-import migrations from "./migrations/migrations.js";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
 
@@ -30,7 +30,10 @@ import { type SummaryUpdate, writeSummaries } from "./summaries";
 export type InstanceRow = typeof instances.$inferSelect;
 
 /** A reservation of an id by a create, before the engine is asked. */
-export type Reservation = Omit<typeof instances.$inferInsert, "revision" | "expiresOn" | "attemptFacts" | "attemptsMark">;
+export type Reservation = Omit<
+  typeof instances.$inferInsert,
+  "revision" | "expiresOn" | "attemptFacts" | "attemptsMark"
+>;
 
 /**
  * What a write tells its writer: the rows it refused because they belong to a newer segment
@@ -75,15 +78,16 @@ export class IndexSegment extends DurableObject<Env> {
     let reserved: string[] = [];
     const outcome = await this.#transaction(config, size, (endsOn) => {
       const [accepted, refused] = partition(rows, (row) => endsOn === null || row.createdOn.getTime() < endsOn);
-      reserved = accepted.flatMap(
-        (row) =>
+      reserved = accepted
+        .flatMap((row) =>
           this.#db
             .insert(instances)
             .values({ ...row, revision: 0 })
             .onConflictDoNothing()
             .returning({ id: instances.id })
             .all(),
-      ).map((row) => row.id);
+        )
+        .map((row) => row.id);
       return refused.map((row) => row.id);
     });
     return { ...outcome, reserved };
@@ -130,7 +134,12 @@ export class IndexSegment extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
 
   /** A page of a bulk job's targets in this segment, in creation order after `after`. */
-  async select(filter: SegmentFilter, after: SelectionCursor | null, limit: number, now: number): Promise<SelectedInstance[]> {
+  async select(
+    filter: SegmentFilter,
+    after: SelectionCursor | null,
+    limit: number,
+    now: number,
+  ): Promise<SelectedInstance[]> {
     return selectInstances(this.#db, filter, after, limit, now);
   }
 
@@ -150,7 +159,7 @@ export class IndexSegment extends DurableObject<Env> {
    */
   async expire(ids: string[], now: number): Promise<{ expired: string[]; drainable: boolean }> {
     const expired = expireInstances(this.#db, ids, now);
-    return { expired, drainable: this.#endsOn() !== null && rowCount(this.#db) === 0 };
+    return { expired, drainable: this.#drained() };
   }
 
   /** Removes up to `limit` rows of a deleted workflow; answers their ids (their journals go next). */
@@ -173,16 +182,18 @@ export class IndexSegment extends DurableObject<Env> {
 
   /** Whether the segment is full and holds no row: what retention may drop as a whole. */
   async drainable(): Promise<boolean> {
-    return this.#endsOn() !== null && rowCount(this.#db) === 0;
+    return this.#drained();
   }
 
   /**
    * Erases the segment's storage, tables and all. The object may live on a while in this
    * isolate, so its (empty) schema is laid again for any request that still reaches it.
    */
-  async drop(): Promise<void> {
+  async drop({ ifDrained }: { ifDrained: boolean }): Promise<boolean> {
+    if (ifDrained && !this.#drained()) return false;
     await this.ctx.storage.deleteAll();
     await migrate(this.#db, migrations);
+    return true;
   }
 
   async stats(): Promise<SegmentStats> {
@@ -208,7 +219,10 @@ export class IndexSegment extends DurableObject<Env> {
         .run();
       const refused = write(current);
       if (current === null && this.#size() >= size) {
-        const newest = this.#db.select({ value: max(instances.createdOn) }).from(instances).get()?.value;
+        const newest = this.#db
+          .select({ value: max(instances.createdOn) })
+          .from(instances)
+          .get()?.value;
         const endsOn = (newest?.getTime() ?? Date.now()) + 1;
         this.#db.update(indexConfig).set({ endsOn }).where(eq(indexConfig.id, 1)).run();
         return { refused, endsOn };
@@ -217,12 +231,19 @@ export class IndexSegment extends DurableObject<Env> {
     });
   }
 
+  #drained(): boolean {
+    return this.#endsOn() !== null && rowCount(this.#db) === 0;
+  }
+
   #endsOn(): number | null {
     return this.#db.select({ endsOn: indexConfig.endsOn }).from(indexConfig).get()?.endsOn ?? null;
   }
 
   #size(): number {
-    const total = this.#db.select({ value: sum(instanceStatusCounts.count) }).from(instanceStatusCounts).get()?.value;
+    const total = this.#db
+      .select({ value: sum(instanceStatusCounts.count) })
+      .from(instanceStatusCounts)
+      .get()?.value;
     return Number(total ?? 0);
   }
 }
@@ -233,4 +254,3 @@ function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[
   for (const item of items) (keep(item) ? kept : left).push(item);
   return [kept, left];
 }
-

@@ -42,7 +42,12 @@ export function unexpired(now: number): SQL | undefined {
 export function labelWalk(filter: SegmentFilter, now: number): SegmentWalk {
   const driver = filter.labels?.find((requirement) => requirement.operator === "in");
   if (driver?.operator !== "in") {
-    return { driver: undefined, where: filterConditions(filter, now), createdOn: instances.createdOn, id: instances.id };
+    return {
+      driver: undefined,
+      where: filterConditions(filter, now),
+      createdOn: instances.createdOn,
+      id: instances.id,
+    };
   }
   const { dateStart, dateEnd, ...rest } = filter;
   return {

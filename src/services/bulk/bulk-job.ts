@@ -8,10 +8,10 @@ import type { InstanceStatus } from "../../domain/instance-status";
 import type { IndexAddress } from "../../index/config";
 import { forEachConcurrently } from "../../lib/concurrency";
 import { readStoredJson } from "../../lib/json";
-import { toIso } from "../../lib/time";
-import { addressByName, applyToInstance, type ItemResult, indexedStatuses } from "./apply";
-import { createDeps, type Deps } from "../deps";
 import { migrateSqlite } from "../../lib/sqlite-schema";
+import { toIso } from "../../lib/time";
+import { createDeps, type Deps } from "../deps";
+import { addressByName, applyToInstance, type ItemResult, indexedStatuses } from "./apply";
 
 /** Items read from the ledger at a time while an alarm works. */
 const CHUNK = 100;
@@ -332,7 +332,8 @@ export class BulkJob extends DurableObject<Env> {
         )
         .toArray();
       if (items.length === 0) return;
-      if (job.action === "terminate" && address === undefined) address = await addressByName(deps.db, job.workflow_name);
+      if (job.action === "terminate" && address === undefined)
+        address = await addressByName(deps.db, job.workflow_name);
       const indexed = address
         ? await indexedStatuses(
             deps.index,

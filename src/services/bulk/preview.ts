@@ -1,6 +1,6 @@
 import { chunk } from "../../db/client";
-import type { Jurisdiction } from "../../domain/jurisdiction";
 import type { InstanceStatus } from "../../domain/instance-status";
+import type { Jurisdiction } from "../../domain/jurisdiction";
 import { readAddress } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
