@@ -1,7 +1,15 @@
 import { workflows, workflowVersions } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { Reservation } from "../../src/index/segment";
-import { type IndexAccess, readTargets, reserveInIndex, writeToIndex } from "../../src/index/workflow-index";
+import {
+  acrossSegments,
+  findInIndex,
+  type IndexAccess,
+  readAddress,
+  readTargets,
+  reserveInIndex,
+  writeToIndex,
+} from "../../src/index/workflow-index";
 import type { Deps } from "../../src/services/deps";
 
 /** The same deps with segments of `size` instances, so a few rows span several segments. */
@@ -20,31 +28,43 @@ export type SeedRow = {
 };
 
 /**
- * Writes index rows of a workflow through the index client, one at a time in creation order, as
- * a create and then its journal would (a reservation, then a first summary): each lands in the
- * segment of its creation time, and a full segment opens the next.
+ * Writes index rows of a workflow through the index client as creates and journals would: a row
+ * with its own retention is reserved first (as a create through this API gives it), then every
+ * row gets its journal's first summary (a row without a reservation takes its version's
+ * retention, as one created straight through the binding). `batch` rows go at a time, in
+ * creation order: 1 makes each land in the segment of its creation time, a full one opening the next.
  */
-export async function seedIndex(deps: Deps, workflowName: string, rows: SeedRow[]): Promise<void> {
-  for (const row of [...rows].sort((a, b) => a.createdOn - b.createdOn)) {
+export async function seedIndex(
+  deps: Deps,
+  workflowName: string,
+  rows: SeedRow[],
+  { batch = 1 }: { batch?: number } = {},
+): Promise<void> {
+  const sorted = [...rows].sort((a, b) => a.createdOn - b.createdOn);
+  for (let start = 0; start < sorted.length; start += batch) {
+    const part = sorted.slice(start, start + batch);
     const target = (await readTargets(deps.db, [workflowName])).get(workflowName);
     if (!target) throw new Error(`no workflow ${workflowName}`);
-    const reservation: Reservation = {
-      id: row.id,
-      versionId: target.config.versionId,
-      status: "queued",
-      triggerSource: "api",
-      params: null,
-      createdOn: new Date(row.createdOn),
-      startedOn: null,
-      endedOn: null,
-      modifiedOn: new Date(row.createdOn),
-      retention: row.retention ?? null,
-      labels: row.labels ?? null,
-    };
-    await reserveInIndex(deps.db, deps.index, target, [reservation]);
-    // The journal's first summary: what the metrics count the instance's creation (and end) from.
-    await writeToIndex(deps.db, deps.index, [
-      {
+    const reservations: Reservation[] = part
+      .filter((row) => row.retention !== undefined || row.labels !== undefined)
+      .map((row) => ({
+        id: row.id,
+        versionId: target.config.versionId,
+        status: "queued",
+        triggerSource: "api",
+        params: null,
+        createdOn: new Date(row.createdOn),
+        startedOn: null,
+        endedOn: null,
+        modifiedOn: new Date(row.createdOn),
+        retention: row.retention ?? null,
+        labels: row.labels ?? null,
+      }));
+    if (reservations.length > 0) await reserveInIndex(deps.db, deps.index, target, reservations);
+    await writeToIndex(
+      deps.db,
+      deps.index,
+      part.map((row) => ({
         workflowName,
         instanceId: row.id,
         revision: 1,
@@ -55,11 +75,24 @@ export async function seedIndex(deps: Deps, workflowName: string, rows: SeedRow[
         errorShape: null,
         at: row.endedOn ?? row.createdOn,
         createdOn: row.createdOn,
-        triggerSource: "api",
+        triggerSource: "api" as const,
         params: null,
-      },
-    ]);
+      })),
+    );
   }
+}
+
+/** An instance's index row wherever it is among the workflow's segments, or undefined. */
+export async function indexRow(deps: Deps, workflowId: string, id: string) {
+  const address = await readAddress(deps.db, { id: workflowId, jurisdiction: null });
+  return (await findInIndex(deps.index, address, id))?.row;
+}
+
+/** How many rows a workflow's index holds, expired or not, over its live segments. */
+export async function indexedCount(deps: Deps, workflowId: string): Promise<number> {
+  const address = await readAddress(deps.db, { id: workflowId, jurisdiction: null });
+  const stats = await acrossSegments(deps.index, address, (segment) => segment.stats());
+  return stats.reduce((sum, each) => sum + each.instances, 0);
 }
 
 /** A workflow's definition rows in D1, straight (no engine behind it): what its index needs. */
