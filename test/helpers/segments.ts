@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { workflows, workflowVersions } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { Reservation } from "../../src/index/segment";
@@ -109,4 +110,27 @@ export async function defineIndexedWorkflow(deps: Deps, name: string): Promise<{
       .values({ id: versionId, workflowId: id, className: "S", scriptName: "s", createdOn: now }),
   ]);
   return { id, versionId };
+}
+
+/**
+ * A workflow's counts as its segments maintain them, summed, beside a recount of their rows:
+ * `[status, kept, recounted]`, read in each segment's own SQLite.
+ */
+export async function countsAndRecount(deps: Deps, workflowId: string): Promise<[string, number, number][]> {
+  const address = await readAddress(deps.db, { id: workflowId, jurisdiction: null });
+  const kept = new Map<string, number>();
+  const recounted = new Map<string, number>();
+  for (const ref of address.segments) {
+    await runInDurableObject(deps.index.segment(address, ref.seq), (_, state) => {
+      for (const row of state.storage.sql.exec<{ status: string; count: number }>(
+        "SELECT status, count FROM instance_status_counts",
+      ))
+        kept.set(row.status, (kept.get(row.status) ?? 0) + row.count);
+      for (const row of state.storage.sql.exec<{ status: string; count: number }>(
+        "SELECT status, count(*) AS count FROM instances GROUP BY status",
+      ))
+        recounted.set(row.status, (recounted.get(row.status) ?? 0) + row.count);
+    });
+  }
+  return [...kept].map(([status, count]) => [status, count, recounted.get(status) ?? 0]);
 }
