@@ -39,6 +39,26 @@ export function selectInstances(
     .map((row) => ({ id: row.id, status: row.status, createdOn: row.createdOn.getTime() }));
 }
 
+/**
+ * Up to `limit` unfinished instances after `after`, in creation order, through the partial index
+ * `instances_unfinished`: the segment's share of the sweeper's round.
+ */
+export function unfinishedInstances(db: SegmentDb, after: SelectionCursor | null, limit: number): SelectionCursor[] {
+  return db
+    .select({ id: instances.id, createdOn: instances.createdOn })
+    .from(instances)
+    .where(
+      and(
+        sql`${instances.status} not in ('complete', 'errored', 'terminated')`,
+        after === null ? undefined : sql`(${instances.createdOn}, ${instances.id}) > (${after.createdOn}, ${after.id})`,
+      ),
+    )
+    .orderBy(asc(instances.createdOn), asc(instances.id))
+    .limit(limit)
+    .all()
+    .map((row) => ({ id: row.id, createdOn: row.createdOn.getTime() }));
+}
+
 /** The statuses of those of `ids` this segment holds (expired rows included: they still exist until the pass). */
 export function statusesOf(db: SegmentDb, ids: readonly string[]): { id: string; status: InstanceStatus }[] {
   return chunk(ids, IDS_PER_STATEMENT).flatMap((part) =>

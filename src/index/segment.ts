@@ -19,6 +19,7 @@ import {
   selectInstances,
   statusesOf,
   trimMetrics,
+  unfinishedInstances,
 } from "./maintenance";
 import migrations from "./migrations/migrations.js";
 import type { SegmentFilter } from "./reads/filter";
@@ -141,6 +142,11 @@ export class IndexSegment extends DurableObject<Env> {
     now: number,
   ): Promise<SelectedInstance[]> {
     return selectInstances(this.#db, filter, after, limit, now);
+  }
+
+  /** The segment's next unfinished instances after `after`, in creation order: the sweeper's round. */
+  async unfinished(after: SelectionCursor | null, limit: number): Promise<SelectionCursor[]> {
+    return unfinishedInstances(this.#db, after, limit);
   }
 
   /** The statuses of those of `ids` this segment holds. */

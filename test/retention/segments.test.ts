@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { indexSegments, workflows } from "../../src/db/schema";
+import type { DeployedWorkflow } from "../../src/domain/deployed-workflow";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { IndexAddress } from "../../src/index/config";
 import type { MetricRows } from "../../src/index/maintenance";
@@ -9,12 +10,20 @@ import { readAddress } from "../../src/index/workflow-index";
 import { indexedStatuses } from "../../src/services/bulk/apply";
 import { matching } from "../../src/services/bulk/jobs";
 import { createDeps, type Deps } from "../../src/services/deps";
+import { nextUnfinished, type SweepEntry, type SweepPosition } from "../../src/services/instances/sweep";
 import { dropDrainedSegments, expireInstances } from "../../src/services/retention/expiry";
 import { purgeDeletedWorkflows } from "../../src/services/retention/purge";
 import { uniqueId } from "../helpers/api";
 import { defineIndexedWorkflow, type SeedRow, seedIndex, withSegmentSize } from "../helpers/segments";
 
 const deps = withSegmentSize(createDeps(env), 3);
+
+/** A deployed workflow's binding facts, to stand in for one bound to a name of the test's. */
+function anyDeployed(): DeployedWorkflow {
+  const [first] = deps.engines.deployed;
+  if (!first) throw new Error("the test worker binds no workflow");
+  return first;
+}
 
 /** Every id a bulk filter would freeze, in the order the job would take them. */
 async function targets(workflow: { id: string; jurisdiction: null }, status?: InstanceStatus[]): Promise<string[]> {
@@ -38,7 +47,7 @@ async function metricTotals(index: Deps["index"], address: IndexAddress) {
 }
 
 describe("retention over segments of 3 instances", () => {
-  it("selects bulk targets across segments, drops a segment expiry emptied, and purges every segment", async ({
+  it("selects bulk targets and sweeps across segments, drops a segment expiry emptied, and purges every segment", async ({
     expect,
   }) => {
     const name = uniqueId("segmented");
@@ -78,6 +87,20 @@ describe("retention over segments of 3 instances", () => {
     expect(await targets(workflow)).toEqual(["b1", "c0", "c1", "c2", "d0", "a0", "a1", "a2", "b0", "b2"]);
     const statuses = await indexedStatuses(deps.index, address, ["a1", "b1", "d0", "nowhere"]);
     expect(Object.fromEntries(statuses)).toEqual({ a1: "complete", b1: "running", d0: "running" });
+    // The sweeper's round walks the unfinished ones across segments, a page at a time.
+    const sweeping: Deps = { ...deps, engines: { ...deps.engines, deployed: [{ ...anyDeployed(), name }] } };
+    const round: string[] = [];
+    let position: SweepPosition | null = null;
+    for (;;) {
+      const page: SweepEntry[] = (await nextUnfinished(sweeping, position, 2)).filter(
+        (entry) => entry.workflowId === defined.id,
+      );
+      round.push(...page.map((entry) => entry.id));
+      const last = page.at(-1);
+      if (!last || page.length < 2) break;
+      position = last;
+    }
+    expect(round).toEqual(["b1", "c0", "c1", "c2", "d0"]);
     const metricsBefore = await metricTotals(deps.index, address);
     expect(metricsBefore).toMatchObject({ created: 10, completed: 5 });
 
