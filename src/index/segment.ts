@@ -1,6 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
-import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
@@ -21,10 +20,9 @@ import {
   trimMetrics,
   unfinishedInstances,
 } from "./maintenance";
-import migrations from "./migrations/migrations.js";
 import type { SegmentFilter } from "./reads/filter";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
-import { openSegmentDb, type SegmentDb } from "./segment-db";
+import { migrateSegmentDb, openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
 
 /** An index row as segments hand it out. */
@@ -192,13 +190,14 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   /**
-   * Erases the segment's storage, tables and all. The object may live on a while in this
-   * isolate, so its (empty) schema is laid again for any request that still reaches it.
+   * Erases the segment's storage, tables and all (with `ifDrained`, only while it is full and
+   * holds no row, so a write that arrived since keeps it). The object may live on a while in
+   * this isolate, so its empty schema is laid again for any request that still reaches it.
    */
   async drop({ ifDrained }: { ifDrained: boolean }): Promise<boolean> {
     if (ifDrained && !this.#drained()) return false;
     await this.ctx.storage.deleteAll();
-    await migrate(this.#db, migrations);
+    await migrateSegmentDb(this.#db);
     return true;
   }
 
