@@ -26,9 +26,14 @@ function anyDeployed(): DeployedWorkflow {
 }
 
 /** Every id a bulk filter would freeze, in the order the job would take them. */
-async function targets(workflow: { id: string; jurisdiction: null }, status?: InstanceStatus[]): Promise<string[]> {
+async function targets(
+  workflow: { id: string; jurisdiction: null },
+  status?: InstanceStatus[],
+  labels?: string,
+): Promise<string[]> {
   const ids: string[] = [];
-  for await (const rows of matching(deps, workflow, status ? { status } : {}, new Date(Date.now() + 60_000))) {
+  const filter = { ...(status ? { status } : {}), ...(labels ? { labels } : {}) };
+  for await (const rows of matching(deps, workflow, filter, new Date(Date.now() + 60_000))) {
     ids.push(...rows.map((row) => row.id));
   }
   return ids;
@@ -70,19 +75,22 @@ describe("retention over segments of 3 instances", () => {
       done("a2", base + 2),
       // Segment 1: one stays running.
       done("b0", base + 10),
-      running("b1", base + 11),
+      { ...running("b1", base + 11), labels: { team: "x" } },
       done("b2", base + 12),
       // Segment 2, and one in segment 3, the newest.
       running("c0", base + 20),
       running("c1", base + 21),
       running("c2", base + 22),
-      running("d0", base + 30),
+      { ...running("d0", base + 30), labels: { team: "x" } },
     ]);
     const address = await readAddress(deps.db, workflow);
     expect(address.segments.map((segment) => segment.seq)).toEqual([0, 1, 2, 3]);
 
     // A bulk job's frozen targets come from every segment, in creation order within a status.
     expect(await targets(workflow, ["running"])).toEqual(["b1", "c0", "c1", "c2", "d0"]);
+    // A selector drives one walk of each segment's label index.
+    expect(await targets(workflow, undefined, "team=x")).toEqual(["b1", "d0"]);
+    expect(await targets(workflow, ["complete"], "team=x")).toEqual([]);
     // Status by status (running comes before complete among the statuses), each across segments.
     expect(await targets(workflow)).toEqual(["b1", "c0", "c1", "c2", "d0", "a0", "a1", "a2", "b0", "b2"]);
     const statuses = await indexedStatuses(deps.index, address, ["a1", "b1", "d0", "nowhere"]);
