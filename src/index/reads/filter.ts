@@ -1,9 +1,10 @@
-import { and, eq, gt, gte, inArray, isNull, lt, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import { and, eq, gte, inArray, lt, lte, notInArray, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import { type LabelRequirement, type LabelSelector, labelJsonPath } from "../../domain/labels";
 import { instanceLabels, instances } from "../schema";
 import type { SegmentDb } from "../segment-db";
+import { unexpired } from "./expired";
 
 /** What a list, a count and a bulk job's selection narrow a segment's instances by. */
 export type SegmentFilter = {
@@ -33,11 +34,6 @@ export type SegmentWalk = {
   createdOn: SQLiteColumn;
   id: SQLiteColumn;
 };
-
-/** An instance past its retention is gone to every read, before the retention pass removes its row. */
-export function unexpired(now: number): SQL | undefined {
-  return or(isNull(instances.expiresOn), gt(instances.expiresOn, new Date(now)));
-}
 
 export function labelWalk(filter: SegmentFilter, now: number): SegmentWalk {
   const driver = filter.labels?.find((requirement) => requirement.operator === "in");
