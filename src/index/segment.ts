@@ -1,12 +1,52 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
+import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
 import { changeLabels, type LabelsChange } from "./labels";
-import { type UnfinishedEntry, unfinished } from "./maintenance";
+import {
+  type DueInstance,
+  dueInstances,
+  expireInstances,
+  purgeInstances,
+  rowCount,
+  type SelectedInstance,
+  type SelectionCursor,
+  selectInstances,
+  statusesOf,
+  unfinishedInstances,
+} from "./maintenance";
+import { type CountsQuery, countSegment, type SegmentCounts } from "./reads/counts";
+import type { SegmentFilter } from "./reads/filter";
+import {
+  type InstanceFilter,
+  listSegment,
+  type SegmentListQuery,
+  type SegmentPage,
+  type SegmentTotal,
+  segmentTotal,
+  walkOf,
+} from "./reads/list";
+import {
+  absorbMetricRows,
+  type BucketWindow,
+  type ErrorSums,
+  type EventSums,
+  type EventTotals,
+  expireMetricBuckets,
+  exportMetricRows,
+  type MetricRows,
+  readErrorSums,
+  readEventSums,
+  readEventTotals,
+  readLiveStatusCounts,
+  readStepSums,
+  type SeriesOf,
+  type StepSums,
+} from "./reads/metrics";
 import { type StatusCounts, statusCounts } from "./reads/status-counts";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
-import { openSegmentDb, type SegmentDb } from "./segment-db";
+import { migrateSegmentDb, openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
 
 /** An index row as segments hand it out. */
@@ -128,17 +168,123 @@ export class IndexSegment extends DurableObject<Env> {
     return statusCounts(this.#db, now);
   }
 
+  /** This segment's part of a list page, from where the walk stands (`./reads/list.ts`). */
+  async list(query: SegmentListQuery): Promise<SegmentPage> {
+    return listSegment(this.#db, query);
+  }
+
+  /** This segment's share of a list's `total_count` as of `now`. */
+  async total(filter: InstanceFilter, now: number): Promise<SegmentTotal> {
+    return segmentTotal(this.#db, walkOf(filter, now), filter, now);
+  }
+
+  /** This segment's grouped counts as of `now` (`./reads/counts.ts`). */
+  async counts(query: CountsQuery, now: number): Promise<SegmentCounts> {
+    return countSegment(this.#db, query, now);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Metrics (./reads/metrics.ts)
   // -------------------------------------------------------------------------------------------
+
+  /** Event counts and duration histograms per bucket and series of a window. */
+  async eventSums(window: BucketWindow, series: SeriesOf): Promise<EventSums[]> {
+    return readEventSums(this.#db, window, series);
+  }
+
+  /** Step attempts per step and bucket of a window. */
+  async stepSums(window: BucketWindow): Promise<StepSums[]> {
+    return readStepSums(this.#db, window);
+  }
+
+  /** Every error group of the hours in [from, to). */
+  async errorSums(from: number, to: number): Promise<ErrorSums[]> {
+    return readErrorSums(this.#db, from, to);
+  }
+
+  /** The hour buckets in a range (all without one) as one. */
+  async eventTotals(range: { from: number; to: number } | null): Promise<EventTotals> {
+    return readEventTotals(this.#db, range);
+  }
+
+  /** Instances per status now, less those past their retention. */
+  async liveStatusCounts(now: number): Promise<{ status: InstanceStatus; count: number }[]> {
+    return readLiveStatusCounts(this.#db, now);
+  }
+
+  /** Deletes metric buckets past their retention, at most `limit` of each kind; answers how many. */
+  async expireMetrics(now: number, limit: number): Promise<number> {
+    return expireMetricBuckets(this.#db, now, limit);
+  }
+
+  /** Every metric row, for another segment to absorb before this one is dropped. */
+  async exportMetrics(): Promise<MetricRows> {
+    return exportMetricRows(this.#db);
+  }
+
+  /** Adds another segment's metric rows into this one's, merging counts and histograms. */
+  async absorbMetrics(rows: MetricRows): Promise<void> {
+    absorbMetricRows(this.#db, rows);
+  }
 
   // -------------------------------------------------------------------------------------------
   // Bulk selections, expiry and the sweep (./maintenance.ts)
   // -------------------------------------------------------------------------------------------
 
-  /** The sweeper's walk: the next `limit` unfinished instances after `after`, in creation order. */
-  async unfinished(after: UnfinishedEntry | null, limit: number): Promise<UnfinishedEntry[]> {
-    return unfinished(this.#db, after, limit);
+  /** A page of a bulk job's targets in this segment, in creation order after `after`. */
+  async select(
+    filter: SegmentFilter,
+    after: SelectionCursor | null,
+    limit: number,
+    now: number,
+  ): Promise<SelectedInstance[]> {
+    return selectInstances(this.#db, filter, after, limit, now);
+  }
+
+  /** The segment's next unfinished instances after `after`, in creation order: the sweeper's round. */
+  async unfinished(after: SelectionCursor | null, limit: number): Promise<SelectionCursor[]> {
+    return unfinishedInstances(this.#db, after, limit);
+  }
+
+  /** The statuses of those of `ids` this segment holds. */
+  async statuses(ids: string[]): Promise<{ id: string; status: InstanceStatus }[]> {
+    return statusesOf(this.#db, ids);
+  }
+
+  /** Instances past their retention at `now`, earliest first, for the expiry pass to forget in the engine. */
+  async due(now: number, limit: number): Promise<DueInstance[]> {
+    return dueInstances(this.#db, now, limit);
+  }
+
+  /**
+   * Removes those of `ids` still past their retention; answers what went, and whether the
+   * segment is now full and empty, so retention can drop it as a whole.
+   */
+  async expire(ids: string[], now: number): Promise<{ expired: string[]; drainable: boolean }> {
+    const expired = expireInstances(this.#db, ids, now);
+    return { expired, drainable: this.#drained() };
+  }
+
+  /** Removes up to `limit` rows of a deleted workflow; answers their ids (their journals go next). */
+  async purge(limit: number): Promise<string[]> {
+    return purgeInstances(this.#db, limit);
+  }
+
+  /** Whether the segment is full and holds no row: what retention may drop as a whole. */
+  async drainable(): Promise<boolean> {
+    return this.#drained();
+  }
+
+  /**
+   * Erases the segment's storage, tables and all (with `ifDrained`, only while it is full and
+   * holds no row, so a write that arrived since keeps it). The object may live on a while in
+   * this isolate, so its empty schema is laid again for any request that still reaches it.
+   */
+  async drop({ ifDrained }: { ifDrained: boolean }): Promise<boolean> {
+    if (ifDrained && !this.#drained()) return false;
+    await this.ctx.storage.deleteAll();
+    await migrateSegmentDb(this.#db);
+    return true;
   }
 
   async stats(): Promise<SegmentStats> {
@@ -178,6 +324,10 @@ export class IndexSegment extends DurableObject<Env> {
 
   #holds(id: string): boolean {
     return this.#db.select({ id: instances.id }).from(instances).where(eq(instances.id, id)).get() !== undefined;
+  }
+
+  #drained(): boolean {
+    return this.#endsOn() !== null && rowCount(this.#db) === 0;
   }
 
   #endsOn(): number | null {

@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { chunk } from "../db/client";
 import { errorInfo } from "../domain/errors";
-import { migrateSqlite } from "../lib/sqlite-schema";
 import { durationToMs } from "../lib/time";
 import { createDeps } from "../services/deps";
 import { nextUnfinished, type SweepPosition, type SyncedGroup } from "../services/instances/sweep";
 import { type RetentionPass, retentionPass } from "../services/retention/pass";
+import { migrateSqlite } from "../lib/sqlite-schema";
 
 /** Unfinished instances one sweep syncs at most. */
 const SWEEP_BATCH = 500;
@@ -26,8 +26,6 @@ const MIGRATIONS = [
     created_on INTEGER NOT NULL,
     instance_id TEXT NOT NULL
   )`,
-  // The index went to segments: the round also says which segment of the workflow it is in.
-  "ALTER TABLE round ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
 ];
 
 export type SweepResult = SyncedGroup & { roundEnded: boolean };
@@ -103,9 +101,9 @@ export class InstanceSweeper extends DurableObject<Env> {
 
   #position(): SweepPosition | null {
     const row = this.#sql
-      .exec<{ workflow_id: string; seq: number; created_on: number; instance_id: string }>("SELECT * FROM round")
+      .exec<{ workflow_id: string; created_on: number; instance_id: string }>("SELECT * FROM round")
       .toArray()[0];
-    return row ? { workflowId: row.workflow_id, seq: row.seq, createdOn: row.created_on, id: row.instance_id } : null;
+    return row ? { workflowId: row.workflow_id, createdOn: row.created_on, id: row.instance_id } : null;
   }
 
   #keep(last: SweepPosition | null): void {
@@ -114,11 +112,10 @@ export class InstanceSweeper extends DurableObject<Env> {
       return;
     }
     this.#sql.exec(
-      `INSERT INTO round (id, workflow_id, seq, created_on, instance_id) VALUES (1, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, seq = excluded.seq,
-         created_on = excluded.created_on, instance_id = excluded.instance_id`,
+      `INSERT INTO round (id, workflow_id, created_on, instance_id) VALUES (1, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, created_on = excluded.created_on,
+         instance_id = excluded.instance_id`,
       last.workflowId,
-      last.seq,
       last.createdOn,
       last.id,
     );

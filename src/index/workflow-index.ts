@@ -63,7 +63,7 @@ export function segmentFor(segments: readonly SegmentRef[], createdOn: number): 
   return found;
 }
 
-/** The live segments of workflows, oldest first, by workflow id: one query. */
+/** The live segments of workflows (ids, or a subquery of them), oldest first, by workflow id: one query. */
 export function selectSegments(db: Db, workflowIds: string[] | SQLWrapper) {
   return db
     .select({

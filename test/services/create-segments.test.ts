@@ -6,7 +6,6 @@ import { createDeps, type Deps } from "../../src/services/deps";
 import { createInstance, createInstanceBatch } from "../../src/services/instances/create";
 import { patchLabels } from "../../src/services/instances/labels";
 import { getInstance } from "../../src/services/instances/read";
-import { nextUnfinished, type SweepEntry } from "../../src/services/instances/sweep";
 import { getWorkflow } from "../../src/services/workflows";
 import { api, uniqueId } from "../helpers/api";
 
@@ -96,40 +95,5 @@ describe("creates across segments of three instances", () => {
     );
     expect(rows.filter((row) => row !== null)).toHaveLength(1);
     expect((await getInstance(deps, WORKFLOW, first)).details.labels).toEqual({ kept: "yes" });
-  });
-
-  it("walks the unfinished instances segment by segment, a few at a time, each once", async ({ expect }) => {
-    const prefix = uniqueId("walk");
-    const report = await createInstanceBatch(
-      deps,
-      WORKFLOW,
-      [0, 1, 2, 3, 4].map((n) => ({ instance_id: `${prefix}-${n}` })),
-    );
-    for (let n = 5; n < 9; n++) await createInstance(deps, WORKFLOW, { instance_id: `${prefix}-${n}` });
-    expect(report.errors).toEqual([]);
-    const walked: SweepEntry[] = [];
-    for (
-      let page = await nextUnfinished(deps, null, 2);
-      ;
-      page = await nextUnfinished(deps, walked.at(-1) ?? null, 2)
-    ) {
-      walked.push(...page);
-      if (page.length < 2) break;
-    }
-    const ours = walked.filter((entry) => entry.workflowName === WORKFLOW);
-    const keys = ours.map((entry) => [entry.seq, entry.createdOn, entry.id] as const);
-    const sorted = [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
-    expect(keys).toEqual(sorted);
-    expect(new Set(ours.map((entry) => entry.id)).size).toBe(ours.length);
-    // Every instance still unfinished after the walk was in it (statuses only move on to finished).
-    const where = await address();
-    for (let n = 0; n < 9; n++) {
-      const id = `${prefix}-${n}`;
-      const found = await findInIndex(deps.index, where, id);
-      if (found && !["complete", "errored", "terminated"].includes(found.row.status)) {
-        expect(ours.find((entry) => entry.id === id)?.seq, id).toBe(found.seq);
-      }
-    }
-    expect(new Set(ours.map((entry) => entry.seq)).size).toBeGreaterThan(1);
   });
 });

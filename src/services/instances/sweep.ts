@@ -1,62 +1,55 @@
-import { and, asc, gte, inArray, isNull } from "drizzle-orm";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { workflows } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
-import type { Jurisdiction } from "../../domain/jurisdiction";
-import { directoryOf, selectSegments } from "../../index/workflow-index";
+import { directoryOf, readAddress, segmentFor, selectSegments } from "../../index/workflow-index";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
 
-/**
- * An unfinished instance in the sweeper's round, which goes by workflow, then segment, then
- * creation time and id; the segment is where the instance's index row lives.
- */
-export type SweepEntry = {
-  workflowId: string;
-  workflowName: string;
-  jurisdiction: Jurisdiction | null;
-  seq: number;
-  id: string;
-  createdOn: number;
-};
+/** An unfinished instance in the sweeper's round, which goes by workflow, creation time and id. */
+export type SweepEntry = { workflowId: string; workflowName: string; id: string; createdOn: number };
 
 /** Where the round stands: the last instance a sweep took. */
-export type SweepPosition = Pick<SweepEntry, "workflowId" | "seq" | "createdOn" | "id">;
+export type SweepPosition = Pick<SweepEntry, "workflowId" | "createdOn" | "id">;
 
 export type SyncedGroup = { synced: number; dropped: number; failed: number };
 
 /**
  * The next `limit` unfinished instances of the workflows this deployment binds after `after`
- * in the sweeper's round, asking each workflow's segments in turn from where the round stands
- * (each walks its partial index `instances_unfinished`); fewer when the round reaches its end.
+ * in the sweeper's round: workflow by workflow (by id), each through its segments oldest first
+ * (the partial index `instances_unfinished` serves each walk); fewer when the round reaches its end.
  */
 export async function nextUnfinished(deps: Deps, after: SweepPosition | null, limit: number): Promise<SweepEntry[]> {
   const bound = deps.engines.deployed.map((workflow) => workflow.name);
   if (bound.length === 0) return [];
-  const filter = and(
-    inArray(workflows.name, bound),
-    isNull(workflows.deletedOn),
-    after ? gte(workflows.id, after.workflowId) : undefined,
-  );
-  const ids = deps.db.select({ id: workflows.id }).from(workflows).where(filter);
-  const [rows, segments] = await deps.db.batch([
-    deps.db
-      .select({ id: workflows.id, name: workflows.name, jurisdiction: workflows.jurisdiction })
-      .from(workflows)
-      .where(filter)
-      .orderBy(asc(workflows.id)),
-    selectSegments(deps.db, ids),
-  ]);
+  const rows = await deps.db
+    .select({ id: workflows.id, name: workflows.name, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(and(inArray(workflows.name, bound), after ? gte(workflows.id, after.workflowId) : undefined))
+    .orderBy(asc(workflows.id));
+  const segments =
+    rows.length === 0
+      ? []
+      : await selectSegments(
+          deps.db,
+          rows.map((row) => row.id),
+        );
   const entries: SweepEntry[] = [];
   for (const workflow of rows) {
-    const address = { workflowId: workflow.id, jurisdiction: workflow.jurisdiction };
-    for (const { seq } of directoryOf(workflow.id, segments)) {
-      const here = after?.workflowId === workflow.id ? after : null;
-      if (here && seq < here.seq) continue;
-      const from = here && seq === here.seq ? { createdOn: here.createdOn, id: here.id } : null;
-      const found = await deps.index.segment(address, seq).unfinished(from, limit - entries.length);
-      for (const entry of found) entries.push({ ...address, workflowName: workflow.name, seq, ...entry });
+    const address = {
+      workflowId: workflow.id,
+      jurisdiction: workflow.jurisdiction,
+      segments: directoryOf(workflow.id, segments),
+    };
+    let cursor = after && after.workflowId === workflow.id ? { createdOn: after.createdOn, id: after.id } : null;
+    for (const [position, ref] of address.segments.entries()) {
+      const next = address.segments[position + 1];
+      // A segment that ends before the cursor has nothing past it.
+      if (cursor && next && next.startsOn <= cursor.createdOn) continue;
+      const found = await deps.index.segment(address, ref.seq).unfinished(cursor, limit - entries.length);
+      for (const row of found) entries.push({ workflowId: workflow.id, workflowName: workflow.name, ...row });
       if (entries.length >= limit) return entries;
+      cursor = null;
     }
   }
   return entries;
@@ -75,9 +68,7 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
       try {
         const synced = await syncInstance(deps, { workflowName: entry.workflowName, instanceId: entry.id });
         result.synced++;
-        const abandoned =
-          !synced && (await releaseIfAbandoned(deps.index, entry, entry.seq, entry.id, new Date(entry.createdOn)));
-        if (abandoned) {
+        if (!synced && (await releaseAbandoned(deps, entry))) {
           await deps.journal(entry.workflowName, entry.id).clear();
           result.dropped++;
         }
@@ -96,4 +87,16 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
     }),
   );
   return result;
+}
+
+/** Drops an entry the engine does not know from the segment of its creation time, past the create's grace. */
+async function releaseAbandoned(deps: Deps, entry: SweepEntry): Promise<boolean> {
+  const [workflow] = await deps.db
+    .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(eq(workflows.id, entry.workflowId));
+  if (!workflow) return false;
+  const address = await readAddress(deps.db, workflow);
+  const { seq } = segmentFor(address.segments, entry.createdOn);
+  return releaseIfAbandoned(deps.index, address, seq, entry.id, new Date(entry.createdOn));
 }
