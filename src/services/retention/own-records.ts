@@ -63,7 +63,8 @@ async function expireMetrics(deps: Deps, now: number): Promise<number> {
   );
   let removed = 0;
   await forEachConcurrently(segments, SEGMENT_FAN_OUT, async ({ address, seq }) => {
-    removed += await deps.index.segment(address, seq).expireMetrics(now, METRICS_BATCH);
+    const expired = await deps.index.segment(address, seq).expireMetrics(now, METRICS_BATCH);
+    removed += expired;
   });
   return removed;
 }
