@@ -273,7 +273,9 @@ function render({ name, on, when, body }: Trigger): string {
 /** Triggers with the reasons for them, which the migration keeps as comments. */
 type Group = { why: string; triggers: Trigger[] };
 
-const METRIC_CHANGES = "OLD.revision = 0 OR OLD.started_on IS NOT NEW.started_on OR OLD.status IS NOT NEW.status OR OLD.ended_on IS NOT NEW.ended_on";
+/** An update that may record an event (ON_UPDATE says which): the ones the metrics triggers wake for. */
+const METRIC_CHANGES =
+  "OLD.revision = 0 OR OLD.started_on IS NOT NEW.started_on OR OLD.status IS NOT NEW.status OR OLD.ended_on IS NOT NEW.ended_on";
 
 const GROUPS: Group[] = [
   {

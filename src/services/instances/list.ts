@@ -122,7 +122,7 @@ export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQu
   return { rows, total: totalQuery(db, workflowId, walk, query), position, direction };
 }
 
-const instanceColumns = getTableColumns(instances);
+const instanceColumns = instances ? getTableColumns(instances) : {};
 
 /**
  * How a selection walks the index in creation order. A selector's first `key=value` (or
