@@ -45,12 +45,11 @@ export class IndexSegment extends ProductionIndexSegment {
 
   constructor(ctx: DurableObjectState, env: Env) {
     // Every statement the production code runs goes through `ctx.storage.sql.exec`; the bench
-    // copy records them while asked to, so a read's plans are the plans of what it ran.
-    const storage = ctx.storage;
-    const sql = storage.sql;
+    // copy records reads while asked to, so a read's plans are the plans of what it ran.
+    const sql = ctx.storage.sql;
     const exec = sql.exec.bind(sql);
     const recording: { into: Statement[] | null } = { into: null };
-    const tracedSql = new Proxy(sql, {
+    const traced = new Proxy(sql, {
       get(target, key) {
         if (key === "exec") {
           return (query: string, ...params: SqlStorageValue[]) => {
@@ -62,21 +61,8 @@ export class IndexSegment extends ProductionIndexSegment {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const tracedStorage = new Proxy(storage, {
-      get(target, key) {
-        if (key === "sql") return tracedSql;
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const tracedCtx = new Proxy(ctx, {
-      get(target, key) {
-        if (key === "storage") return tracedStorage;
-        const value: unknown = Reflect.get(target, key);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    super(tracedCtx, env);
+    Object.defineProperty(ctx.storage, "sql", { value: traced, configurable: true });
+    super(ctx, env);
     this.#sql = sql;
     this.#recording = recording;
   }
