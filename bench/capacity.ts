@@ -99,9 +99,13 @@ try {
   const retained = CREATES_PER_SECOND * RETENTION_DAYS * 86_400;
   const segmentsNeeded = Math.ceil(retained / perSegment);
   const number = (value: number, digits = 0) => value.toLocaleString("en", { maximumFractionDigits: digits });
-  console.log(`\nOne retained instance (${instances} real ${STEPS}-step instances, ${PARAMS_BYTES} B params, 5 labels):`);
+  console.log(
+    `\nOne retained instance (${instances} real ${STEPS}-step instances, ${PARAMS_BYTES} B params, 5 labels):`,
+  );
   console.log(`  index segment: ${number(perInstance)} bytes (row, indexes, labels, counts, metric buckets)`);
-  console.log(`  journal:       ${number(perJournal)} bytes (its own Durable Object's SQLite; one object per instance)`);
+  console.log(
+    `  journal:       ${number(perJournal)} bytes (its own Durable Object's SQLite; one object per instance)`,
+  );
   console.log(`One segment (10 GB) holds ${number(perSegment / 1e6, 2)} million retained instances.`);
   console.log(
     `${CREATES_PER_SECOND} creations/s × ${RETENTION_DAYS} days = ${number(retained / 1e6, 0)} million retained: ` +

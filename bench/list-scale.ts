@@ -95,7 +95,11 @@ try {
   await seed(LARGE, totalRows);
   const layout = async (workflow: string) =>
     call<{ segments: number; instances: number }>(`${origin}/__bench/index-size?workflow=${workflow}`);
-  const sizes = { [SMALL_WORKFLOW]: await layout(SMALL_WORKFLOW), [SPREAD]: await layout(SPREAD), [LARGE]: await layout(LARGE) };
+  const sizes = {
+    [SMALL_WORKFLOW]: await layout(SMALL_WORKFLOW),
+    [SPREAD]: await layout(SPREAD),
+    [LARGE]: await layout(LARGE),
+  };
   for (const [name, size] of Object.entries(sizes)) {
     console.log(`  ${name}: ${size.instances.toLocaleString("en")} instances in ${size.segments} segment(s)`);
   }
@@ -116,7 +120,9 @@ try {
   const at = (name: string) => p50[name] ?? Number.NaN;
 
   const full = totalRows.toLocaleString("en");
-  console.log(`\np50 over ${samples} interleaved requests (ms)         ${"10k".padStart(8)} ${"full".padStart(8)}   ratio`);
+  console.log(
+    `\np50 over ${samples} interleaved requests (ms)         ${"10k".padStart(8)} ${"full".padStart(8)}   ratio`,
+  );
   for (const name of Object.keys(small)) {
     const ratio = at(`full: ${name}`) / at(`10k: ${name}`);
     console.log(
