@@ -2,6 +2,16 @@ import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import { type CountsQuery, countSegment, type SegmentCounts } from "./reads/counts";
+import {
+  type InstanceFilter,
+  listSegment,
+  type SegmentListQuery,
+  type SegmentPage,
+  type SegmentTotal,
+  segmentTotal,
+  walkOf,
+} from "./reads/list";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
@@ -10,7 +20,10 @@ import { type SummaryUpdate, writeSummaries } from "./summaries";
 export type InstanceRow = typeof instances.$inferSelect;
 
 /** A reservation of an id by a create, before the engine is asked. */
-export type Reservation = Omit<typeof instances.$inferInsert, "revision" | "expiresOn" | "attemptFacts" | "attemptsMark">;
+export type Reservation = Omit<
+  typeof instances.$inferInsert,
+  "revision" | "expiresOn" | "attemptFacts" | "attemptsMark"
+>;
 
 /**
  * What a write tells its writer: the rows it refused because they belong to a newer segment
@@ -55,15 +68,16 @@ export class IndexSegment extends DurableObject<Env> {
     let reserved: string[] = [];
     const outcome = await this.#transaction(config, size, (endsOn) => {
       const [accepted, refused] = partition(rows, (row) => endsOn === null || row.createdOn.getTime() < endsOn);
-      reserved = accepted.flatMap(
-        (row) =>
+      reserved = accepted
+        .flatMap((row) =>
           this.#db
             .insert(instances)
             .values({ ...row, revision: 0 })
             .onConflictDoNothing()
             .returning({ id: instances.id })
             .all(),
-      ).map((row) => row.id);
+        )
+        .map((row) => row.id);
       return refused.map((row) => row.id);
     });
     return { ...outcome, reserved };
@@ -101,6 +115,21 @@ export class IndexSegment extends DurableObject<Env> {
   // Lists and counts (./reads/)
   // -------------------------------------------------------------------------------------------
 
+  /** This segment's part of a list page, from where the walk stands (`./reads/list.ts`). */
+  async list(query: SegmentListQuery): Promise<SegmentPage> {
+    return listSegment(this.#db, query);
+  }
+
+  /** This segment's share of a list's `total_count` as of `now`. */
+  async total(filter: InstanceFilter, now: number): Promise<SegmentTotal> {
+    return segmentTotal(this.#db, walkOf(filter, now), filter, now);
+  }
+
+  /** This segment's grouped counts as of `now` (`./reads/counts.ts`). */
+  async counts(query: CountsQuery, now: number): Promise<SegmentCounts> {
+    return countSegment(this.#db, query, now);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Metrics (./reads/metrics.ts)
   // -------------------------------------------------------------------------------------------
@@ -132,7 +161,10 @@ export class IndexSegment extends DurableObject<Env> {
         .run();
       const refused = write(current);
       if (current === null && this.#size() >= size) {
-        const newest = this.#db.select({ value: max(instances.createdOn) }).from(instances).get()?.value;
+        const newest = this.#db
+          .select({ value: max(instances.createdOn) })
+          .from(instances)
+          .get()?.value;
         const endsOn = (newest?.getTime() ?? Date.now()) + 1;
         this.#db.update(indexConfig).set({ endsOn }).where(eq(indexConfig.id, 1)).run();
         return { refused, endsOn };
@@ -146,7 +178,10 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   #size(): number {
-    const total = this.#db.select({ value: sum(instanceStatusCounts.count) }).from(instanceStatusCounts).get()?.value;
+    const total = this.#db
+      .select({ value: sum(instanceStatusCounts.count) })
+      .from(instanceStatusCounts)
+      .get()?.value;
     return Number(total ?? 0);
   }
 }
@@ -157,4 +192,3 @@ function partition<T>(items: readonly T[], keep: (item: T) => boolean): [T[], T[
   for (const item of items) (keep(item) ? kept : left).push(item);
   return [kept, left];
 }
-

@@ -13,7 +13,7 @@ import { type Histogram, METRIC_BUCKET_MS, mergeHistograms, quantiles } from "..
 import { ApiError } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
-import { expiredCounts, withoutExpired } from "./instances/expired";
+import { expiredCounts, withoutExpired } from "../index/reads/expired";
 import { findWorkflow } from "./workflows";
 
 export const BUCKET_SIZES = { "1m": METRIC_BUCKET_MS.m, "1h": METRIC_BUCKET_MS.h, "1d": 86_400_000 } as const;

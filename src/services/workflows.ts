@@ -6,7 +6,7 @@ import { workflowNotFound } from "../lib/errors";
 import { readStoredJson } from "../lib/json";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
-import { type ExpiredCount, expiredCounts, withoutExpired } from "./instances/expired";
+import { type ExpiredCount, expiredCounts, withoutExpired } from "../index/reads/expired";
 import { type Capacity, capacityOf } from "./retention/capacity";
 
 export type InstanceCounts = Record<InstanceStatus, number>;
