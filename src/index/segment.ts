@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { and, eq, inArray, max, sum } from "drizzle-orm";
+import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
 import { type CountsQuery, countSegment, type SegmentCounts } from "./reads/counts";
@@ -12,6 +13,23 @@ import {
   segmentTotal,
   walkOf,
 } from "./reads/list";
+import {
+  absorbMetricRows,
+  type BucketWindow,
+  type ErrorSums,
+  type EventSums,
+  type EventTotals,
+  expireMetricBuckets,
+  exportMetricRows,
+  type MetricRows,
+  readErrorSums,
+  readEventSums,
+  readEventTotals,
+  readLiveStatusCounts,
+  readStepSums,
+  type SeriesOf,
+  type StepSums,
+} from "./reads/metrics";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
 import { openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
@@ -133,6 +151,46 @@ export class IndexSegment extends DurableObject<Env> {
   // -------------------------------------------------------------------------------------------
   // Metrics (./reads/metrics.ts)
   // -------------------------------------------------------------------------------------------
+
+  /** Event counts and duration histograms per bucket and series of a window. */
+  async eventSums(window: BucketWindow, series: SeriesOf): Promise<EventSums[]> {
+    return readEventSums(this.#db, window, series);
+  }
+
+  /** Step attempts per step and bucket of a window. */
+  async stepSums(window: BucketWindow): Promise<StepSums[]> {
+    return readStepSums(this.#db, window);
+  }
+
+  /** Every error group of the hours in [from, to). */
+  async errorSums(from: number, to: number): Promise<ErrorSums[]> {
+    return readErrorSums(this.#db, from, to);
+  }
+
+  /** The hour buckets in a range (all without one) as one. */
+  async eventTotals(range: { from: number; to: number } | null): Promise<EventTotals> {
+    return readEventTotals(this.#db, range);
+  }
+
+  /** Instances per status now, less those past their retention. */
+  async liveStatusCounts(now: number): Promise<{ status: InstanceStatus; count: number }[]> {
+    return readLiveStatusCounts(this.#db, now);
+  }
+
+  /** Deletes metric buckets past their retention, at most `limit` of each kind; answers how many. */
+  async expireMetrics(now: number, limit: number): Promise<number> {
+    return expireMetricBuckets(this.#db, now, limit);
+  }
+
+  /** Every metric row, for another segment to absorb before this one is dropped. */
+  async exportMetrics(): Promise<MetricRows> {
+    return exportMetricRows(this.#db);
+  }
+
+  /** Adds another segment's metric rows into this one's, merging counts and histograms. */
+  async absorbMetrics(rows: MetricRows): Promise<void> {
+    absorbMetricRows(this.#db, rows);
+  }
 
   // -------------------------------------------------------------------------------------------
   // Bulk selections, expiry and the sweep (./maintenance.ts)

@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNull } from "drizzle-orm";
+import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { accountSettings, indexSegments, workflows, workflowVersions } from "../db/schema";
 import type { Jurisdiction } from "../domain/jurisdiction";
@@ -46,8 +46,8 @@ export function segmentFor(segments: readonly SegmentRef[], createdOn: number): 
   return found;
 }
 
-/** The live segments of workflows, oldest first, by workflow id: one query. */
-export function selectSegments(db: Db, workflowIds: string[]) {
+/** The live segments of workflows (ids, or a subquery of them), oldest first, by workflow id: one query. */
+export function selectSegments(db: Db, workflowIds: string[] | SQLWrapper) {
   return db
     .select({
       workflowId: indexSegments.workflowId,
@@ -138,7 +138,13 @@ async function openNext(db: Db, address: IndexAddress, full: SegmentRef, endsOn:
 /** How many times a write follows segments that ended under it before it gives up. */
 const ROUTING_ATTEMPTS = 5;
 
-type Routed<Item> = { db: Db; index: IndexAccess; target: IndexTarget; items: Item[]; createdOn: (item: Item) => number };
+type Routed<Item> = {
+  db: Db;
+  index: IndexAccess;
+  target: IndexTarget;
+  items: Item[];
+  createdOn: (item: Item) => number;
+};
 
 /**
  * Sends items to the segments they belong to by creation time, each segment's share in one
@@ -152,7 +158,8 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
   let pending = items;
   const answers: Answer[] = [];
   for (let attempt = 1; pending.length > 0; attempt++) {
-    if (attempt > ROUTING_ATTEMPTS) throw new Error(`index writes to workflow ${address.workflowId} kept missing their segment`);
+    if (attempt > ROUTING_ATTEMPTS)
+      throw new Error(`index writes to workflow ${address.workflowId} kept missing their segment`);
     const bySegment = new Map<number, { segment: SegmentRef; items: Item[] }>();
     for (const item of pending) {
       const segment = segmentFor(address.segments, createdOn(item));
@@ -167,10 +174,12 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
       answers.push(answer);
       for (const id of answer.refused) refused.add(id);
       const newest = address.segments.at(-1);
-      if (answer.endsOn !== null && newest?.seq === group.segment.seq) ended = { segment: group.segment, endsOn: answer.endsOn };
+      if (answer.endsOn !== null && newest?.seq === group.segment.seq)
+        ended = { segment: group.segment, endsOn: answer.endsOn };
     });
     if (ended) address = await openNext(db, address, ended.segment, ended.endsOn);
-    else if (refused.size > 0) address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
+    else if (refused.size > 0)
+      address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
     pending = pending.filter((item) => refused.has(item.id));
   }
   return answers;
@@ -187,7 +196,9 @@ export async function writeToIndex(db: Db, index: IndexAccess, updates: SummaryU
           db,
           index,
           target,
-          items: updates.filter((update) => update.workflowName === name).map((update) => ({ ...update, id: update.instanceId })),
+          items: updates
+            .filter((update) => update.workflowName === name)
+            .map((update) => ({ ...update, id: update.instanceId })),
           createdOn: (update) => update.createdOn,
         },
         (segment, items) => segment.write(target.config, items, index.segmentSize),

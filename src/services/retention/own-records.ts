@@ -1,17 +1,12 @@
-import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import {
-  auditLog,
-  bulkJobs,
-  errorMetrics,
-  instanceMetrics,
-  labelMetrics,
-  type MetricBucket,
-  stepMetrics,
-} from "../../db/schema";
+import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
+import { auditLog, bulkJobs, workflows } from "../../db/schema";
+import { acrossSegments, directoryOf, selectSegments } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
-import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../metrics";
 import { getSettings } from "./settings";
+
+/** How many workflows' indexes the metrics' retention asks at once. */
+const WORKFLOW_FAN_OUT = 16;
 
 /** Audit records one pass deletes at most, in one statement. */
 export const AUDIT_BATCH = 1_000;
@@ -19,7 +14,7 @@ export const AUDIT_BATCH = 1_000;
 /** Ended bulk jobs one pass erases at most (each its Durable Object's storage, then its row). */
 export const BULK_JOB_BATCH = 20;
 
-/** Metric buckets one pass deletes at most, per kind. */
+/** Metric buckets one pass deletes at most, per kind and segment. */
 export const METRICS_BATCH = 1_000;
 
 export type OwnRecordsPass = { auditRecords: number; bulkJobs: number; metricBuckets: number };
@@ -59,33 +54,31 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     deps,
     jobs.map((job) => job.id),
   );
-  let metricBuckets = await expireMetricBuckets(deps, errorMetrics, null, now - HOUR_RETENTION_MS);
-  for (const table of [instanceMetrics, labelMetrics, stepMetrics]) {
-    metricBuckets += await expireMetricBuckets(deps, table, "m", now - MINUTE_RETENTION_MS);
-    metricBuckets += await expireMetricBuckets(deps, table, "h", now - HOUR_RETENTION_MS);
-  }
+  const metricBuckets = await expireMetrics(deps, now);
   return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
 }
 
 /**
- * The oldest rows before `cutoff` of a metrics table (of one bucket size, for those that keep
- * several), a batch at a time, through its `…_by_age` index.
+ * Each live segment of every workflow's index deletes its buckets past their retention, at most
+ * `METRICS_BATCH` of each kind; answers how many went. The workflows' directories come in one
+ * D1 read; `WORKFLOW_FAN_OUT` workflows at once, each its segments `SEGMENT_FAN_OUT` at once.
  */
-async function expireMetricBuckets(
-  { db }: Deps,
-  table: typeof instanceMetrics | typeof labelMetrics | typeof stepMetrics | typeof errorMetrics,
-  bucket: MetricBucket | null,
-  cutoff: number,
-): Promise<number> {
-  const ofSize = bucket !== null && "bucket" in table ? eq(table.bucket, bucket) : undefined;
-  const oldest = db
-    .select({ rowid: sql`rowid` })
-    .from(table)
-    .where(and(ofSize, lt(table.start, cutoff)))
-    .orderBy(asc(table.start))
-    .limit(METRICS_BATCH);
-  const deleted = await db.delete(table).where(inArray(sql`rowid`, oldest)).returning({ start: table.start });
-  return deleted.length;
+async function expireMetrics(deps: Deps, now: number): Promise<number> {
+  const [rows, segments] = await deps.db.batch([
+    deps.db.select({ id: workflows.id, jurisdiction: workflows.jurisdiction }).from(workflows),
+    selectSegments(deps.db, deps.db.select({ id: workflows.id }).from(workflows)),
+  ]);
+  let deleted = 0;
+  await forEachConcurrently(rows, WORKFLOW_FAN_OUT, async (workflow) => {
+    const address = {
+      workflowId: workflow.id,
+      jurisdiction: workflow.jurisdiction,
+      segments: directoryOf(workflow.id, segments),
+    };
+    const counts = await acrossSegments(deps.index, address, (segment) => segment.expireMetrics(now, METRICS_BATCH));
+    for (const count of counts) deleted += count;
+  });
+  return deleted;
 }
 
 /** Erases bulk jobs, each its Durable Object's storage and then its row. */
