@@ -81,7 +81,7 @@ export default defineConfig(async () => {
                   compatibilityDate: "2026-11-01",
                   serviceBindings: {
                     CONTROL_PLANE: {
-                      name: "vitest-plugin-runner-workers",
+                      name: `vitest-plugin-runner-${name}`,
                       entrypoint: "ControlPlane",
                       props: { caller: "order-service" },
                     },

@@ -1,4 +1,4 @@
-import { drizzle, type DrizzleSqliteDODatabase } from "drizzle-orm/durable-sqlite";
+import { type DrizzleSqliteDODatabase, drizzle } from "drizzle-orm/durable-sqlite";
 import { migrate } from "drizzle-orm/durable-sqlite/migrator";
 import migrations from "./migrations/migrations.js";
 import * as schema from "./schema";
@@ -13,7 +13,12 @@ export type SegmentDb = DrizzleSqliteDODatabase<typeof schema>;
 export function openSegmentDb(ctx: DurableObjectState): SegmentDb {
   const db = drizzle(ctx.storage, { schema });
   void ctx.blockConcurrencyWhile(async () => {
-    await migrate(db, migrations);
+    await migrateSegmentDb(db);
   });
   return db;
+}
+
+/** Lays the segment's schema (tables and triggers) up to date: at wake, and again after a drop erased it. */
+export async function migrateSegmentDb(db: SegmentDb): Promise<void> {
+  await migrate(db, migrations);
 }

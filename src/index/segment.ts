@@ -3,7 +3,20 @@ import { and, eq, inArray, max, sum } from "drizzle-orm";
 import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import {
+  type DueInstance,
+  dueInstances,
+  expireInstances,
+  purgeInstances,
+  rowCount,
+  type SelectedInstance,
+  type SelectionCursor,
+  selectInstances,
+  statusesOf,
+  unfinishedInstances,
+} from "./maintenance";
 import { type CountsQuery, countSegment, type SegmentCounts } from "./reads/counts";
+import type { SegmentFilter } from "./reads/filter";
 import {
   type InstanceFilter,
   listSegment,
@@ -31,7 +44,7 @@ import {
   type StepSums,
 } from "./reads/metrics";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
-import { openSegmentDb, type SegmentDb } from "./segment-db";
+import { migrateSegmentDb, openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
 
 /** An index row as segments hand it out. */
@@ -196,6 +209,62 @@ export class IndexSegment extends DurableObject<Env> {
   // Bulk selections, expiry and the sweep (./maintenance.ts)
   // -------------------------------------------------------------------------------------------
 
+  /** A page of a bulk job's targets in this segment, in creation order after `after`. */
+  async select(
+    filter: SegmentFilter,
+    after: SelectionCursor | null,
+    limit: number,
+    now: number,
+  ): Promise<SelectedInstance[]> {
+    return selectInstances(this.#db, filter, after, limit, now);
+  }
+
+  /** The segment's next unfinished instances after `after`, in creation order: the sweeper's round. */
+  async unfinished(after: SelectionCursor | null, limit: number): Promise<SelectionCursor[]> {
+    return unfinishedInstances(this.#db, after, limit);
+  }
+
+  /** The statuses of those of `ids` this segment holds. */
+  async statuses(ids: string[]): Promise<{ id: string; status: InstanceStatus }[]> {
+    return statusesOf(this.#db, ids);
+  }
+
+  /** Instances past their retention at `now`, earliest first, for the expiry pass to forget in the engine. */
+  async due(now: number, limit: number): Promise<DueInstance[]> {
+    return dueInstances(this.#db, now, limit);
+  }
+
+  /**
+   * Removes those of `ids` still past their retention; answers what went, and whether the
+   * segment is now full and empty, so retention can drop it as a whole.
+   */
+  async expire(ids: string[], now: number): Promise<{ expired: string[]; drainable: boolean }> {
+    const expired = expireInstances(this.#db, ids, now);
+    return { expired, drainable: this.#drained() };
+  }
+
+  /** Removes up to `limit` rows of a deleted workflow; answers their ids (their journals go next). */
+  async purge(limit: number): Promise<string[]> {
+    return purgeInstances(this.#db, limit);
+  }
+
+  /** Whether the segment is full and holds no row: what retention may drop as a whole. */
+  async drainable(): Promise<boolean> {
+    return this.#drained();
+  }
+
+  /**
+   * Erases the segment's storage, tables and all (with `ifDrained`, only while it is full and
+   * holds no row, so a write that arrived since keeps it). The object may live on a while in
+   * this isolate, so its empty schema is laid again for any request that still reaches it.
+   */
+  async drop({ ifDrained }: { ifDrained: boolean }): Promise<boolean> {
+    if (ifDrained && !this.#drained()) return false;
+    await this.ctx.storage.deleteAll();
+    await migrateSegmentDb(this.#db);
+    return true;
+  }
+
   async stats(): Promise<SegmentStats> {
     return {
       instances: this.#size(),
@@ -229,6 +298,10 @@ export class IndexSegment extends DurableObject<Env> {
       }
       return { refused, endsOn: current };
     });
+  }
+
+  #drained(): boolean {
+    return this.#endsOn() !== null && rowCount(this.#db) === 0;
   }
 
   #endsOn(): number | null {

@@ -1,15 +1,13 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, it } from "vitest";
-import { instances } from "../../src/db/schema";
 import { createDeps, type Deps } from "../../src/services/deps";
 import type { Engine } from "../../src/services/engines";
 import { createInstances, createInstance as createThroughService } from "../../src/services/instances/create";
 import { expireInstances } from "../../src/services/retention/expiry";
 import { updateSettings } from "../../src/services/retention/settings";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
-import { countsAndRecount } from "../helpers/counts";
+import { countsAndRecount, indexRow } from "../helpers/segments";
 
 const DAY = 86_400_000;
 const PLAN = 7 * DAY;
@@ -48,10 +46,8 @@ function recordingDeps(): { deps: Deps; given: CreateOptions[] } {
 
 async function rowOf(workflowName: string, id: string) {
   const { id: workflowId } = (await api<{ id: string }>("GET", `/workflows/${workflowName}`)).body.result;
-  const [row] = await createDeps(env)
-    .db.select({ retention: instances.retention, expiresOn: instances.expiresOn, status: instances.status })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
+  const found = await indexRow(createDeps(env), workflowId, id);
+  const row = found && { retention: found.retention, expiresOn: found.expiresOn, status: found.status };
   return { workflowId, row };
 }
 
@@ -120,7 +116,7 @@ describe("the engine and the index forget an instance at the same moment", () =>
     // This pass or the sweeper's (its alarm runs beside the test) removes it.
     await expireInstances(createDeps(env));
     expect((await rowOf("hello-world", id)).row).toBeUndefined();
-    for (const [status, maintained, recounted] of await countsAndRecount(workflowId)) {
+    for (const [status, maintained, recounted] of await countsAndRecount(createDeps(env), workflowId)) {
       expect(maintained, String(status)).toBe(recounted);
     }
   });
@@ -159,7 +155,7 @@ describe("the engine and the index forget an instance at the same moment", () =>
     expect(row).toMatchObject({ expiresOn: null });
     expect(row?.status).not.toBe("terminated");
     expect((await (await env.ORDER_APPROVAL.get(id)).status()).status).not.toBe("terminated");
-    for (const [status, maintained, recounted] of await countsAndRecount(workflowId)) {
+    for (const [status, maintained, recounted] of await countsAndRecount(createDeps(env), workflowId)) {
       expect(maintained, String(status)).toBe(recounted);
     }
   });

@@ -1,10 +1,10 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, notInArray, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, gte, inArray, lt, type SQL, sql } from "drizzle-orm";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
-import { type LabelRequirement, type LabelSelector, labelJsonPath } from "../../domain/labels";
-import { instanceLabelCounts, instanceLabels, instanceStatusCounts, instances } from "../schema";
+import type { LabelSelector } from "../../domain/labels";
+import { instanceLabelCounts, instanceStatusCounts, instances } from "../schema";
 import type { SegmentDb } from "../segment-db";
-import { expiredCounts, unexpired } from "./expired";
+import { expiredCounts } from "./expired";
+import { labelWalk, type SegmentFilter, type SegmentWalk, selectFrom } from "./filter";
 
 export type Direction = "asc" | "desc";
 
@@ -110,90 +110,17 @@ function countUpTo(db: SegmentDb, walk: Walk, limit: number): number {
   return db.select({ value: sql<number>`count(*)` }).from(capped).get()?.value ?? 0;
 }
 
-/**
- * How a selection walks the index in creation order. A selector's first `key=value` (or
- * `key in (…)`) drives it through `instance_labels_by_value`, joining each match to its
- * instance, as a status filter walks `instances_by_status`; its other requirements, and every
- * other filter, are checked on the rows walked.
- */
-export type Walk = {
-  /** The label requirement that drives the walk, if one does. */
-  driver: { key: string; values: string[] } | undefined;
-  where: SQL | undefined;
-  createdOn: SQLiteColumn;
-  id: SQLiteColumn;
-};
+/** How a list walks one segment: the filter's walk (`./filter.ts`), dates as the wire gives them. */
+export type Walk = SegmentWalk;
 
 export function walkOf(filter: InstanceFilter, now: number): Walk {
-  const driver = filter.labels?.find((requirement) => requirement.operator === "in");
-  if (driver?.operator !== "in") {
-    return {
-      driver: undefined,
-      where: filterConditions(filter, now),
-      createdOn: instances.createdOn,
-      id: instances.id,
-    };
-  }
-  const { dateStart, dateEnd, ...rest } = filter;
-  return {
-    driver: { key: driver.key, values: driver.values },
-    where: and(
-      eq(instanceLabels.key, driver.key),
-      driver.values.length === 1
-        ? eq(instanceLabels.value, driver.values[0] ?? "")
-        : inArray(instanceLabels.value, driver.values),
-      dateStart ? gte(instanceLabels.createdOn, dateStart) : undefined,
-      dateEnd ? lte(instanceLabels.createdOn, dateEnd) : undefined,
-      filterConditions({ ...rest, labels: rest.labels?.filter((requirement) => requirement !== driver) }, now),
-    ),
-    createdOn: instanceLabels.createdOn,
-    id: instanceLabels.instanceId,
-  };
+  return labelWalk(segmentFilterOf(filter), now);
 }
 
-/** `select <fields> from` the walk's tables: the instances, or the label index joined to them. */
-export function selectFrom<Fields extends Record<string, SQLiteColumn | SQL.Aliased | SQL>>(
-  db: SegmentDb,
-  walk: Walk,
-  fields: Fields,
-) {
-  const select = db.select(fields);
-  return walk.driver === undefined
-    ? select.from(instances).$dynamic()
-    : select.from(instanceLabels).$dynamic().innerJoin(instances, eq(instances.id, instanceLabels.instanceId));
-}
+export { selectFrom };
 
-/**
- * The conditions of a filter on the segment's instances, as of `now`; each has an index with
- * creation order. Instances past their retention are left out, as `GET` leaves them out.
- */
-export function filterConditions(filter: InstanceFilter, now: number): SQL | undefined {
-  return and(
-    unexpired(now),
-    filter.status ? eq(instances.status, filter.status) : undefined,
-    filter.dateStart ? gte(instances.createdOn, filter.dateStart) : undefined,
-    filter.dateEnd ? lte(instances.createdOn, filter.dateEnd) : undefined,
-    filter.versionId ? eq(instances.versionId, filter.versionId) : undefined,
-    filter.triggerSource ? eq(instances.triggerSource, filter.triggerSource) : undefined,
-    filter.errorName ? eq(instances.errorName, filter.errorName) : undefined,
-    filter.idPrefix ? idStartsWith(filter.idPrefix) : undefined,
-    ...(filter.labels ?? []).map(labelCondition),
-  );
-}
-
-/** One selector requirement, checked on the instance's own `labels`. */
-function labelCondition(requirement: LabelRequirement): SQL {
-  const value = sql`json_extract(${instances.labels}, ${labelJsonPath(requirement.key)})`;
-  switch (requirement.operator) {
-    case "in":
-      return inArray(value, requirement.values);
-    case "notin":
-      return sql`(${value} is null or ${notInArray(value, requirement.values)})`;
-    case "exists":
-      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is not null`;
-    case "absent":
-      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is null`;
-  }
+function segmentFilterOf({ dateStart, dateEnd, ...rest }: InstanceFilter): SegmentFilter {
+  return { ...rest, dateStart: dateStart?.getTime(), dateEnd: dateEnd?.getTime() };
 }
 
 /**
@@ -248,7 +175,7 @@ function sumOf(rows: { count: number }[]): number {
  * Ids are limited to characters below U+007F, so `prefix` + U+007F bounds every id that starts
  * with `prefix`: a range on the primary key.
  */
-function idStartsWith(prefix: string): SQL | undefined {
+function _idStartsWith(prefix: string): SQL | undefined {
   return and(gte(instances.id, prefix), lt(instances.id, `${prefix}\u007f`));
 }
 

@@ -1,12 +1,10 @@
 import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
-import { auditLog, bulkJobs, workflows } from "../../db/schema";
-import { acrossSegments, directoryOf, selectSegments } from "../../index/workflow-index";
+import { auditLog, bulkJobs } from "../../db/schema";
+import { indexedWorkflows } from "../../index/segment-drops";
+import { SEGMENT_FAN_OUT } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { getSettings } from "./settings";
-
-/** How many workflows' indexes the metrics' retention asks at once. */
-const WORKFLOW_FAN_OUT = 16;
 
 /** Audit records one pass deletes at most, in one statement. */
 export const AUDIT_BATCH = 1_000;
@@ -14,7 +12,7 @@ export const AUDIT_BATCH = 1_000;
 /** Ended bulk jobs one pass erases at most (each its Durable Object's storage, then its row). */
 export const BULK_JOB_BATCH = 20;
 
-/** Metric buckets one pass deletes at most, per kind and segment. */
+/** Metric buckets one pass deletes at most, per segment and kind. */
 export const METRICS_BATCH = 1_000;
 
 export type OwnRecordsPass = { auditRecords: number; bulkJobs: number; metricBuckets: number };
@@ -58,27 +56,16 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
   return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
 }
 
-/**
- * Each live segment of every workflow's index deletes its buckets past their retention, at most
- * `METRICS_BATCH` of each kind; answers how many went. The workflows' directories come in one
- * D1 read; `WORKFLOW_FAN_OUT` workflows at once, each its segments `SEGMENT_FAN_OUT` at once.
- */
+/** Metric buckets past their retention, the oldest first, in every live segment of every workflow. */
 async function expireMetrics(deps: Deps, now: number): Promise<number> {
-  const [rows, segments] = await deps.db.batch([
-    deps.db.select({ id: workflows.id, jurisdiction: workflows.jurisdiction }).from(workflows),
-    selectSegments(deps.db, deps.db.select({ id: workflows.id }).from(workflows)),
-  ]);
-  let deleted = 0;
-  await forEachConcurrently(rows, WORKFLOW_FAN_OUT, async (workflow) => {
-    const address = {
-      workflowId: workflow.id,
-      jurisdiction: workflow.jurisdiction,
-      segments: directoryOf(workflow.id, segments),
-    };
-    const counts = await acrossSegments(deps.index, address, (segment) => segment.expireMetrics(now, METRICS_BATCH));
-    for (const count of counts) deleted += count;
+  const segments = (await indexedWorkflows(deps.db)).flatMap((workflow) =>
+    workflow.address.segments.map((segment) => ({ address: workflow.address, seq: segment.seq })),
+  );
+  let removed = 0;
+  await forEachConcurrently(segments, SEGMENT_FAN_OUT, async ({ address, seq }) => {
+    removed += await deps.index.segment(address, seq).expireMetrics(now, METRICS_BATCH);
   });
-  return deleted;
+  return removed;
 }
 
 /** Erases bulk jobs, each its Durable Object's storage and then its row. */
