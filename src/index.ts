@@ -10,9 +10,9 @@ export { InstanceJournal } from "./index/journal/instance-journal";
 export { IndexSegment } from "./index/segment";
 export { InstanceSweeper } from "./index/sweeper";
 export { IndexWriter } from "./index/writer";
-export { BulkJob } from "./services/bulk/bulk-job";
 export { ControlPlane } from "./rpc/control-plane";
 export { MirrorSync } from "./rpc/mirror-sync";
+export { BulkJob } from "./services/bulk/bulk-job";
 export { HelloWorldWorkflow } from "./workflows/hello-world";
 export { OrderApprovalWorkflow } from "./workflows/order-approval";
 

@@ -3,6 +3,7 @@ import { and, eq, inArray, max, sum } from "drizzle-orm";
 import type { InstanceStatus } from "../domain/instance-status";
 import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
+import { changeLabels, type LabelsChange } from "./labels";
 import {
   type DueInstance,
   dueInstances,
@@ -43,6 +44,7 @@ import {
   type SeriesOf,
   type StepSums,
 } from "./reads/metrics";
+import { type StatusCounts, statusCounts } from "./reads/status-counts";
 import { indexConfig, instanceStatusCounts, instances } from "./schema";
 import { migrateSegmentDb, openSegmentDb, type SegmentDb } from "./segment-db";
 import { type SummaryUpdate, writeSummaries } from "./summaries";
@@ -82,9 +84,19 @@ export class IndexSegment extends DurableObject<Env> {
   }
 
   /** Writes the journals' summaries; `size` is the segment size the writer configures. */
-  async write(config: SegmentConfig, updates: SummaryUpdate[], size: number): Promise<WriteOutcome> {
+  async write(
+    config: SegmentConfig,
+    updates: SummaryUpdate[],
+    size: number,
+    { heldOnly = false } = {},
+  ): Promise<WriteOutcome> {
     return this.#transaction(config, size, (endsOn) => {
-      const [accepted, refused] = partition(updates, (update) => endsOn === null || update.createdOn < endsOn);
+      // A row held here takes its updates whatever their creation time: the journal's (the
+      // engine's queue time) comes a little after the create's reservation, maybe past the end.
+      const [accepted, refused] = partition(
+        updates,
+        (update) => this.#holds(update.instanceId) || (!heldOnly && (endsOn === null || update.createdOn < endsOn)),
+      );
       writeSummaries(this.#db, config, accepted);
       return refused.map((update) => update.instanceId);
     });
@@ -142,9 +154,19 @@ export class IndexSegment extends DurableObject<Env> {
     return this.#db.update(instances).set({ labels }).where(eq(instances.id, id)).returning().get() ?? null;
   }
 
+  /** Sets and removes some of an instance's labels at once; null when absent or refused (too many). */
+  async changeLabels(id: string, change: LabelsChange): Promise<{ labels: Labels | null } | null> {
+    return changeLabels(this.#db, id, change);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Lists and counts (./reads/)
   // -------------------------------------------------------------------------------------------
+
+  /** Live instances per status (less those past their retention), and the newest creation time. */
+  async statusCounts(now: number): Promise<StatusCounts> {
+    return statusCounts(this.#db, now);
+  }
 
   /** This segment's part of a list page, from where the walk stands (`./reads/list.ts`). */
   async list(query: SegmentListQuery): Promise<SegmentPage> {
@@ -298,6 +320,10 @@ export class IndexSegment extends DurableObject<Env> {
       }
       return { refused, endsOn: current };
     });
+  }
+
+  #holds(id: string): boolean {
+    return this.#db.select({ id: instances.id }).from(instances).where(eq(instances.id, id)).get() !== undefined;
   }
 
   #drained(): boolean {

@@ -32,8 +32,25 @@ export function createIndexAccess(env: Env): IndexAccess {
 }
 
 function segmentStub(env: Env, workflowId: string, jurisdiction: Jurisdiction | null, seq: number): SegmentStub {
-  const namespace = jurisdiction ? env.INDEX_SEGMENT.jurisdiction(jurisdiction) : env.INDEX_SEGMENT;
-  return namespace.getByName(`${workflowId}/${seq}`);
+  return namespaceIn(env.INDEX_SEGMENT, jurisdiction).getByName(`${workflowId}/${seq}`);
+}
+
+/**
+ * The namespace restricted to `jurisdiction`. Local workerd has no jurisdictions and says so
+ * when asked; there the restriction is left out, as Cloudflare ignores a Workflow's
+ * jurisdiction in local development.
+ */
+function namespaceIn<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  jurisdiction: Jurisdiction | null,
+): DurableObjectNamespace<T> {
+  if (!jurisdiction) return namespace;
+  try {
+    return namespace.jurisdiction(jurisdiction);
+  } catch (error) {
+    if (error instanceof Error && /not implemented in workerd/i.test(error.message)) return namespace;
+    throw error;
+  }
 }
 
 /**
@@ -82,8 +99,11 @@ export async function readAddress(
 /** A workflow's index as a writer needs it: its address and the config its triggers read. */
 export type IndexTarget = { address: IndexAddress; config: SegmentConfig };
 
+/** An index target with the definition it was read from (what a create also needs). */
+export type WorkflowTarget = IndexTarget & { workflow: typeof workflows.$inferSelect };
+
 /** The index targets of workflows by name (those that exist), in one D1 round trip. */
-export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<string, IndexTarget>> {
+export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<string, WorkflowTarget>> {
   const ids = db.select({ id: workflows.id }).from(workflows).where(inArray(workflows.name, workflowNames));
   const [definitions, [account], segments] = await db.batch([
     db
@@ -105,6 +125,7 @@ export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<
     definitions.map(({ workflow, retention }) => [
       workflow.name,
       {
+        workflow,
         address: {
           workflowId: workflow.id,
           jurisdiction: workflow.jurisdiction,
@@ -153,7 +174,7 @@ type Routed<Item> = {
 async function routeWrites<Item extends { id: string }, Answer extends WriteOutcome>(
   { db, index, target, items, createdOn }: Routed<Item>,
   send: (segment: SegmentStub, items: Item[]) => Promise<Answer>,
-): Promise<Answer[]> {
+): Promise<{ answers: Answer[]; address: IndexAddress }> {
   let address = target.address;
   let pending = items;
   const answers: Answer[] = [];
@@ -182,43 +203,80 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
       address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
     pending = pending.filter((item) => refused.has(item.id));
   }
-  return answers;
+  return { answers, address };
 }
+
+/**
+ * How far after a create's reservation the journal's creation time of the instance (the
+ * engine's queue time) may come: a summary this close after a segment's start may belong to a
+ * row the previous segment holds.
+ */
+export const RESERVATION_SKEW_MS = 60_000;
 
 /** Writes journals' summaries into their workflows' indexes; summaries of unknown workflows are dropped. */
 export async function writeToIndex(db: Db, index: IndexAccess, updates: SummaryUpdate[]): Promise<void> {
   if (updates.length === 0) return;
   const targets = await readTargets(db, [...new Set(updates.map((update) => update.workflowName))]);
   await Promise.all(
-    [...targets].map(([name, target]) =>
-      routeWrites(
+    [...targets].map(async ([name, target]) => {
+      const own = updates.filter((update) => update.workflowName === name);
+      const pending = await writeHeldBefore(index, target, own);
+      await routeWrites(
         {
           db,
           index,
           target,
-          items: updates
-            .filter((update) => update.workflowName === name)
-            .map((update) => ({ ...update, id: update.instanceId })),
+          items: pending.map((update) => ({ ...update, id: update.instanceId })),
           createdOn: (update) => update.createdOn,
         },
         (segment, items) => segment.write(target.config, items, index.segmentSize),
-      ),
-    ),
+      );
+    }),
   );
 }
 
-/** Reserves ids for a create in the segment of their creation time; answers those that were free. */
+/**
+ * Summaries created just after a segment's start go first to the segment before it, which
+ * takes those whose rows it holds (reserved by a create just before the boundary); answers the
+ * rest, to be routed by their creation time.
+ */
+async function writeHeldBefore(index: IndexAccess, target: IndexTarget, updates: SummaryUpdate[]) {
+  const { segments } = target.address;
+  const byPrevious = new Map<number, SummaryUpdate[]>();
+  const rest: SummaryUpdate[] = [];
+  for (const update of updates) {
+    const position = segments.indexOf(segmentFor(segments, update.createdOn));
+    const previous = segments[position - 1];
+    const start = segments[position]?.startsOn ?? 0;
+    if (previous && update.createdOn - start < RESERVATION_SKEW_MS) {
+      byPrevious.set(previous.seq, [...(byPrevious.get(previous.seq) ?? []), update]);
+    } else rest.push(update);
+  }
+  await forEachConcurrently(byPrevious, SEGMENT_FAN_OUT, async ([seq, items]) => {
+    const outcome = await index
+      .segment(target.address, seq)
+      .write(target.config, items, index.segmentSize, { heldOnly: true });
+    const refused = new Set(outcome.refused);
+    rest.push(...items.filter((item) => refused.has(item.instanceId)));
+  });
+  return rest;
+}
+
+/**
+ * Reserves ids for a create in the segment of their creation time; answers those that were
+ * free, and the address as the writes left it (a full segment may have opened the next one).
+ */
 export async function reserveInIndex(
   db: Db,
   index: IndexAccess,
   target: IndexTarget,
   rows: Reservation[],
-): Promise<string[]> {
-  const answers = await routeWrites(
+): Promise<{ reserved: string[]; address: IndexAddress }> {
+  const { answers, address } = await routeWrites(
     { db, index, target, items: rows, createdOn: (row) => row.createdOn.getTime() },
     (segment, items) => segment.reserve(target.config, items, index.segmentSize),
   );
-  return answers.flatMap((answer) => answer.reserved);
+  return { reserved: answers.flatMap((answer) => answer.reserved), address };
 }
 
 /** Drops rows (reservations a create made at `reservedAt`, when given) wherever they are. */

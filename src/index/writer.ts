@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { readStoredJson } from "../lib/json";
+import { migrateSqlite } from "../lib/sqlite-schema";
 import { mergeAttemptFacts, type SummaryUpdate } from "./summaries";
 import { createIndexAccess, writeToIndex } from "./workflow-index";
-import { migrateSqlite } from "../lib/sqlite-schema";
 
 /** The writer's SQLite schema, one migration per version (see `migrateSqlite`). */
 const MIGRATIONS = [

@@ -90,7 +90,12 @@ describe("an index over several segments", () => {
     const oldestFirst = await walk(`${selector}&direction=asc`, 4);
     const byCreation = (a: Listed, b: Listed) => a.created_on.localeCompare(b.created_on) || a.id.localeCompare(b.id);
 
-    expect(newestFirst.map((item) => item.id)).toEqual([...newestFirst].sort(byCreation).reverse().map((item) => item.id));
+    expect(newestFirst.map((item) => item.id)).toEqual(
+      [...newestFirst]
+        .sort(byCreation)
+        .reverse()
+        .map((item) => item.id),
+    );
     expect(oldestFirst.map((item) => item.id)).toEqual([...newestFirst].sort(byCreation).map((item) => item.id));
     expect(new Set(newestFirst.map((item) => item.id))).toEqual(new Set(created.map((item) => item.id)));
   });
@@ -107,7 +112,10 @@ describe("an index over several segments", () => {
     expect(waitingOf("gold")).toBe(gold);
     expect(waitingOf("free")).toBe(created.length - gold);
 
-    const page = await call<Listed[]>("GET", `/instances?per_page=2&labels=${encodeURIComponent(`run=${prefix},tier=gold`)}`);
+    const page = await call<Listed[]>(
+      "GET",
+      `/instances?per_page=2&labels=${encodeURIComponent(`run=${prefix},tier=gold`)}`,
+    );
     expect(page.result_info?.total_count).toBe(gold);
   });
 

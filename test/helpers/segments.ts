@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { workflows, workflowVersions } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
+import type { IndexAddress } from "../../src/index/config";
 import type { Reservation } from "../../src/index/segment";
 import {
   acrossSegments,
@@ -112,25 +113,24 @@ export async function defineIndexedWorkflow(deps: Deps, name: string): Promise<{
   return { id, versionId };
 }
 
-/**
- * A workflow's counts as its segments maintain them, summed, beside a recount of their rows:
- * `[status, kept, recounted]`, read in each segment's own SQLite.
- */
-export async function countsAndRecount(deps: Deps, workflowId: string): Promise<[string, number, number][]> {
-  const address = await readAddress(deps.db, { id: workflowId, jurisdiction: null });
-  const kept = new Map<string, number>();
-  const recounted = new Map<string, number>();
-  for (const ref of address.segments) {
-    await runInDurableObject(deps.index.segment(address, ref.seq), (_, state) => {
-      for (const row of state.storage.sql.exec<{ status: string; count: number }>(
-        "SELECT status, count FROM instance_status_counts",
-      ))
-        kept.set(row.status, (kept.get(row.status) ?? 0) + row.count);
-      for (const row of state.storage.sql.exec<{ status: string; count: number }>(
-        "SELECT status, count(*) AS count FROM instances GROUP BY status",
-      ))
-        recounted.set(row.status, (recounted.get(row.status) ?? 0) + row.count);
-    });
+/** The address of a workflow's index, as D1's directory has it now. */
+export async function addressOf(deps: Deps, name: string): Promise<IndexAddress> {
+  const target = (await readTargets(deps.db, [name])).get(name);
+  if (!target) throw new Error(`no workflow ${name}`);
+  return target.address;
+}
+
+/** Runs SQL in each live segment of a workflow's index; answers the rows of all, oldest segment first. */
+export async function inEachSegment<Row extends Record<string, SqlStorageValue>>(
+  deps: Deps,
+  name: string,
+  query: string,
+): Promise<Row[]> {
+  const address = await addressOf(deps, name);
+  const rows: Row[] = [];
+  for (const { seq } of address.segments) {
+    const stub = deps.index.segment(address, seq);
+    rows.push(...(await runInDurableObject(stub, (_, state) => state.storage.sql.exec<Row>(query).toArray())));
   }
-  return [...kept].map(([status, count]) => [status, count, recounted.get(status) ?? 0]);
+  return rows;
 }

@@ -7,7 +7,8 @@ import { createInstances, createInstance as createThroughService } from "../../s
 import { expireInstances } from "../../src/services/retention/expiry";
 import { updateSettings } from "../../src/services/retention/settings";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
-import { countsAndRecount, indexRow } from "../helpers/segments";
+import { countsAndRecount } from "../helpers/counts";
+import { indexRow } from "../helpers/segments";
 
 const DAY = 86_400_000;
 const PLAN = 7 * DAY;
@@ -116,7 +117,7 @@ describe("the engine and the index forget an instance at the same moment", () =>
     // This pass or the sweeper's (its alarm runs beside the test) removes it.
     await expireInstances(createDeps(env));
     expect((await rowOf("hello-world", id)).row).toBeUndefined();
-    for (const [status, maintained, recounted] of await countsAndRecount(createDeps(env), workflowId)) {
+    for (const [status, maintained, recounted] of await countsAndRecount(workflowId)) {
       expect(maintained, String(status)).toBe(recounted);
     }
   });
@@ -155,7 +156,7 @@ describe("the engine and the index forget an instance at the same moment", () =>
     expect(row).toMatchObject({ expiresOn: null });
     expect(row?.status).not.toBe("terminated");
     expect((await (await env.ORDER_APPROVAL.get(id)).status()).status).not.toBe("terminated");
-    for (const [status, maintained, recounted] of await countsAndRecount(createDeps(env), workflowId)) {
+    for (const [status, maintained, recounted] of await countsAndRecount(workflowId)) {
       expect(maintained, String(status)).toBe(recounted);
     }
   });

@@ -8,8 +8,9 @@ import { EXPIRY_BATCH, expireInstances } from "../../src/services/retention/expi
 import { updateSettings } from "../../src/services/retention/settings";
 import { putWorkflow as defineWorkflow } from "../../src/services/workflows";
 import { api, counts, createInstance, errorOf, uniqueId } from "../helpers/api";
+import { countsAndRecount } from "../helpers/counts";
 import { journal } from "../helpers/journal";
-import { countsAndRecount, indexRow, type SeedRow, seedIndex } from "../helpers/segments";
+import { indexRow, type SeedRow, seedIndex } from "../helpers/segments";
 
 const deps = createDeps(env);
 const DAY = 86_400_000;
@@ -45,7 +46,7 @@ describe("expireInstances", () => {
     const listed = await api<{ id: string }[]>("GET", `/workflows/hello-world/instances?id_prefix=${id}`);
     expect(listed.body.result).toEqual([]);
     expect((await counts("hello-world")).complete).toBe(before.complete - 1);
-    for (const [status, maintained, recounted] of await countsAndRecount(deps, workflowId)) {
+    for (const [status, maintained, recounted] of await countsAndRecount(workflowId)) {
       expect(maintained, String(status)).toBe(recounted);
     }
     expect(errorOf(await api("GET", `/workflows/hello-world/instances/${id}`))).toMatchObject({
@@ -180,6 +181,6 @@ describe("expireInstances", () => {
     }
     expect(batches).toBeGreaterThanOrEqual(100);
     expect(ids.every((id) => cleared.has(`${workflow.name}/${id}`))).toBe(true);
-    expect(await countsAndRecount(deps, workflow.id)).toContainEqual(["complete", 0, 0]);
+    expect(await countsAndRecount(workflow.id)).toContainEqual(["complete", 0, 0]);
   });
 });

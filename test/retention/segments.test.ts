@@ -5,7 +5,7 @@ import { indexSegments, workflows } from "../../src/db/schema";
 import type { DeployedWorkflow } from "../../src/domain/deployed-workflow";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { IndexAddress } from "../../src/index/config";
-import type { MetricRows } from "../../src/index/maintenance";
+import type { MetricRows } from "../../src/index/reads/metrics";
 import { readAddress } from "../../src/index/workflow-index";
 import { indexedStatuses } from "../../src/services/bulk/apply";
 import { matching } from "../../src/services/bulk/jobs";

@@ -12,7 +12,7 @@ import { exposition, readMetrics, readStepMetrics, readTopErrors } from "../../s
 import { expireOwnRecords } from "../../src/services/retention/own-records";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
-import { addressOf, inEachSegment, withSegmentSize } from "../helpers/segment-sql";
+import { addressOf, inEachSegment, withSegmentSize } from "../helpers/segments";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

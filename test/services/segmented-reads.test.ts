@@ -83,7 +83,7 @@ beforeAll(async () => {
     const target = (await readTargets(deps.db, [name])).get(name);
     if (!target) throw new Error("the workflow has no index target");
     const reserved = await reserveInIndex(deps.db, index, target, [row]);
-    if (reserved.length !== 1) throw new Error(`${row.id} was not reserved`);
+    if (reserved.reserved.length !== 1) throw new Error(`${row.id} was not reserved`);
     created.push({ id: row.id, status, createdOn, labels, triggerSource: row.triggerSource, expired });
   }
 });

@@ -17,7 +17,7 @@ import {
 import { errorShape, stepName } from "../../domain/metrics";
 import { readStoredJson } from "../../lib/json";
 import { migrateSqlite } from "../../lib/sqlite-schema";
-import { type AttemptFact, type SummaryUpdate } from "../summaries";
+import type { AttemptFact, SummaryUpdate } from "../summaries";
 import { createIndexAccess, writeToIndex } from "../workflow-index";
 import { indexWriterFor } from "../writer";
 import { JournalFold } from "./journal-fold";

@@ -1,7 +1,7 @@
-import { and, asc, gte, inArray } from "drizzle-orm";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { workflows } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
-import { directoryOf, selectSegments } from "../../index/workflow-index";
+import { directoryOf, readAddress, segmentFor, selectSegments } from "../../index/workflow-index";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
@@ -68,7 +68,7 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
       try {
         const synced = await syncInstance(deps, { workflowName: entry.workflowName, instanceId: entry.id });
         result.synced++;
-        if (!synced && (await releaseIfAbandoned(deps.db, entry.workflowId, entry.id, new Date(entry.createdOn)))) {
+        if (!synced && (await releaseAbandoned(deps, entry))) {
           await deps.journal(entry.workflowName, entry.id).clear();
           result.dropped++;
         }
@@ -87,4 +87,16 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
     }),
   );
   return result;
+}
+
+/** Drops an entry the engine does not know from the segment of its creation time, past the create's grace. */
+async function releaseAbandoned(deps: Deps, entry: SweepEntry): Promise<boolean> {
+  const [workflow] = await deps.db
+    .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(eq(workflows.id, entry.workflowId));
+  if (!workflow) return false;
+  const address = await readAddress(deps.db, workflow);
+  const { seq } = segmentFor(address.segments, entry.createdOn);
+  return releaseIfAbandoned(deps.index, address, seq, entry.id, new Date(entry.createdOn));
 }
