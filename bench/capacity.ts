@@ -53,33 +53,42 @@ const call = workflowApi(server, WORKFLOW);
 try {
   type Size = { segments: number; bytes: number; instances: number };
   const indexSize = () => json<Size>(`${origin}/__bench/index-size?workflow=${WORKFLOW}`);
-  const before = await indexSize();
-  const completeBefore = (await instanceCounts(call)).complete ?? 0;
-
   const run = Date.now();
+  /** Creates instances with their params and labels; resolves once the index counts them all complete. */
+  async function createFinished(ids: string[]): Promise<void> {
+    const completeBefore = (await instanceCounts(call)).complete ?? 0;
+    for (let start = 0; start < ids.length; start += 100) {
+      const batch = ids
+        .slice(start, start + 100)
+        .map((instance_id) => ({ instance_id, params: paramsOf(instance_id) }));
+      await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
+    }
+    for (const [index, id] of ids.entries()) {
+      await call(`/instances/${id}/labels`, { method: "PATCH", body: JSON.stringify({ set: labelsOf(index) }) });
+    }
+    // Done once the index itself says so: every instance complete there, as its journal wrote it.
+    const started = performance.now();
+    for (;;) {
+      const complete = ((await instanceCounts(call)).complete ?? 0) - completeBefore;
+      process.stdout.write(`\r  ${complete} of ${ids.length} complete in the index`);
+      if (complete >= ids.length) break;
+      if (performance.now() - started > 30 * 60_000) throw new Error("instances did not complete in 30 minutes");
+      await sleep(1_000);
+    }
+    process.stdout.write("\n");
+    // The last summaries' writes (attempt facts, metrics) land a flush after the status does.
+    await sleep(2_000);
+  }
+  // One instance first, so the segment and its empty schema exist before the measurement.
+  console.log("Warming up: one instance, so the workflow's first segment exists…");
+  await createFinished([`capacity-${run}-warm-up`]);
+  const before = await indexSize();
+
   const ids = Array.from({ length: instances }, (_, index) => `capacity-${run}-${index}`);
   console.log(`Creating ${instances} ${WORKFLOW} instances (${STEPS} steps, ${PARAMS_BYTES} B params, 5 labels)…`);
-  for (let start = 0; start < ids.length; start += 100) {
-    const batch = ids.slice(start, start + 100).map((instance_id) => ({ instance_id, params: paramsOf(instance_id) }));
-    await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
-  }
-  for (const [index, id] of ids.entries()) {
-    await call(`/instances/${id}/labels`, { method: "PATCH", body: JSON.stringify({ set: labelsOf(index) }) });
-  }
-  // Done once the index itself says so: every instance complete there, as its journal wrote it.
-  const started = performance.now();
-  for (;;) {
-    const complete = ((await instanceCounts(call)).complete ?? 0) - completeBefore;
-    process.stdout.write(`\r  ${complete} of ${instances} complete in the index`);
-    if (complete >= instances) break;
-    if (performance.now() - started > 30 * 60_000) throw new Error("instances did not complete in 30 minutes");
-    await sleep(1_000);
-  }
-  process.stdout.write("\n");
+  await createFinished(ids);
   const sample = await call<{ status: string; step_count: number }>(`/instances/${ids[0]}?simple=true`);
   if (sample.result.step_count !== STEPS) throw new Error(`${ids[0]} has ${sample.result.step_count} steps`);
-  // The last summaries' writes (attempt facts, metrics) land a flush after the status does.
-  await sleep(2_000);
   const after = await indexSize();
   const added = after.instances - before.instances;
   if (added !== instances) throw new Error(`the index gained ${added} instances, not ${instances}`);
