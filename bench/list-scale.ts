@@ -111,7 +111,7 @@ try {
     ...Object.fromEntries(Object.entries(small).map(([name, url]) => [`10k: ${name}`, url])),
     ...Object.fromEntries(Object.entries(large).map(([name, url]) => [`full: ${name}`, url])),
     "10 segments: first page": `${listOf(SPREAD)}?per_page=100`,
-    "full: counts": `${listOf(LARGE)}/counts`,
+    "full: counts": `${listOf(LARGE)}/counts?group_by=status`,
     "full: GET /workflows/{name}": `${api}/workflows/${LARGE}`,
     "GET /workflows (100 workflows)": `${api}/workflows?per_page=100`,
   };
