@@ -17,7 +17,7 @@ const INDEX_WRITER_SHARDS = 16;
 const FLUSH_DELAY_MS = 100;
 
 /** Summaries per flush. */
-const FLUSH_BATCH = 100;
+export const FLUSH_BATCH = 100;
 
 /**
  * Group commit for the workflows' indexes. Journals hand their summary changes to one of
