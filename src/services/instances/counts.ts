@@ -1,4 +1,3 @@
-import { INSTANCE_STATUSES } from "../../domain/instance-status";
 import { type CountGroup, type CountsQuery, Grouping, SCAN_LIMIT } from "../../index/reads/counts";
 import { acrossSegments } from "../../index/workflow-index";
 import { ApiError } from "../../lib/errors";
@@ -37,14 +36,7 @@ export async function countInstances(deps: Deps, workflowName: string, query: Co
     );
   }
   const groups = new Grouping();
-  for (const answer of answers) {
-    for (const group of answer.groups) {
-      for (const status of INSTANCE_STATUSES) {
-        const count = group.instances[status];
-        if (count > 0) groups.add(group.key, status, count);
-      }
-    }
-  }
+  for (const answer of answers) groups.addPacked(answer.groups);
   return {
     groups: groups.list(),
     source: answers.some((answer) => answer.source === "scan") ? "scan" : "counts",
