@@ -57,17 +57,18 @@ export default defineConfig(async () => {
         ...overrides,
       },
     });
+  // The whole suite twice: with the default segment size, and with segments of 200 instances,
+  // where every feature crosses segment boundaries (INDEX_SEGMENT_SIZE).
+  const suiteRuns: { name: string; bindings: Record<string, string> }[] = [
+    { name: "workers", bindings: {} },
+    { name: "workers-segments-200", bindings: { INDEX_SEGMENT_SIZE: "200" } },
+  ];
   const shared = { setupFiles: ["./test/apply-migrations.ts"], testTimeout: 30_000 };
 
   return {
     test: {
       projects: [
-        // The whole suite twice: with the default segment size, and with segments of 200
-        // instances, where every feature crosses segment boundaries (INDEX_SEGMENT_SIZE).
-        ...[
-          { name: "workers", bindings: {} },
-          { name: "workers-segments-200", bindings: { INDEX_SEGMENT_SIZE: "200" } },
-        ].map(({ name, bindings }) => ({
+        ...suiteRuns.map(({ name, bindings }) => ({
           plugins: [
             worker({
               bindings,
