@@ -68,7 +68,7 @@ describe("an index over several segments", () => {
         created.push(item);
         return {
           instance_id: item.id,
-          params: { orderId: item.id, amount: n },
+          params: { orderId: item.id, amount: n + 1 },
           labels: { tier: item.tier, run: prefix },
         };
       });
@@ -76,12 +76,16 @@ describe("an index over several segments", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     // Each order waits for its approval: all of them are mirrored as waiting.
-    await until(
-      () => walk(`labels=${encodeURIComponent(`run=${prefix}`)}&status=waiting`, 50),
-      (listed) => listed.length === created.length,
+    const listed = await until(
+      () => walk(`labels=${encodeURIComponent(`run=${prefix}`)}`, 50),
+      (all) => all.length === created.length && all.every((item) => item.status === "waiting"),
       60_000,
-      (listed) => `${listed?.length ?? 0} of ${created.length} instances listed as waiting`,
-    );
+    ).catch(async (error: unknown) => {
+      const all = await walk(`labels=${encodeURIComponent(`run=${prefix}`)}`, 50);
+      const statuses = all.map((item) => `${item.id}:${item.status}`).join(" ");
+      throw new Error(`${String(error)}; listed ${all.length} of ${created.length}: ${statuses}`);
+    });
+    expect(listed).toHaveLength(created.length);
   }, 120_000);
 
   it("lists every instance once, newest first and oldest first, a page spanning segments at a time", async () => {
@@ -102,13 +106,11 @@ describe("an index over several segments", () => {
 
   it("counts exactly, per status and per label value", async () => {
     const gold = created.filter((item) => item.tier === "gold").length;
-    const counts = await call<{ groups: { key: Record<string, string>; instances: Record<string, number> }[] }>(
-      "GET",
-      `/instances/counts?group_by=label:tier&labels=${encodeURIComponent(`run=${prefix}`)}`,
-    );
+    const counts = await call<{
+      groups: { key: { labels?: Record<string, string | null> }; instances: Record<string, number> }[];
+    }>("GET", `/instances/counts?group_by=label:tier&labels=${encodeURIComponent(`run=${prefix}`)}`);
     const waitingOf = (tier: string) =>
-      counts.result.groups.find((group) => group.key["label:tier"] === tier || group.key.tier === tier)?.instances
-        .waiting;
+      counts.result.groups.find((group) => group.key.labels?.tier === tier)?.instances.waiting;
     expect(waitingOf("gold")).toBe(gold);
     expect(waitingOf("free")).toBe(created.length - gold);
 
