@@ -57,14 +57,21 @@ export default defineConfig(async () => {
         ...overrides,
       },
     });
+  // The whole suite twice: with the default segment size, and with segments of 200 instances,
+  // where every feature crosses segment boundaries (INDEX_SEGMENT_SIZE).
+  const suiteRuns: { name: string; bindings: Record<string, string> }[] = [
+    { name: "workers", bindings: {} },
+    { name: "workers-segments-200", bindings: { INDEX_SEGMENT_SIZE: "200" } },
+  ];
   const shared = { setupFiles: ["./test/apply-migrations.ts"], testTimeout: 30_000 };
 
   return {
     test: {
       projects: [
-        {
+        ...suiteRuns.map(({ name, bindings }) => ({
           plugins: [
             worker({
+              bindings,
               // The consumer example as an auxiliary worker, bound to this Worker as another
               // Worker would be (built above).
               workers: [
@@ -75,7 +82,7 @@ export default defineConfig(async () => {
                   compatibilityDate: "2026-11-01",
                   serviceBindings: {
                     CONTROL_PLANE: {
-                      name: "vitest-plugin-runner-workers",
+                      name: `vitest-plugin-runner-${name}`,
                       entrypoint: "ControlPlane",
                       props: { caller: "order-service" },
                     },
@@ -87,11 +94,11 @@ export default defineConfig(async () => {
           ],
           test: {
             ...shared,
-            name: "workers",
+            name,
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**", "test/node/**", "test/nudge-failure/**"],
           },
-        },
+        })),
         ...(process.env.WORKERS_BENCH
           ? [
               {

@@ -1,101 +1,137 @@
 /**
- * `npm run bench:capacity`: what one retained instance costs, in the D1 index and in its journal,
- * and so how many one D1 database holds and which creation rate × retention that allows.
+ * `npm run bench:capacity`: what one retained instance costs in its workflow's index (a segment,
+ * a Durable Object's SQLite) and in its journal, so how many one segment holds and how many
+ * objects a workflow creating 300 instances a second for 30 days needs.
  *
- *   npm run bench:capacity -- [--rows 100000] [--journals 20]
+ *   npm run bench:capacity -- [--instances 500] [--journals 20]
  *
- * 1. D1: `rows` finished instances are written through the same table, indexes and triggers the
- *    Worker uses (bench/worker.ts /__bench/seed), and the database's size (D1's `size_after`) is
- *    read before and after: the difference over `rows` is the bytes per instance, its share of
- *    every index included (the per-workflow counts are a fixed 9 rows).
- * 2. Journal: `journals` ship-batch instances of 10 steps (9 labels and a sleep) run to the end
- *    and are mirrored; each journal's SQLite size is read from the object itself.
+ * Real instances, as they are in production: `instances` ship-batch instances (9 steps and a
+ * sleep: 10 steps) created through the API with 1 KiB of params, 5 labels each set with
+ * `PATCH …/labels`, run by the engine to the end and mirrored into the index by their journals
+ * (their attempt facts included). The index's bytes (the sum of its segments' SQLite sizes) are
+ * read before and after: the difference over `instances` is the bytes per instance, its share of
+ * every index, label row, count and metric bucket included. `journals` of the journals' SQLite
+ * sizes are read from the objects themselves.
+ *
+ * Only 127.0.0.1 is ever targeted.
  */
-import { accountApi, numberArgs, sleep, startBenchServer, workflowApi } from "../scripts/lib/bench.ts";
+import { accountApi, instanceCounts, numberArgs, sleep, startBenchServer, workflowApi } from "../scripts/lib/bench.ts";
 import { startResults, writeResults } from "../scripts/lib/results.ts";
 
-const params = numberArgs({ rows: 100_000, journals: 20 });
-const { rows, journals } = params;
+const params = numberArgs({ instances: 500, journals: 20 });
+const { instances, journals } = params;
 const provenance = startResults("capacity");
-const D1_LIMIT_BYTES = 10 * 1000 ** 3;
-const SEED_CHUNK = 50_000;
+const OBJECT_LIMIT_BYTES = 10 * 1000 ** 3;
 const STEPS = 10;
+const PARAMS_BYTES = 1024;
+const CREATES_PER_SECOND = 300;
+const RETENTION_DAYS = 30;
+const WORKFLOW = "ship-batch";
+
+/** ship-batch params of exactly `PARAMS_BYTES` as JSON: 9 orders, an address and a note. */
+function paramsOf(id: string) {
+  const base = {
+    orderIds: Array.from({ length: STEPS - 1 }, (_, order) => `${id}-order-${order}`),
+    shipTo: { name: "Ada Lovelace", street: "12 Marylebone Road", city: "London", zip: "NW1 5LR", country: "GB" },
+    note: "",
+  };
+  const pad = PARAMS_BYTES - JSON.stringify(base).length;
+  return { ...base, note: "n".repeat(Math.max(0, pad)) };
+}
+
+const labelsOf = (index: number) => ({
+  tenant: `tenant-${String(index % 1000).padStart(4, "0")}`,
+  region: ["eu", "us", "apac", "sam", "afr"][index % 5] ?? "eu",
+  plan: ["free", "pro", "enterprise"][index % 3] ?? "free",
+  channel: ["web", "api", "batch", "partner"][index % 4] ?? "web",
+  batch: `b-${index % 50}`,
+});
 
 const server = await startBenchServer("bench/results/capacity.log");
-const { origin, account, json } = accountApi(server);
+const { origin, json } = accountApi(server);
+const call = workflowApi(server, WORKFLOW);
 try {
-  const d1Size = async () => (await json<{ bytes: number }>(`${origin}/__bench/d1-size`)).bytes;
-
-  // 1. The index.
-  const workflow = "bench-capacity";
-  await json(`${account}/workflows/${workflow}`, {
-    method: "PUT",
-    body: JSON.stringify({ class_name: "BenchCapacity", script_name: "bench" }),
-  });
-  const before = await d1Size();
-  for (let from = 0; from < rows; from += SEED_CHUNK) {
-    const count = Math.min(SEED_CHUNK, rows - from);
-    const body = { workflow, from, count, startMs: Date.UTC(2026, 0, 1), stepMs: 1_000 };
-    await json(`${origin}/__bench/seed`, { method: "POST", body: JSON.stringify(body) });
-  }
-  const indexBytes = (await d1Size()) - before;
-  const perInstanceD1 = indexBytes / rows;
-
-  // 2. Journals of 10-step instances.
-  const call = workflowApi(server, "ship-batch");
-  const ids = Array.from({ length: journals }, (_, index) => `capacity-${Date.now()}-${index}`);
-  await call("/instances/batch", {
-    method: "POST",
-    body: JSON.stringify(
-      ids.map((instance_id) => ({
-        instance_id,
-        params: { orderIds: Array.from({ length: STEPS - 1 }, (_, order) => `${instance_id}-${order}`) },
-      })),
-    ),
-  });
-  for (const id of ids) {
-    for (;;) {
-      const { result } = await call<{ status: string; step_count: number }>(`/instances/${id}?simple=true`);
-      if (result.status === "complete") {
-        if (result.step_count !== STEPS) throw new Error(`${id} has ${result.step_count} steps`);
-        break;
-      }
-      await sleep(250);
+  type Size = { segments: number; bytes: number; instances: number };
+  const indexSize = () => json<Size>(`${origin}/__bench/index-size?workflow=${WORKFLOW}`);
+  const run = Date.now();
+  /** Creates instances with their params and labels; resolves once the index counts them all complete. */
+  async function createFinished(ids: string[]): Promise<void> {
+    const completeBefore = (await instanceCounts(call)).complete ?? 0;
+    for (let start = 0; start < ids.length; start += 100) {
+      const batch = ids
+        .slice(start, start + 100)
+        .map((instance_id) => ({ instance_id, params: paramsOf(instance_id) }));
+      await call("/instances/batch", { method: "POST", body: JSON.stringify(batch) });
     }
+    for (const [index, id] of ids.entries()) {
+      await call(`/instances/${id}/labels`, { method: "PATCH", body: JSON.stringify({ set: labelsOf(index) }) });
+    }
+    // Done once the index itself says so: every instance complete there, as its journal wrote it.
+    const started = performance.now();
+    for (;;) {
+      const complete = ((await instanceCounts(call)).complete ?? 0) - completeBefore;
+      process.stdout.write(`\r  ${complete} of ${ids.length} complete in the index`);
+      if (complete >= ids.length) break;
+      if (performance.now() - started > 30 * 60_000) throw new Error("instances did not complete in 30 minutes");
+      await sleep(1_000);
+    }
+    process.stdout.write("\n");
+    // The last summaries' writes (attempt facts, metrics) land a flush after the status does.
+    await sleep(2_000);
   }
+  // One instance first, so the segment and its empty schema exist before the measurement.
+  console.log("Warming up: one instance, so the workflow's first segment exists…");
+  await createFinished([`capacity-${run}-warm-up`]);
+  const before = await indexSize();
+
+  const ids = Array.from({ length: instances }, (_, index) => `capacity-${run}-${index}`);
+  console.log(`Creating ${instances} ${WORKFLOW} instances (${STEPS} steps, ${PARAMS_BYTES} B params, 5 labels)…`);
+  await createFinished(ids);
+  const sample = await call<{ status: string; step_count: number }>(`/instances/${ids[0]}?simple=true`);
+  if (sample.result.step_count !== STEPS) throw new Error(`${ids[0]} has ${sample.result.step_count} steps`);
+  const after = await indexSize();
+  const added = after.instances - before.instances;
+  if (added !== instances) throw new Error(`the index gained ${added} instances, not ${instances}`);
+  const perInstance = (after.bytes - before.bytes) / instances;
+
   const sizes = await Promise.all(
-    ids.map(
-      async (id) =>
-        (await json<{ bytes: number }>(`${origin}/__bench/journal-bytes?workflow=ship-batch&id=${id}`)).bytes,
-    ),
+    ids
+      .slice(0, journals)
+      .map(
+        async (id) =>
+          (await json<{ bytes: number }>(`${origin}/__bench/journal-bytes?workflow=${WORKFLOW}&id=${id}`)).bytes,
+      ),
   );
   const perJournal = sizes.reduce((sum, bytes) => sum + bytes, 0) / sizes.length;
 
-  const fits = Math.floor(D1_LIMIT_BYTES / perInstanceD1);
-  const rate = (days: number) => fits / (days * 86_400);
+  const perSegment = OBJECT_LIMIT_BYTES / perInstance;
+  const retained = CREATES_PER_SECOND * RETENTION_DAYS * 86_400;
+  const segmentsNeeded = Math.ceil(retained / perSegment);
   const number = (value: number, digits = 0) => value.toLocaleString("en", { maximumFractionDigits: digits });
-  console.log(`\nOne retained instance (${number(rows)} seeded rows, ${journals} journals of ${STEPS} steps):`);
-  console.log(`  D1 index: ${number(perInstanceD1)} bytes (row, 7 indexes; counts are 9 rows per workflow)`);
-  console.log(`  journal:  ${number(perJournal)} bytes (its own Durable Object's SQLite)`);
-  console.log(`One D1 database (10 GB) holds ${number(fits / 1e6, 1)} million retained instances:`);
-  for (const days of [1, 7, 30]) {
-    console.log(`  retention ${days} day${days > 1 ? "s" : ""}: at most ${number(rate(days), 1)} creates/s, sustained`);
-  }
   console.log(
-    `  Cloudflare's ceiling, 100 creates/s per workflow for 7 days: ${number((100 * 7 * 86_400) / 1e6, 1)} million`,
+    `\nOne retained instance (${instances} real ${STEPS}-step instances, ${PARAMS_BYTES} B params, 5 labels):`,
   );
-  const seeded = `D1's size after seeding ${number(rows)} index rows through the real tables and triggers, less before, per row`;
+  console.log(`  index segment: ${number(perInstance)} bytes (row, indexes, labels, counts, metric buckets)`);
+  console.log(
+    `  journal:       ${number(perJournal)} bytes (its own Durable Object's SQLite; one object per instance)`,
+  );
+  console.log(`One segment (10 GB) holds ${number(perSegment / 1e6, 2)} million retained instances.`);
+  console.log(
+    `${CREATES_PER_SECOND} creations/s × ${RETENTION_DAYS} days = ${number(retained / 1e6, 0)} million retained: ` +
+      `${number(segmentsNeeded)} index segments at 10 GB (more at the configured segment size), plus one journal per instance`,
+  );
+  const measured = `(index bytes after − before) / ${instances} real finished ${WORKFLOW} instances; bytes are the sum of the segments' SQLite sizes`;
   writeResults(provenance, {
     params,
-    samples: { "D1 bytes added by the seed": indexBytes, "journal bytes": sizes },
+    samples: { "index before": before, "index after": after, "journal bytes": sizes },
     figures: [
       {
-        key: "d1-bytes",
-        label: "D1 bytes per retained instance",
-        value: perInstanceD1,
+        key: "index-bytes",
+        label: "index bytes per retained instance",
+        value: perInstance,
         unit: "bytes",
         digits: 0,
-        timed: seeded,
+        timed: measured,
       },
       {
         key: "journal-bytes",
@@ -103,27 +139,36 @@ try {
         value: perJournal,
         unit: "bytes",
         digits: 0,
-        timed: `mean SQLite size of ${journals} finished ship-batch instances' journals`,
+        timed: `mean SQLite size of ${sizes.length} finished ${WORKFLOW} instances' journals`,
       },
       {
-        key: "fits",
-        label: "retained instances one 10 GB D1 holds",
-        value: fits / 1e6,
+        key: "segment-fits",
+        label: "retained instances one 10 GB segment holds",
+        value: perSegment / 1e6,
         unit: "million",
-        digits: 1,
-        timed: "10 GB / D1 bytes per retained instance",
+        digits: 2,
+        timed: "10 GB / index bytes per retained instance",
       },
-      ...[1, 7, 30].map((days) => ({
-        key: `rate.${days}d`,
-        label: `sustained creates/s at ${days} day${days > 1 ? "s" : ""}' retention`,
-        value: rate(days),
-        unit: "creates/s",
-        digits: 1,
-        timed: "what fits / retention",
-      })),
+      {
+        key: "segments-300-30d",
+        label: `10 GB segments for ${CREATES_PER_SECOND} creations/s × ${RETENTION_DAYS} days`,
+        value: segmentsNeeded,
+        unit: "objects",
+        digits: 0,
+        timed: "retained instances / what one segment holds, rounded up",
+      },
+      {
+        key: "journals-300-30d",
+        label: `journals for ${CREATES_PER_SECOND} creations/s × ${RETENTION_DAYS} days`,
+        value: retained / 1e6,
+        unit: "million objects",
+        digits: 0,
+        timed: "one journal per retained instance",
+      },
     ],
     notes: [
-      "The seeded rows carry no params, no labels and no step attempt facts: real instances take more (see issue 27).",
+      `Each instance: ${PARAMS_BYTES} B params, 5 labels set through PATCH …/labels, ${STEPS} steps run by the local engine.`,
+      "SQLite sizes are whole pages: the index difference is over every instance created in the run.",
     ],
   });
 } finally {

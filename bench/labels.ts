@@ -2,10 +2,11 @@
  * `npm run bench:labels`: labels at a million instances. In one run of `npm run dev`:
  *
  * 1. creates through `POST …/instances` with 5 labels and without, alternating rounds;
- * 2. seeds `rows` index rows of one workflow through the real tables and triggers, each with 5
+ * 2. seeds `rows` index rows of one workflow through its segments' tables and triggers, each with 5
  *    labels (tenant with 1,000 distinct values, region, plan, channel, batch);
  * 3. measures, interleaved, the status-filtered list, the list by a one-key selector and the
- *    counts grouped by that key (p50 of `samples` requests over HTTP), and prints their plans.
+ *    counts grouped by that key (p50 of `samples` requests over HTTP), and prints the plans of
+ *    the queries the segments ran for them.
  *
  *   npm run bench:labels -- [--rows 1000000] [--samples 200] [--creates 300] [--rounds 4]
  *
@@ -83,17 +84,23 @@ try {
   const selectorList = p50["list labels=tenant=tenant-0042"] ?? Number.NaN;
   const grouped = p50["counts group_by=label:tenant"] ?? Number.NaN;
 
-  const plans: Record<string, string[][]> = {};
-  console.log("\nQuery plans at full size:");
+  const plans: Record<string, unknown> = {};
+  console.log("\nQuery plans the segments ran at full size:");
+  const basePath = new URL(api).pathname;
   for (const [name, query] of [
-    ["status list", "status=running"],
-    ["selector list", `labels=${encodeURIComponent("tenant=tenant-0042")}`],
-    ["counts by label:tenant", "counts_label=tenant"],
+    ["status list", "?status=running&per_page=100"],
+    ["selector list", `?labels=${encodeURIComponent("tenant=tenant-0042")}&per_page=100`],
+    ["counts by label:tenant", "/counts?group_by=label:tenant"],
   ] as const) {
-    const explained = await call<{ plan: string[] }[]>(`${origin}/__bench/explain?workflow=${WORKFLOW}&${query}`);
+    const path = `${basePath}/workflows/${WORKFLOW}/instances${query}`;
+    const explained = await call<{ seq: number; statements: { plan: string[] }[] }[]>(
+      `${origin}/__bench/explain?workflow=${WORKFLOW}&path=${encodeURIComponent(path)}`,
+    );
     console.log(`  ${name}:`);
-    for (const { plan } of explained) console.log(`    ${plan.join(" | ")}`);
-    plans[name] = explained.map(({ plan }) => plan);
+    for (const { seq, statements } of explained) {
+      for (const { plan } of statements) console.log(`    segment ${seq}: ${plan.join(" | ")}`);
+    }
+    plans[name] = explained;
   }
 
   console.log(`\np50 over ${samples} requests at ${totalRows.toLocaleString("en")} instances (ms):`);

@@ -2,12 +2,13 @@
  * `npm run bench:metrics`: metrics at a million instances over 30 days. In one run of `npm run dev`:
  *
  * 1. seeds `rows` instances of one workflow, created evenly over 30 days and followed to their
- *    end (70% complete, 20% errored, 10% terminated), through the real tables and triggers;
+ *    end (70% complete, 20% errored, 10% terminated), through its segments' tables and triggers;
  * 2. measures, interleaved, the 30-day read in hourly buckets (and in daily ones, the top errors,
  *    the account overview), p50 of `samples` requests over HTTP;
  * 3. measures what the metrics add to an instance transition: the same transitions written as
  *    the journals write them (each one a run ending or restarting), with the metrics triggers and
- *    with them dropped, alternating rounds, one summary per D1 call and 50 per batch.
+ *    with them dropped in the workflow's segments, alternating rounds, one summary per write
+ *    (`writeToIndex`: a D1 read, then the segment) and 50 per write.
  *
  *   npm run bench:metrics -- [--rows 1000000] [--samples 200] [--transitions 500] [--rounds 6]
  *
@@ -95,8 +96,8 @@ try {
   console.log(`  (the hourly read counted ${created.toLocaleString("en")} instances created)`);
   console.log(`\nms per transition (median of ${rounds} rounds × ${transitions}):`);
   for (const [name, cost] of [
-    ["one summary per D1 call", single],
-    ["50 summaries per D1 batch", batched],
+    ["one summary per write", single],
+    ["50 summaries per write", batched],
   ] as const) {
     const added = (cost.with - cost.without) / cost.without;
     console.log(
@@ -144,8 +145,8 @@ try {
         unit: "ms",
         timed: read,
       })),
-      ...cost("single", "one summary per D1 call", single),
-      ...cost("batched", "50 summaries per D1 batch", batched),
+      ...cost("single", "one summary per write", single),
+      ...cost("batched", "50 summaries per write", batched),
     ],
   });
 } finally {

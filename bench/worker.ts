@@ -4,23 +4,18 @@
  * entry point, so none of this is in the production Worker.
  */
 import type { WorkflowEvent, WorkflowStep } from "cloudflare:workers";
-import { eq, sql } from "drizzle-orm";
-import { createDb } from "../src/db/client";
-import { instances, workflows } from "../src/db/schema";
-import { INSTANCE_STATUSES, TRIGGER_SOURCES } from "../src/domain/instance-status";
-import { parseSelector } from "../src/domain/labels";
-import { BULK_CONCURRENCY } from "../src/durable-objects/bulk-job";
 import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
+import { BULK_CONCURRENCY } from "../src/services/bulk/bulk-job";
 import { createDeps, journalOf } from "../src/services/deps";
-import { labelCountRows, statusCountRows } from "../src/services/instances/counts";
-import { listPlan, workflowIdOf } from "../src/services/instances/list";
 import { syncInstance } from "../src/services/instances/mirror";
-import { type SummaryUpdate, writeSummaries } from "../src/services/instances/summary";
 import { TrackedWorkflow } from "../src/tracking";
 import { type OrderApprovalParams, OrderApprovalWorkflow } from "../src/workflows/order-approval";
+import { indexRoute } from "./index-routes.workers";
 
 export * from "../src/index";
+// An explicit export wins over the `export *` above: the bench binds its own segment class.
+export { IndexSegment } from "./segment.workers";
 
 /** What bench/wrangler-config.ts binds beside wrangler.toml's bindings. */
 type BenchEnv = Env & { WORKFLOW_EVENTS_PRODUCER?: Queue<unknown> };
@@ -45,19 +40,13 @@ export default {
 
 async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Promise<Response | undefined> {
   const url = new URL(request.url);
+  const index = await indexRoute(url, request, env, ctx, async (inner) => worker.fetch(inner, env, ctx));
+  if (index) return index;
   switch (url.pathname) {
     case "/__bench/bare-create":
       return bareCreate(request, env);
-    case "/__bench/seed":
-      return seed(request, env);
-    case "/__bench/explain":
-      return explain(url, env);
-    case "/__bench/transitions":
-      return transitions(request, env);
     case "/__bench/bare-action":
       return bareAction(request, env);
-    case "/__bench/d1-size":
-      return Response.json({ bytes: (await env.DB.prepare("SELECT 1").run()).meta.size_after });
     case "/__bench/journal-bytes":
       return Response.json({
         bytes: await journalOf(
@@ -191,191 +180,4 @@ async function bareCreate(request: Request, env: Env): Promise<Response> {
   const params = await request.json<{ name: string }>();
   const instance = await env.HELLO_WORLD.create({ params });
   return Response.json({ id: instance.id });
-}
-
-type SeedRequest = {
-  workflow: string;
-  from: number;
-  count: number;
-  startMs: number;
-  stepMs: number;
-  /** Give each row 5 labels: tenant (1,000 values), region (5), plan (3), channel (4), batch (50). */
-  labels?: boolean;
-  /**
-   * Rows as the journal writes instances it has followed to their end (revision 1, started, and
-   * 70% complete, 20% errored, 10% terminated, after up to 5 minutes), so the metrics count them.
-   */
-  finished?: boolean;
-};
-
-/**
- * Inserts `count` index rows for a workflow into the same tables (triggers and indexes
- * included) through one INSERT … SELECT over a generated series: numbered from `from`,
- * created `stepMs` apart from `startMs`, statuses, versions and trigger sources spread evenly.
- */
-async function seed(request: Request, env: Env): Promise<Response> {
-  const { workflow, from, count, startMs, stepMs, labels, finished } = await request.json<SeedRequest>();
-  const db = createDb(env.DB);
-  const [row] = await db.select().from(workflows).where(eq(workflows.name, workflow));
-  if (!row) return new Response(`no workflow ${workflow}`, { status: 404 });
-  const statuses = sql.raw(`json('${JSON.stringify(INSTANCE_STATUSES)}')`);
-  const sources = sql.raw(`json('${JSON.stringify(TRIGGER_SOURCES)}')`);
-  if (finished) {
-    await db.run(sql`
-      insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
-        started_on, ended_on, modified_on, error_name, error_shape, revision)
-      with recursive series(n) as (
-        select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
-      ), timed as (
-        select n, ${startMs} + n * ${stepMs} as created,
-          case when n % 10 < 7 then 'complete' when n % 10 < 9 then 'errored' else 'terminated' end as status
-        from series
-      )
-      select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
-        status, 'api', null, created, created + 500, created + 600 + (n * 7919) % 300000,
-        created + 600 + (n * 7919) % 300000,
-        case when status = 'errored' then 'Error' end,
-        case when status = 'errored' then (case when n % 2 = 0 then 'card <n> declined' else 'timeout after <n> ms' end) end,
-        1
-      from timed
-    `);
-    return Response.json({ inserted: count });
-  }
-  await db.run(sql`
-    insert into ${instances} (workflow_id, id, version_id, status, trigger_source, params, created_on,
-      started_on, ended_on, modified_on, error_name, revision, labels)
-    with recursive series(n) as (
-      select cast(${from} as integer) union all select n + 1 from series where n < ${from + count - 1}
-    )
-    select ${row.id}, 'seed-' || printf('%08d', n), case when n % 4 = 0 then 'v-old' else ${row.versionId} end,
-      json_extract(${statuses}, '$[' || (n % 9) || ']'), json_extract(${sources}, '$[' || (n % 5) || ']'), null,
-      ${startMs} + n * ${stepMs}, ${startMs} + n * ${stepMs}, null, ${startMs} + n * ${stepMs},
-      case when n % 9 = 3 then 'Error' end, 0,
-      ${labels ? SEED_LABELS : sql`null`}
-    from series
-  `);
-  return Response.json({ inserted: count });
-}
-
-const SEED_LABELS = sql.raw(`json_object(
-  'tenant', 'tenant-' || printf('%04d', n % 1000),
-  'region', json_extract('["eu","us","apac","sam","afr"]', '$[' || (n % 5) || ']'),
-  'plan', json_extract('["free","pro","enterprise"]', '$[' || (n % 3) || ']'),
-  'channel', json_extract('["web","api","batch","partner"]', '$[' || (n % 4) || ']'),
-  'batch', 'b-' || (n % 50))`);
-
-type TransitionsRequest = { workflow: string; count: number; batch: number; metrics: boolean; round: number };
-
-/** The triggers that maintain the metrics (migrations 0012, 0014), dropped and restored to measure their cost. */
-const METRIC_TRIGGERS = [
-  "instances_metrics_insert",
-  "instances_metrics_update",
-  "instances_step_metrics_insert",
-  "instances_step_metrics_update",
-  "instances_failed_step_insert",
-  "instances_failed_step_update",
-];
-
-/** As many attempt facts as a journal's write carries (src/durable-objects/instance-journal.ts). */
-const ATTEMPT_FACTS = 32;
-const FACTS_START = Date.UTC(2026, 10, 30);
-/** One more attempt has ended for every instance at each round: each write carries one new fact. */
-let attemptsEnded = ATTEMPT_FACTS;
-
-/**
- * Times `count` instance transitions written as the journals write them (`writeSummaries`,
- * `batch` summaries per D1 batch, each with the 32 latest attempt facts), each a real event for
- * the metrics (a run ends, or restarts, and an attempt ended): with the metrics triggers, or with
- * them dropped for the measurement and restored after.
- */
-async function transitions(request: Request, env: Env): Promise<Response> {
-  const { workflow, count, batch, metrics, round } = await request.json<TransitionsRequest>();
-  const db = createDb(env.DB);
-  const kept = metrics
-    ? []
-    : (
-        await env.DB.prepare(
-          `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN (${METRIC_TRIGGERS.map(() => "?").join(", ")})`,
-        )
-          .bind(...METRIC_TRIGGERS)
-          .all<{ sql: string }>()
-      ).results;
-  try {
-    for (const name of metrics ? [] : METRIC_TRIGGERS) await env.DB.exec(`DROP TRIGGER ${name}`);
-    const now = Date.now();
-    attemptsEnded++;
-    const updates = Array.from({ length: count }, (_, index): SummaryUpdate => {
-      // Even rounds end the run, odd ones restart it: every write is an event.
-      const ends = round % 2 === 0;
-      return {
-        workflowName: workflow,
-        instanceId: `transition-${index}`,
-        revision: now + index,
-        status: ends ? (index % 5 === 0 ? "errored" : "complete") : "running",
-        startedOn: now - 60_000 + round,
-        endedOn: ends ? now : null,
-        errorName: ends && index % 5 === 0 ? "Error" : null,
-        errorShape: ends && index % 5 === 0 ? "boom <n>" : null,
-        failedStep: ends && index % 5 === 0 ? "step 0" : null,
-        // As a journal writes them: the latest 32 ended attempts, one of them new since the last write.
-        attempts: Array.from({ length: ATTEMPT_FACTS }, (_, back) => {
-          const seq = attemptsEnded - back;
-          const end = FACTS_START + seq * 1_000;
-          const mark = `${String(end).padStart(15, "0")}:${String(seq).padStart(8, "0")}:0001`;
-          return { mark, step: `step ${seq % 4}`, ok: seq % 7 === 0 ? 0 : 1, start: end - 500, end } as const;
-        }),
-        at: now,
-        createdOn: now - 120_000,
-        triggerSource: "api",
-        params: null,
-      };
-    });
-    const started = performance.now();
-    for (let start = 0; start < updates.length; start += batch) {
-      await writeSummaries(db, updates.slice(start, start + batch));
-    }
-    return Response.json({ ms: performance.now() - started });
-  } finally {
-    for (const { sql: text } of kept) await env.DB.prepare(text).run();
-  }
-}
-
-/**
- * The query plans of a list with the query string given (or, with `counts_label=KEY`, of the
- * counts grouped by that label), to show they use indexes.
- */
-async function explain(url: URL, env: Env): Promise<Response> {
-  const db = createDb(env.DB);
-  const workflowName = url.searchParams.get("workflow") ?? "";
-  const [row] = await db.select().from(workflows).where(eq(workflows.name, workflowName));
-  if (!row) return new Response(`no workflow ${workflowName}`, { status: 404 });
-  const param = (name: string) => url.searchParams.get(name) ?? undefined;
-  const countsLabel = param("counts_label");
-  if (countsLabel !== undefined) {
-    return Response.json(
-      await explainAll(env, [statusCountRows(db, row.id).toSQL(), labelCountRows(db, row.id, countsLabel).toSQL()]),
-    );
-  }
-  const labels = param("labels");
-  const plan = listPlan(db, workflowIdOf(workflowName), {
-    labels: labels === undefined ? undefined : parseSelector(labels),
-    status: param("status") as (typeof INSTANCE_STATUSES)[number] | undefined,
-    dateStart: param("date_start") ? new Date(param("date_start") ?? "") : undefined,
-    dateEnd: param("date_end") ? new Date(param("date_end") ?? "") : undefined,
-    direction: param("direction") as "asc" | "desc" | undefined,
-    cursor: param("cursor"),
-    perPage: Number(param("per_page") ?? 100),
-  });
-  return Response.json(await explainAll(env, [plan.rows.toSQL(), plan.total.query.toSQL()]));
-}
-
-async function explainAll(env: Env, queries: { sql: string; params: unknown[] }[]) {
-  return Promise.all(
-    queries.map(async ({ sql: text, params }) => {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${text}`)
-        .bind(...params)
-        .all<{ detail: string }>();
-      return { sql: text, plan: results.map((step) => step.detail) };
-    }),
-  );
 }

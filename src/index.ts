@@ -6,12 +6,13 @@ import { createApp } from "./app";
 import { createDeps } from "./services/deps";
 import { consumeLifecycleMessages } from "./services/instances/lifecycle-messages";
 
-export { BulkJob } from "./durable-objects/bulk-job";
-export { IndexWriter } from "./durable-objects/index-writer";
-export { InstanceJournal } from "./durable-objects/instance-journal";
-export { InstanceSweeper } from "./durable-objects/instance-sweeper";
+export { InstanceJournal } from "./index/journal/instance-journal";
+export { IndexSegment } from "./index/segment";
+export { InstanceSweeper } from "./index/sweeper";
+export { IndexWriter } from "./index/writer";
 export { ControlPlane } from "./rpc/control-plane";
 export { MirrorSync } from "./rpc/mirror-sync";
+export { BulkJob } from "./services/bulk/bulk-job";
 export { HelloWorldWorkflow } from "./workflows/hello-world";
 export { OrderApprovalWorkflow } from "./workflows/order-approval";
 

@@ -32,9 +32,9 @@ export type Workflow = {
   instances: Record<InstanceStatus, number>;
 };
 
-/** One workflow as `GET /workflows/:name` answers: with how full the instance index is. */
+/** One workflow as `GET /workflows/:name` answers: with what its instance index holds. */
 export type WorkflowDetail = Workflow & {
-  capacity: { d1_bytes: number; d1_limit_bytes: number; used: number; warning: string | null };
+  capacity: { segments: number; instances: number; bytes: number; segment_size: number };
 };
 
 export type Version = {

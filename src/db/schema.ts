@@ -1,7 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { INSTANCE_STATUSES, type InstanceStatus, TRIGGER_SOURCES, type TriggerSource } from "../domain/instance-status";
-import type { Labels } from "../domain/labels";
+import { JURISDICTIONS, type Jurisdiction } from "../domain/jurisdiction";
 
 /** Step limits of a version, as in Cloudflare's `limits` object. */
 export type WorkflowLimits = { steps?: number | undefined };
@@ -12,8 +11,8 @@ export type Retention = { error_retention?: number; success_retention?: number }
 /**
  * Workflow definitions. One row per workflow name; `version_id` points at the current version.
  * A deleted workflow's row stays, renamed to a name no request can give (`~<name>~<id>`) and
- * with `deleted_on` set, while retention purges its instances in batches; removing the row then
- * deletes its versions, counts and jobs (cascade).
+ * with `deleted_on` set, while retention drops its index segments; removing the row then
+ * deletes its versions, segments and jobs (cascade).
  */
 export const workflows = sqliteTable("workflows", {
   id: text("id").primaryKey(),
@@ -31,6 +30,8 @@ export const workflows = sqliteTable("workflows", {
   labelPaths: text("label_paths", { mode: "json" }).$type<Record<string, string>>(),
   /** Label keys (at most 3) the metrics also keep a series per value of (`label_metrics`). */
   metricLabels: text("metric_labels", { mode: "json" }).$type<string[]>(),
+  /** Where the workflow's instances and its index are kept (`eu`, `fedramp`); null for anywhere. Fixed once created. */
+  jurisdiction: text("jurisdiction", { enum: JURISDICTIONS }).$type<Jurisdiction>(),
 });
 
 /** Immutable versions: a PUT that changes the class, script, limits or retention adds one. */
@@ -51,239 +52,22 @@ export const workflowVersions = sqliteTable(
 );
 
 /**
- * The instance index: each instance's summary as its journal mirrored it from the engine's
- * event stream (the engine stays the source of truth); lists and counts read only this.
+ * The segments of each workflow's index (src/index/): each its own Durable Object, holding the
+ * instances created from `starts_on` until the next segment's start. Segment 0 starts at 0 and
+ * has no row; a row is added when the segment before it fills up.
  */
-export const instances = sqliteTable(
-  "instances",
+export const indexSegments = sqliteTable(
+  "index_segments",
   {
     workflowId: text("workflow_id")
       .notNull()
       .references(() => workflows.id, { onDelete: "cascade" }),
-    id: text("id").notNull(),
-    versionId: text("version_id").notNull(),
-    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
-    triggerSource: text("trigger_source", { enum: TRIGGER_SOURCES }).$type<TriggerSource>().notNull(),
-    /** The params given at creation, as JSON (null when none were given). */
-    params: text("params", { mode: "json" }).$type<unknown>(),
-    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
-    startedOn: integer("started_on", { mode: "timestamp_ms" }),
-    endedOn: integer("ended_on", { mode: "timestamp_ms" }),
-    modifiedOn: integer("modified_on", { mode: "timestamp_ms" }).notNull(),
-    /** `name` of the error an errored instance ended with. */
-    errorName: text("error_name"),
-    /**
-     * Version of the summary written by the instance's journal (it follows the clock); a write
-     * carrying an older revision than the row's is ignored, so delayed writes never undo newer ones.
-     */
-    revision: integer("revision").notNull().default(0),
-    /**
-     * The retention given to the engine at creation (the instance's own, else its version's
-     * default), in milliseconds; null when unknown (an instance created straight through the
-     * binding), so the version's, the account's or the plan's applies.
-     */
-    retention: text("retention", { mode: "json" }).$type<Retention>(),
-    /**
-     * When the engine forgets the finished instance: its end plus its retention, set by a trigger
-     * (migration 0007) whenever status or end change; null while it is unfinished.
-     */
-    expiresOn: integer("expires_on", { mode: "timestamp_ms" }),
-    /**
-     * The instance's labels (null for none): the caller's, and those its workflow's label paths
-     * took from its params when it was first indexed. Triggers (migration 0010) mirror them
-     * into `instance_labels` and `instance_label_counts`.
-     */
-    labels: text("labels", { mode: "json" }).$type<Labels>(),
-    /** An errored instance's error message with numbers and ids masked: what error groups are keyed by. */
-    errorShape: text("error_shape"),
-    /** The step whose failure ended an errored run (its name without the log's counter suffix). */
-    failedStep: text("failed_step"),
-    /**
-     * The step attempts that ended lately, as the last write carried them (JSON; migration 0014
-     * counts each in `step_metrics` once), and the mark of the latest one counted.
-     */
-    attemptFacts: text("attempt_facts"),
-    attemptsMark: text("attempts_mark"),
+    seq: integer("seq").notNull(),
+    startsOn: integer("starts_on").notNull(),
+    /** When retention dropped the segment as a whole: its instances had all expired. */
+    droppedOn: integer("dropped_on"),
   },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.id] }),
-    // Every list filter has an index that also yields creation order; `id` breaks ties so
-    // cursors are stable. An id prefix is a range on the primary key.
-    index("instances_by_created").on(table.workflowId, table.createdOn, table.id),
-    index("instances_by_status").on(table.workflowId, table.status, table.createdOn, table.id),
-    index("instances_by_version").on(table.workflowId, table.versionId, table.createdOn, table.id),
-    index("instances_by_trigger").on(table.workflowId, table.triggerSource, table.createdOn, table.id),
-    index("instances_by_error")
-      .on(table.workflowId, table.errorName, table.createdOn, table.id)
-      .where(sql`${table.errorName} is not null`),
-    // Finished instances by when they expire: the expiry pass takes the earliest first.
-    index("instances_by_expiry").on(table.expiresOn).where(sql`${table.expiresOn} is not null`),
-    // Unfinished instances, the sweeper's round: it walks them by (workflow, creation, id).
-    index("instances_unfinished")
-      .on(table.workflowId, table.createdOn, table.id)
-      .where(sql`${table.status} not in ('complete', 'errored', 'terminated')`),
-  ],
-);
-
-/**
- * Per-status instance counts of each workflow. Maintained by triggers on `instances`
- * (migration 0001), so every write that changes a status updates its count atomically.
- */
-export const instanceStatusCounts = sqliteTable(
-  "instance_status_counts",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
-    count: integer("count").notNull().default(0),
-  },
-  (table) => [primaryKey({ columns: [table.workflowId, table.status] })],
-);
-
-/**
- * One row per label of an instance, written only by triggers on `instances` (migration 0010).
- * A selector's `key=value` walks `instance_labels_by_value` in creation order, as a status filter
- * walks `instances_by_status`.
- */
-export const instanceLabels = sqliteTable(
-  "instance_labels",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    instanceId: text("instance_id").notNull(),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-    /** The instance's creation time, so the index yields the list's order. */
-    createdOn: integer("created_on", { mode: "timestamp_ms" }).notNull(),
-  },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.instanceId, table.key] }),
-    index("instance_labels_by_value").on(table.workflowId, table.key, table.value, table.createdOn, table.instanceId),
-  ],
-);
-
-/**
- * Instances per label value and status, maintained by the same triggers, so counts grouped by a
- * label never scan instances. Rows that fall to zero are removed.
- */
-export const instanceLabelCounts = sqliteTable(
-  "instance_label_counts",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    key: text("key").notNull(),
-    value: text("value").notNull(),
-    status: text("status", { enum: INSTANCE_STATUSES }).$type<InstanceStatus>().notNull(),
-    count: integer("count").notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.workflowId, table.key, table.value, table.status] })],
-);
-
-export const METRIC_BUCKETS = ["m", "h"] as const;
-export type MetricBucket = (typeof METRIC_BUCKETS)[number];
-
-/** The key columns every metrics table starts with: the workflow, the bucket's size and start. */
-function bucketColumns() {
-  return {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    bucket: text("bucket", { enum: METRIC_BUCKETS }).$type<MetricBucket>().notNull(),
-    start: integer("start").notNull(),
-  };
-}
-
-/** What happened to instances in a bucket, and the durations of the runs that ended in it. */
-function eventColumns() {
-  return {
-    created: integer("created").notNull().default(0),
-    started: integer("started").notNull().default(0),
-    completed: integer("completed").notNull().default(0),
-    errored: integer("errored").notNull().default(0),
-    terminated: integer("terminated").notNull().default(0),
-    durations: text("durations"),
-  };
-}
-
-/**
- * What happened to a workflow's instances per minute (`m`) and per hour (`h`) and version,
- * maintained by triggers on `instances` (migration 0012) as each instance is created, starts
- * and finishes: counts of events, never of states, so a restart, a delete or an expiry leaves
- * what happened counted. `durations` is a sparse histogram of the runs that finished in the
- * bucket: `{ "<bin>": count }`, bin = ceil(ln(ms) / ln(1.1)).
- */
-export const instanceMetrics = sqliteTable(
-  "instance_metrics",
-  { ...bucketColumns(), versionId: text("version_id").notNull(), ...eventColumns() },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId] }),
-    // Retention removes the oldest buckets of each size first.
-    index("instance_metrics_by_age").on(table.bucket, table.start),
-  ],
-);
-
-/**
- * `instance_metrics` per value of the label keys a workflow declares as `metric_labels`, so a
- * series per tenant costs a read of its own rows; maintained by triggers (migration 0016) under
- * the labels an instance has when each event happens.
- */
-export const labelMetrics = sqliteTable(
-  "label_metrics",
-  { ...bucketColumns(), key: text("key").notNull(), value: text("value").notNull(), ...eventColumns() },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.key, table.value] }),
-    index("label_metrics_by_age").on(table.bucket, table.start),
-  ],
-);
-
-/**
- * Step attempts per minute and hour, by version and step name (without the log's counter
- * suffix): how many, how many failed, a histogram of their durations (as `instance_metrics`),
- * and how many runs ended errored by this step's failure. Maintained by triggers (migration 0014).
- */
-export const stepMetrics = sqliteTable(
-  "step_metrics",
-  {
-    ...bucketColumns(),
-    versionId: text("version_id").notNull(),
-    step: text("step").notNull(),
-    attempts: integer("attempts").notNull().default(0),
-    failed: integer("failed").notNull().default(0),
-    instancesFailed: integer("instances_failed").notNull().default(0),
-    durations: text("durations"),
-  },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.bucket, table.start, table.versionId, table.step] }),
-    index("step_metrics_by_age").on(table.bucket, table.start),
-  ],
-);
-
-/**
- * Errors per hour, by error name and message shape (ids and numbers masked) and version: how
- * often, first and last seen, and an instance it happened to. Maintained by the same triggers.
- */
-export const errorMetrics = sqliteTable(
-  "error_metrics",
-  {
-    workflowId: text("workflow_id")
-      .notNull()
-      .references(() => workflows.id, { onDelete: "cascade" }),
-    start: integer("start").notNull(),
-    name: text("name").notNull(),
-    shape: text("shape").notNull(),
-    versionId: text("version_id").notNull(),
-    count: integer("count").notNull(),
-    firstSeen: integer("first_seen").notNull(),
-    lastSeen: integer("last_seen").notNull(),
-    exampleInstanceId: text("example_instance_id").notNull(),
-  },
-  (table) => [
-    primaryKey({ columns: [table.workflowId, table.start, table.name, table.shape, table.versionId] }),
-    index("error_metrics_by_age").on(table.start),
-  ],
+  (table) => [primaryKey({ columns: [table.workflowId, table.seq] })],
 );
 
 /**

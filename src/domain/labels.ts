@@ -34,12 +34,14 @@ export type LabelSelector = LabelRequirement[];
 export const MAX_SELECTOR_REQUIREMENTS = 16;
 export const MAX_SELECTOR_VALUES = 32;
 
+// Fields are declared, not parameter properties: Node's type stripping (scripts/index-triggers.ts
+// imports this module through src/index/triggers.ts) only erases types.
 export class SelectorError extends Error {
-  constructor(
-    message: string,
-    readonly position: number,
-  ) {
+  readonly position: number;
+
+  constructor(message: string, position: number) {
     super(`${message} at position ${position}`);
+    this.position = position;
     this.name = "SelectorError";
   }
 }
@@ -60,7 +62,11 @@ const KEY_CHAR = /[a-z0-9._/-]/;
 class SelectorParser {
   #at = 0;
 
-  constructor(readonly text: string) {}
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 
   parse(): LabelSelector {
     const requirements: LabelSelector = [];

@@ -7,6 +7,13 @@
 /** Each bin's upper bound is 1.1 times the one before: bin = ceil(ln(ms) / ln(1.1)). */
 export const BIN_GROWTH = 1.1;
 
+/** The sizes of the buckets the triggers keep, in milliseconds: minutes (`m`) and hours (`h`). */
+export const METRIC_BUCKET_MS = { m: 60_000, h: 3_600_000 } as const;
+
+/** How long the maintained buckets are kept: minutes for two days, hours (and so days) for 400. */
+export const MINUTE_RETENTION_MS = 2 * 86_400_000;
+export const HOUR_RETENTION_MS = 400 * 86_400_000;
+
 /**
  * A quantile read from the histogram is within this relative error of a value of its bin: the
  * bin's middle, 2·γ^b / (γ + 1), is at most (γ − 1) / (γ + 1) from either end.

@@ -15,6 +15,8 @@ export const ERRORS = {
   routeNotFound: { code: 7003, status: 404 },
   workflowNotFound: { code: 10200, status: 404 },
   workflowNotBound: { code: 10201, status: 400 },
+  /** A PUT would move an existing workflow to another jurisdiction: it is fixed at creation. */
+  jurisdictionFixed: { code: 10202, status: 400 },
   versionNotFound: { code: 10300, status: 404 },
   instanceNotFound: { code: 10400, status: 404 },
   stepNotFound: { code: 10402, status: 404 },
@@ -24,8 +26,6 @@ export const ERRORS = {
   instanceStateConflict: { code: 10409, status: 409 },
   eventStreamRestarted: { code: 10410, status: 409 },
   tokenNotFound: { code: 10700, status: 404 },
-  /** The D1 index is nearly full (docs/capacity.md): creates are refused before D1 refuses writes. */
-  capacityExhausted: { code: 10800, status: 507 },
   bulkJobNotFound: { code: 10600, status: 404 },
   bulkJobConflict: { code: 10609, status: 409 },
   idempotencyConflict: { code: 10610, status: 409 },

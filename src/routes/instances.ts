@@ -75,7 +75,7 @@ export const instanceRoutes = createRouter()
       },
       responses: {
         200: jsonResponse(envelopeOf(InstanceCreated), "Created"),
-        ...failureResponses(400, 404, 413, 507),
+        ...failureResponses(400, 404, 413),
       },
     }),
     async (c) => {
@@ -106,7 +106,7 @@ export const instanceRoutes = createRouter()
       },
       responses: {
         200: jsonResponse(envelopeOf(z.union([z.array(InstanceCreated), BatchCreateReport])), "Created"),
-        ...failureResponses(400, 404, 413, 507),
+        ...failureResponses(400, 404, 413),
       },
     }),
     async (c) => {

@@ -51,7 +51,6 @@ const FAILURE_DESCRIPTIONS = {
   413: "Request body too large",
   429: "Too many requests for this credential; wait as Retry-After says",
   500: "Internal error; the message carries the request id",
-  507: "The instance index is nearly full: new instances are refused until retention frees room",
 } as const;
 
 export function failureResponses<S extends keyof typeof FAILURE_DESCRIPTIONS>(...statuses: S[]) {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { INSTANCE_STATUSES } from "../domain/instance-status";
+import { JURISDICTIONS } from "../domain/jurisdiction";
 import { retentionInMs } from "../lib/time";
 import { LabelPathsInput, MetricLabelsInput } from "./labels";
 import { pageQuery, RetentionInput, Timestamp, WorkflowName } from "./params";
@@ -33,6 +34,9 @@ const WorkflowFields = {
     .array(z.string())
     .nullable()
     .openapi({ description: "Label keys the metrics keep a series per value of (an extension)." }),
+  jurisdiction: z.enum(JURISDICTIONS).nullable().openapi({
+    description: "Where the workflow's instances and index are kept; null for anywhere. Fixed at creation.",
+  }),
 };
 
 export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts }).openapi("Workflow");
@@ -41,15 +45,12 @@ export const Workflow = z.object({ ...WorkflowFields, instances: InstanceCounts 
 export const WorkflowDetail = Workflow.extend({
   capacity: z
     .object({
-      d1_bytes: z.number().int(),
-      d1_limit_bytes: z.number().int(),
-      used: z.number().openapi({ description: "The share of D1's limit the index takes, 0 to 1." }),
-      warning: z
-        .string()
-        .nullable()
-        .openapi({ description: "Set from 80%; from 95% new instances are refused (507, 10800)." }),
+      segments: z.number().int().openapi({ description: "Live segments of the workflow's index (Durable Objects)." }),
+      instances: z.number().int().openapi({ description: "Instances the segments hold, past retention or not." }),
+      bytes: z.number().int().openapi({ description: "The segments' storage, summed." }),
+      segment_size: z.number().int().openapi({ description: "Instances a segment takes before the next starts." }),
     })
-    .openapi({ description: "How full the D1 instance index is (docs/capacity.md)." }),
+    .openapi({ description: "What the workflow's instance index holds (docs/capacity.md)." }),
 }).openapi("WorkflowDetail");
 
 export const WorkflowUpdate = z.object({ ...WorkflowFields, is_deleted: z.literal(0) }).openapi("WorkflowUpdate");
@@ -62,6 +63,10 @@ export const WorkflowDefinitionBody = z
     default_retention: RetentionInput.transform(retentionInMs).optional(),
     label_paths: LabelPathsInput.optional(),
     metric_labels: MetricLabelsInput.optional(),
+    jurisdiction: z
+      .enum(JURISDICTIONS)
+      .optional()
+      .openapi({ description: "Taken when the workflow is created; a different one later is refused (400, 10202)." }),
     schedules: z
       .array(z.object({ cron: z.string().min(1).max(256) }))
       .max(

@@ -1,4 +1,5 @@
 import { createDb, type Db } from "../db/client";
+import { createIndexAccess, type IndexAccess } from "../index/workflow-index";
 import { createEngines, type Engines } from "./engines";
 
 /** The journal of one instance: its Durable Object, as the Worker's binding types it. */
@@ -13,6 +14,8 @@ export type SweeperStub = ReturnType<Env["INSTANCE_SWEEPER"]["getByName"]>;
 /** What the services need, built from the Worker's env; REST, RPC, cron and tests pass one in. */
 export type Deps = {
   readonly db: Db;
+  /** The segments of the workflows' indexes (Durable Objects). */
+  readonly index: IndexAccess;
   readonly engines: Engines;
   /** The journal (step log and lifecycle) of one instance. */
   readonly journal: (workflowName: string, instanceId: string) => JournalStub;
@@ -35,6 +38,7 @@ export type DepsContext = Pick<ExecutionContext, "waitUntil"> & { readonly expor
 export function createDeps(env: Env, ctx?: DepsContext): Deps {
   return {
     db: createDb(env.DB),
+    index: createIndexAccess(env),
     engines: createEngines(env, ctx?.exports),
     journal: (workflowName, instanceId) => journalOf(env, workflowName, instanceId),
     bulkJob: (jobId) => env.BULK_JOB.getByName(jobId),

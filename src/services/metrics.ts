@@ -1,27 +1,29 @@
-import { and, asc, desc, eq, gte, inArray, isNull, lt, type SQL, sql } from "drizzle-orm";
-import {
-  errorMetrics,
-  instanceMetrics,
-  instanceStatusCounts,
-  labelMetrics,
-  type MetricBucket,
-  stepMetrics,
-  workflows,
-} from "../db/schema";
+import { and, eq, inArray, isNull } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { workflows } from "../db/schema";
+import type { InstanceStatus } from "../domain/instance-status";
+import type { Jurisdiction } from "../domain/jurisdiction";
 import type { LabelSelector } from "../domain/labels";
-import { type Histogram, mergeHistograms, quantiles } from "../domain/metrics";
-import { ApiError } from "../lib/errors";
+import {
+  type Histogram,
+  HOUR_RETENTION_MS,
+  METRIC_BUCKET_MS,
+  MINUTE_RETENTION_MS,
+  mergeHistograms,
+  quantiles,
+} from "../domain/metrics";
+import type { IndexAddress } from "../index/config";
+import type { BucketWindow, ErrorSums, SeriesOf } from "../index/reads/metrics";
+import { acrossSegments, directoryOf, selectSegments } from "../index/workflow-index";
+import { forEachConcurrently } from "../lib/concurrency";
+import { ApiError, workflowNotFound } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
-import { expiredCounts, withoutExpired } from "./instances/expired";
-import { findWorkflow } from "./workflows";
 
-export const BUCKET_SIZES = { "1m": 60_000, "1h": 3_600_000, "1d": 86_400_000 } as const;
+export const BUCKET_SIZES = { "1m": METRIC_BUCKET_MS.m, "1h": METRIC_BUCKET_MS.h, "1d": 86_400_000 } as const;
 export type BucketSize = keyof typeof BUCKET_SIZES;
 
-/** How long the maintained buckets are kept: minutes for two days, hours (and so days) for 400. */
-export const MINUTE_RETENTION_MS = 2 * 86_400_000;
-export const HOUR_RETENTION_MS = 400 * 86_400_000;
+export { HOUR_RETENTION_MS, MINUTE_RETENTION_MS };
 
 /** The most buckets one read answers. */
 export const MAX_BUCKETS = 2_000;
@@ -59,67 +61,48 @@ export type MetricsGrouping = "version" | { label: string };
 /**
  * A workflow's metrics per time bucket over [since, until), optionally per version or per
  * value of a metric label, or of the instances with given values of one: what the triggers
- * maintained, summed per bucket (days from hours) in one indexed range read, with duration
- * quantiles from the merged histograms. Every bucket of the window is present, empty ones as
- * zeros.
+ * maintained, summed per bucket (days from hours) by each segment of the workflow's index in one
+ * indexed range read, added up across segments (histograms bin by bin) before the duration
+ * quantiles are read. Every bucket of the window is present, empty ones as zeros.
  */
 export async function readMetrics(
   deps: Deps,
   workflowName: string,
   window: MetricsWindow & { groupBy?: MetricsGrouping | undefined; labels?: LabelSelector | undefined },
 ): Promise<MetricsResult> {
-  const workflow = await findWorkflow(deps.db, workflowName);
+  const { workflow, address } = await readWorkflowIndex(deps.db, workflowName);
   const { from, to, size } = windowOf(window);
-  const stored: MetricBucket = window.bucket === "1m" ? "m" : "h";
   const label = metricLabelOf(workflow, window.groupBy, window.labels);
-  const table = label ? labelMetrics : instanceMetrics;
-  // The size inlined: a bound number is a REAL to SQLite, and the division must be an integer one.
-  const start = sql<number>`(${table.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
-  const series =
-    window.groupBy === "version"
-      ? sql<string>`${instanceMetrics.versionId}`
-      : label?.grouped
-        ? sql<string>`${labelMetrics.value}`
-        : sql<string>`''`;
-  const rows = await deps.db
-    .select({
-      start,
-      version: series,
-      created: sql<number>`sum(${table.created})`,
-      started: sql<number>`sum(${table.started})`,
-      completed: sql<number>`sum(${table.completed})`,
-      errored: sql<number>`sum(${table.errored})`,
-      terminated: sql<number>`sum(${table.terminated})`,
-      // The histograms as one JSON array of objects (not of strings, which would be parsed twice).
-      durations: sql<string | null>`'[' || group_concat(${table.durations}) || ']'`,
-    })
-    .from(table)
-    .where(
-      and(
-        eq(table.workflowId, workflow.id),
-        eq(table.bucket, stored),
-        gte(table.start, from),
-        lt(table.start, to),
-        label ? eq(labelMetrics.key, label.key) : undefined,
-        label?.values ? inArray(labelMetrics.value, label.values) : undefined,
-      ),
-    )
-    .groupBy(start, series)
-    .orderBy(start);
+  const series: SeriesOf = label
+    ? { by: "label", ...label }
+    : { by: window.groupBy === "version" ? "version" : "none" };
+  const stored: BucketWindow = { bucket: window.bucket === "1m" ? "m" : "h", from, to, size };
+  const answers = await acrossSegments(deps.index, address, (segment) => segment.eventSums(stored, series));
 
-  type Collected = { buckets: Map<number, MetricsBucket>; counts: Counts; histogram: Histogram };
+  type Collected = {
+    buckets: Map<number, { counts: Counts; histogram: Histogram }>;
+    counts: Counts;
+    histogram: Histogram;
+  };
   const collected = new Map<string, Collected>();
-  for (const row of rows) {
-    const into = collected.get(row.version) ?? { buckets: new Map(), counts: { ...ZERO }, histogram: new Map() };
-    collected.set(row.version, into);
-    const histogram = mergeHistograms(new Map(), row.durations);
-    into.buckets.set(row.start, bucketOf(row.start, row, histogram));
-    for (const [bin, count] of histogram) into.histogram.set(bin, (into.histogram.get(bin) ?? 0) + count);
-    for (const key of COUNTED) into.counts[key] += row[key];
+  for (const row of answers.flat()) {
+    const into = collected.get(row.series) ?? { buckets: new Map(), counts: { ...ZERO }, histogram: new Map() };
+    collected.set(row.series, into);
+    const bucket = into.buckets.get(row.start) ?? { counts: { ...ZERO }, histogram: new Map() };
+    into.buckets.set(row.start, bucket);
+    mergeHistograms(bucket.histogram, row.durations);
+    mergeHistograms(into.histogram, row.durations);
+    for (const key of COUNTED) {
+      bucket.counts[key] += row[key];
+      into.counts[key] += row[key];
+    }
   }
   const seriesOf = (one: Collected | undefined): MetricsSeries => {
     const buckets: MetricsBucket[] = [];
-    for (let at = from; at < to; at += size) buckets.push(one?.buckets.get(at) ?? bucketOf(at, ZERO, new Map()));
+    for (let at = from; at < to; at += size) {
+      const bucket = one?.buckets.get(at);
+      buckets.push(bucketOf(at, bucket?.counts ?? ZERO, bucket?.histogram ?? new Map()));
+    }
     const { start: _start, ...total } = bucketOf(from, one?.counts ?? ZERO, one?.histogram ?? new Map());
     return { total, buckets };
   };
@@ -130,6 +113,23 @@ export async function readMetrics(
     bucket: window.bucket,
     groups: [...collected.keys()].sort().map((value) => ({ key: keyOf(value), ...seriesOf(collected.get(value)) })),
   };
+}
+
+/** A workflow by name and the address of its index: one D1 round trip. */
+async function readWorkflowIndex(db: Db, name: string) {
+  const [[workflow], segments] = await db.batch([
+    db.select().from(workflows).where(eq(workflows.name, name)),
+    selectSegments(db, db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, name))),
+  ]);
+  if (!workflow) throw workflowNotFound(name);
+  return { workflow, address: addressOf(workflow, segments) };
+}
+
+function addressOf(
+  workflow: { id: string; jurisdiction: Jurisdiction | null },
+  segments: Parameters<typeof directoryOf>[1],
+): IndexAddress {
+  return { workflowId: workflow.id, jurisdiction: workflow.jurisdiction, segments: directoryOf(workflow.id, segments) };
 }
 
 /**
@@ -221,6 +221,7 @@ function windowOf(
 // ---------------------------------------------------------------------------------------------
 
 type StepCounts = { attempts: number; failed_attempts: number; instances_failed: number };
+const NO_STEPS: StepCounts = { attempts: 0, failed_attempts: 0, instances_failed: 0 };
 
 export type StepBucket = StepCounts & { start: string; duration_ms: { p50: number | null; p95: number | null } };
 
@@ -242,68 +243,40 @@ export async function readStepMetrics(
   workflowName: string,
   window: MetricsWindow,
 ): Promise<{ bucket: BucketSize; steps: StepMetrics[] }> {
-  const workflow = await findWorkflow(deps.db, workflowName);
+  const { address } = await readWorkflowIndex(deps.db, workflowName);
   const { from, to, size } = windowOf(window);
-  const start = sql<number>`(${stepMetrics.start} / ${sql.raw(String(size))}) * ${sql.raw(String(size))}`;
-  const rows = await deps.db
-    .select({
-      step: stepMetrics.step,
-      start,
-      attempts: sql<number>`sum(${stepMetrics.attempts})`,
-      failed: sql<number>`sum(${stepMetrics.failed})`,
-      instancesFailed: sql<number>`sum(${stepMetrics.instancesFailed})`,
-      durations: sql<string | null>`'[' || group_concat(${stepMetrics.durations}) || ']'`,
-    })
-    .from(stepMetrics)
-    .where(
-      and(
-        eq(stepMetrics.workflowId, workflow.id),
-        eq(stepMetrics.bucket, window.bucket === "1m" ? "m" : "h"),
-        gte(stepMetrics.start, from),
-        lt(stepMetrics.start, to),
-      ),
-    )
-    .groupBy(stepMetrics.step, start);
-  const steps = new Map<string, { totals: StepCounts; histogram: Histogram; buckets: Map<number, StepBucket> }>();
-  for (const row of rows) {
-    const step = steps.get(row.step) ?? {
-      totals: { attempts: 0, failed_attempts: 0, instances_failed: 0 },
-      histogram: new Map(),
-      buckets: new Map<number, StepBucket>(),
-    };
+  const stored: BucketWindow = { bucket: window.bucket === "1m" ? "m" : "h", from, to, size };
+  const answers = await acrossSegments(deps.index, address, (segment) => segment.stepSums(stored));
+  type Collected = { counts: StepCounts; histogram: Histogram };
+  const steps = new Map<string, Collected & { buckets: Map<number, Collected> }>();
+  for (const row of answers.flat()) {
+    const step = steps.get(row.step) ?? { counts: { ...NO_STEPS }, histogram: new Map(), buckets: new Map() };
     steps.set(row.step, step);
-    step.totals.attempts += row.attempts;
-    step.totals.failed_attempts += row.failed;
-    step.totals.instances_failed += row.instancesFailed;
-    const histogram = mergeHistograms(new Map(), row.durations);
-    mergeHistograms(step.histogram, row.durations);
-    const [p50 = null, p95 = null] = quantiles(histogram, [0.5, 0.95]);
-    step.buckets.set(row.start, {
-      start: new Date(row.start).toISOString(),
-      attempts: row.attempts,
-      failed_attempts: row.failed,
-      instances_failed: row.instancesFailed,
-      duration_ms: { p50, p95 },
-    });
+    const bucket = step.buckets.get(row.start) ?? { counts: { ...NO_STEPS }, histogram: new Map() };
+    step.buckets.set(row.start, bucket);
+    for (const into of [step, bucket]) {
+      into.counts.attempts += row.attempts;
+      into.counts.failed_attempts += row.failed;
+      into.counts.instances_failed += row.instancesFailed;
+      mergeHistograms(into.histogram, row.durations);
+    }
   }
-  const result = [...steps].map(([name, { totals, histogram, buckets }]): StepMetrics => {
+  const result = [...steps].map(([name, { counts, histogram, buckets }]): StepMetrics => {
     const [p50 = null, p95 = null] = quantiles(histogram, [0.5, 0.95]);
     const all: StepBucket[] = [];
     for (let at = from; at < to; at += size) {
-      all.push(
-        buckets.get(at) ?? {
-          start: new Date(at).toISOString(),
-          attempts: 0,
-          failed_attempts: 0,
-          instances_failed: 0,
-          duration_ms: { p50: null, p95: null },
-        },
-      );
+      const bucket = buckets.get(at);
+      const [bucketP50 = null, bucketP95 = null] = quantiles(bucket?.histogram ?? new Map(), [0.5, 0.95]);
+      all.push({
+        start: new Date(at).toISOString(),
+        ...(bucket?.counts ?? NO_STEPS),
+        duration_ms: { p50: bucketP50, p95: bucketP95 },
+      });
     }
     return {
       step: name,
-      ...totals,
-      retry_rate: totals.attempts === 0 ? null : totals.failed_attempts / totals.attempts,
+      ...counts,
+      retry_rate: counts.attempts === 0 ? null : counts.failed_attempts / counts.attempts,
       duration_ms: { p50, p95 },
       buckets: all,
     };
@@ -334,35 +307,43 @@ export async function readTopErrors(
   workflowName: string,
   window: { since?: Date | undefined; until?: Date | undefined; limit: number },
 ): Promise<ErrorGroup[]> {
-  const workflow = await findWorkflow(deps.db, workflowName);
+  const { address } = await readWorkflowIndex(deps.db, workflowName);
   // One aggregate over the hours, whatever their number: no bucket limit applies.
   const { from, to } = windowOf({ since: window.since, until: window.until, bucket: "1h" }, Number.POSITIVE_INFINITY);
-  const rows = await deps.db
-    .select({
-      name: errorMetrics.name,
-      shape: errorMetrics.shape,
-      count: sql<number>`sum(${errorMetrics.count})`,
-      firstSeen: sql<number>`min(${errorMetrics.firstSeen})`,
-      lastSeen: sql<number>`max(${errorMetrics.lastSeen})`,
-      versions: sql<string>`json_group_array(distinct ${errorMetrics.versionId})`,
-      // A bare column beside min() and max(): SQLite takes it from the row of one of them, so the
-      // example is an instance of the group's first or last hour.
-      example: sql<string>`${errorMetrics.exampleInstanceId}`,
-    })
-    .from(errorMetrics)
-    .where(and(eq(errorMetrics.workflowId, workflow.id), gte(errorMetrics.start, from), lt(errorMetrics.start, to)))
-    .groupBy(errorMetrics.name, errorMetrics.shape)
-    .orderBy(desc(sql`sum(${errorMetrics.count})`), asc(errorMetrics.name))
-    .limit(window.limit);
-  return rows.map((row) => ({
-    name: row.name,
-    message: row.shape,
-    count: row.count,
-    first_seen: toIso(new Date(row.firstSeen)) ?? "",
-    last_seen: toIso(new Date(row.lastSeen)) ?? "",
-    versions: (JSON.parse(row.versions) as string[]).sort(),
-    example_instance_id: row.example,
-  }));
+  const answers = await acrossSegments(deps.index, address, (segment) => segment.errorSums(from, to));
+  const groups = new Map<string, Omit<ErrorSums, "versions"> & { versions: Set<string> }>();
+  for (const row of answers.flat()) {
+    // The name and shape as one key: JSON keeps apart what a separator could confuse.
+    const key = JSON.stringify([row.name, row.shape]);
+    const group = groups.get(key);
+    if (!group) {
+      groups.set(key, { ...row, versions: new Set(row.versions) });
+      continue;
+    }
+    // The example of the latest sighting: the instance least likely to have expired.
+    if (row.lastSeen > group.lastSeen) group.example = row.example;
+    group.count += row.count;
+    group.firstSeen = Math.min(group.firstSeen, row.firstSeen);
+    group.lastSeen = Math.max(group.lastSeen, row.lastSeen);
+    for (const version of row.versions) group.versions.add(version);
+  }
+  return [...groups.values()]
+    .sort((a, b) => b.count - a.count || compare(a.name, b.name) || compare(a.shape, b.shape))
+    .slice(0, window.limit)
+    .map((group) => ({
+      name: group.name,
+      message: group.shape,
+      count: group.count,
+      first_seen: toIso(new Date(group.firstSeen)) ?? "",
+      last_seen: toIso(new Date(group.lastSeen)) ?? "",
+      versions: [...group.versions].sort(),
+      example_instance_id: group.example,
+    }));
+}
+
+/** Strings in SQLite's (binary) order, as the reads ordered them when SQL did. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -378,50 +359,60 @@ export async function readOverview(
   only: Visible,
 ): Promise<{ since: string; until: string; workflows: WorkflowTotals[] }> {
   const { from, to } = windowOf({ ...window, bucket: "1h" }, Number.POSITIVE_INFINITY);
-  const rows = await totalsSince(deps, and(gte(instanceMetrics.start, from), lt(instanceMetrics.start, to)), only);
+  const indexes = await visibleIndexes(deps, only);
+  const totals = new Map<string, WorkflowTotals>();
+  await forEachConcurrently(indexes, WORKFLOW_FAN_OUT, async ({ name, address }) => {
+    const { counts, histogram } = await totalsOf(deps, address, { from, to });
+    // The window as one bucket: the same error rate and quantiles as a series' total.
+    const { created, started, completed, errored, terminated, error_rate, duration_ms } = bucketOf(
+      from,
+      counts,
+      histogram,
+    );
+    const sums = { created, started, completed, errored, terminated };
+    totals.set(name, { workflow: name, ...sums, error_rate, duration_p95_ms: duration_ms.p95 });
+  });
   return {
     since: new Date(from).toISOString(),
     until: new Date(to).toISOString(),
-    workflows: rows.map((row) => {
-      // The window as one bucket: the same error rate and quantiles as a series' total.
-      const { created, started, completed, errored, terminated, error_rate, duration_ms } = bucketOf(
-        from,
-        row,
-        mergeHistograms(new Map(), row.durations),
-      );
-      const counts = { created, started, completed, errored, terminated };
-      return { workflow: row.workflow, ...counts, error_rate, duration_p95_ms: duration_ms.p95 };
-    }),
+    workflows: indexes.flatMap(({ name }) => totals.get(name) ?? []),
   };
 }
 
 /** The workflows a caller may see: a scoped token's, or all (null). */
 export type Visible = string[] | null;
 
-function visible(only: Visible): SQL | undefined {
-  return and(isNull(workflows.deletedOn), only ? inArray(workflows.name, only) : undefined);
+/** How many workflows an account-wide read asks at once (each asks its segments in turn). */
+const WORKFLOW_FAN_OUT = 16;
+
+/** The visible workflows (not deleted), by name, with their indexes' addresses: one D1 round trip. */
+async function visibleIndexes(deps: Deps, only: Visible): Promise<{ name: string; address: IndexAddress }[]> {
+  const visible = and(isNull(workflows.deletedOn), only ? inArray(workflows.name, only) : undefined);
+  const [rows, segments] = await deps.db.batch([
+    deps.db
+      .select({ id: workflows.id, name: workflows.name, jurisdiction: workflows.jurisdiction })
+      .from(workflows)
+      .where(visible)
+      .orderBy(workflows.name),
+    selectSegments(deps.db, deps.db.select({ id: workflows.id }).from(workflows).where(visible)),
+  ]);
+  return rows.map((row) => ({ name: row.name, address: addressOf(row, segments) }));
 }
 
-/** Per workflow (not deleted, visible), sums of the hour buckets in `range`, with their histograms. */
-async function totalsSince(deps: Deps, range: SQL | undefined, only: Visible) {
-  return deps.db
-    .select({
-      workflow: workflows.name,
-      created: sql<number>`coalesce(sum(${instanceMetrics.created}), 0)`,
-      started: sql<number>`coalesce(sum(${instanceMetrics.started}), 0)`,
-      completed: sql<number>`coalesce(sum(${instanceMetrics.completed}), 0)`,
-      errored: sql<number>`coalesce(sum(${instanceMetrics.errored}), 0)`,
-      terminated: sql<number>`coalesce(sum(${instanceMetrics.terminated}), 0)`,
-      durations: sql<string | null>`'[' || group_concat(${instanceMetrics.durations}) || ']'`,
-    })
-    .from(workflows)
-    .leftJoin(
-      instanceMetrics,
-      and(eq(instanceMetrics.workflowId, workflows.id), eq(instanceMetrics.bucket, "h"), range),
-    )
-    .where(visible(only))
-    .groupBy(workflows.id)
-    .orderBy(workflows.name);
+/** A workflow's hour buckets in `range` (all without one) summed over its segments, histograms merged. */
+async function totalsOf(
+  deps: Deps,
+  address: IndexAddress,
+  range: { from: number; to: number } | null,
+): Promise<{ counts: Counts; histogram: Histogram }> {
+  const answers = await acrossSegments(deps.index, address, (segment) => segment.eventTotals(range));
+  const counts = { ...ZERO };
+  const histogram: Histogram = new Map();
+  for (const answer of answers) {
+    for (const key of COUNTED) counts[key] += answer[key];
+    mergeHistograms(histogram, answer.durations);
+  }
+  return { counts, histogram };
 }
 
 export type Exposition = "openmetrics" | "prometheus";
@@ -436,30 +427,34 @@ type Family = {
 /**
  * The account's metrics as text for scrapers: per workflow, counters of instances created,
  * started and finished (by outcome) over the hour buckets kept (400 days), and a gauge of its
- * instances per status now; of the workflows the caller may see. In the OpenMetrics format (a counter family `x` with samples
+ * instances per status now; of the workflows the caller may see, `WORKFLOW_FAN_OUT` at once,
+ * each summed over its segments. In the OpenMetrics format (a counter family `x` with samples
  * `x_total`, ending in `# EOF`) or in Prometheus' own text format (the family named `x_total`).
  */
 export async function exposition(deps: Deps, format: Exposition, only: Visible): Promise<string> {
-  const [totals, counts, expired] = await Promise.all([
-    totalsSince(deps, undefined, only),
-    deps.db
-      .select({
-        workflowId: instanceStatusCounts.workflowId,
-        workflow: workflows.name,
-        status: instanceStatusCounts.status,
-        count: instanceStatusCounts.count,
-      })
-      .from(instanceStatusCounts)
-      .innerJoin(workflows, eq(workflows.id, instanceStatusCounts.workflowId))
-      .where(visible(only))
-      .orderBy(workflows.name, instanceStatusCounts.status),
-    // Instances past their retention are gone, though the pass may not have removed them yet.
-    expiredCounts(deps.db, Date.now()),
-  ]);
-  const live = counts.map((row) => ({
-    ...row,
-    count: withoutExpired({ [row.status]: row.count }, expired, row)[row.status] ?? 0,
-  }));
+  const indexes = await visibleIndexes(deps, only);
+  const now = Date.now();
+  const read = new Map<string, { counts: Counts; live: Map<InstanceStatus, number> }>();
+  await forEachConcurrently(indexes, WORKFLOW_FAN_OUT, async ({ name, address }) => {
+    const [{ counts }, statuses] = await Promise.all([
+      totalsOf(deps, address, null),
+      // Instances past their retention are gone, though the pass may not have removed them yet:
+      // each segment takes its own off its counts.
+      acrossSegments(deps.index, address, (segment) => segment.liveStatusCounts(now)),
+    ]);
+    const live = new Map<InstanceStatus, number>();
+    for (const { status, count } of statuses.flat()) live.set(status, (live.get(status) ?? 0) + count);
+    read.set(name, { counts, live });
+  });
+  const totals = indexes.flatMap(({ name }) => {
+    const one = read.get(name);
+    return one ? [{ workflow: name, ...one.counts }] : [];
+  });
+  const live = indexes.flatMap(({ name }) =>
+    [...(read.get(name)?.live ?? [])]
+      .sort(([a], [b]) => compare(a, b))
+      .map(([status, count]) => ({ workflow: name, status, count })),
+  );
   const families: Family[] = [
     {
       name: "workflow_instances_created",

@@ -2,11 +2,13 @@ import { and, count, eq, getTableColumns, inArray, isNull, like, type SQL, sql }
 import type { Db } from "../db/client";
 import { type Retention, type WorkflowLimits, workflows, workflowVersions } from "../db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
-import { workflowNotFound } from "../lib/errors";
-import { readStoredJson } from "../lib/json";
+import type { Jurisdiction } from "../domain/jurisdiction";
+import type { IndexAddress } from "../index/config";
+import { acrossSegments, directoryOf, selectSegments } from "../index/workflow-index";
+import { forEachConcurrently } from "../lib/concurrency";
+import { ApiError, workflowNotFound } from "../lib/errors";
 import { toIso } from "../lib/time";
 import type { Deps } from "./deps";
-import { type ExpiredCount, expiredCounts, withoutExpired } from "./instances/expired";
 import { type Capacity, capacityOf } from "./retention/capacity";
 
 export type InstanceCounts = Record<InstanceStatus, number>;
@@ -28,6 +30,8 @@ export type WorkflowSummary = {
   label_paths: Record<string, string> | null;
   /** This control plane's addition: label keys the metrics keep a series per value of. */
   metric_labels: string[] | null;
+  /** Where Cloudflare keeps the workflow's instances (and this control plane its index); null for anywhere. */
+  jurisdiction: Jurisdiction | null;
   instances: InstanceCounts;
 };
 
@@ -44,6 +48,8 @@ export type WorkflowDefinitionInput = {
   label_paths?: Record<string, string> | null | undefined;
   /** Likewise: left out, the current metric labels stay. */
   metric_labels?: string[] | null | undefined;
+  /** Taken when the workflow is created; a different one later is refused (it is fixed). */
+  jurisdiction?: Jurisdiction | undefined;
 };
 
 export type Page = { page: number; perPage: number };
@@ -53,36 +59,45 @@ export type Page = { page: number; perPage: number };
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Columns of a workflow plus its last trigger time and counts, read through indexes only. The
- * subqueries spell out table names because Drizzle leaves columns of a one-table select bare.
+ * Columns of a workflow plus whether a terminate-all job runs. The subquery spells out table
+ * names because Drizzle leaves columns of a one-table select bare.
  */
 const summaryColumns = {
   ...getTableColumns(workflows),
-  triggeredOn: sql<number | null>`(
-    select max("instances"."created_on") from "instances" where "instances"."workflow_id" = "workflows"."id"
-  )`,
   terminatorRunning: sql<number>`exists (
     select 1 from "bulk_jobs" where "bulk_jobs"."workflow_id" = "workflows"."id"
     and "bulk_jobs"."kind" = 'terminate_all' and "bulk_jobs"."status" in ('queued', 'running')
   )`,
-  counts: sql<string | null>`(
-    select json_group_object("instance_status_counts"."status", "instance_status_counts"."count")
-    from "instance_status_counts" where "instance_status_counts"."workflow_id" = "workflows"."id"
-  )`,
 };
 
-type SummaryRow = typeof workflows.$inferSelect & {
-  triggeredOn: number | null;
-  terminatorRunning: number;
-  counts: string | null;
-};
+type SummaryRow = typeof workflows.$inferSelect & { terminatorRunning: number };
 
-/** A workflow's summary; its counts without the instances past their retention (`expired`). */
-function toSummary(row: SummaryRow, expired: ExpiredCount[]): WorkflowSummary {
-  const stored = withoutExpired(readStoredJson<Partial<InstanceCounts>>(row.counts) ?? {}, expired, {
-    workflowId: row.id,
-  });
-  const counts = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, stored[status] ?? 0])) as InstanceCounts;
+/** What a workflow's index says of it: its live instances per status, and its newest one's creation. */
+type IndexSummary = { counts: InstanceCounts; triggeredOn: number | null };
+
+/** Workflows whose indexes one read of many asks at once (each asks its segments in turn). */
+const WORKFLOW_FAN_OUT = 16;
+
+/**
+ * The index summary of a workflow, summed over its segments; each leaves out its instances past
+ * their retention (the expiry pass removes them later), as every read does.
+ */
+async function summarizeIndex(deps: Deps, address: IndexAddress, now: number): Promise<IndexSummary> {
+  const parts = await acrossSegments(deps.index, address, (segment) => segment.statusCounts(now));
+  const counts = Object.fromEntries(INSTANCE_STATUSES.map((status) => [status, 0])) as InstanceCounts;
+  let triggeredOn: number | null = null;
+  for (const part of parts) {
+    for (const status of INSTANCE_STATUSES) counts[status] += part.counts[status] ?? 0;
+    if (part.newest !== null && (triggeredOn === null || part.newest > triggeredOn)) triggeredOn = part.newest;
+  }
+  return { counts, triggeredOn };
+}
+
+function addressOf(row: SummaryRow, segments: Parameters<typeof directoryOf>[1]): IndexAddress {
+  return { workflowId: row.id, jurisdiction: row.jurisdiction, segments: directoryOf(row.id, segments) };
+}
+
+function toSummary(row: SummaryRow, { counts, triggeredOn }: IndexSummary): WorkflowSummary {
   return {
     id: row.id,
     name: row.name,
@@ -90,29 +105,39 @@ function toSummary(row: SummaryRow, expired: ExpiredCount[]): WorkflowSummary {
     script_name: row.scriptName,
     created_on: toIso(row.createdOn),
     modified_on: toIso(row.modifiedOn),
-    triggered_on: toIso(row.triggeredOn),
+    triggered_on: toIso(triggeredOn),
     version_id: row.versionId,
     terminator_running: row.terminatorRunning ? 1 : 0,
     label_paths: row.labelPaths,
     metric_labels: row.metricLabels,
+    jurisdiction: row.jurisdiction,
     instances: counts,
   };
 }
 
 /**
  * Lists workflows by name; `search` matches any part of the name, `only` (a scoped token's
- * workflows) limits the list.
+ * workflows) limits the list. Definitions and directories come in one D1 round trip; then the
+ * page's indexes are asked, `WORKFLOW_FAN_OUT` workflows at once.
  */
 export async function listWorkflows(
-  { db }: Deps,
+  deps: Deps,
   { page, perPage, search, only }: Page & { search?: string | undefined; only?: string[] | null | undefined },
 ): Promise<{ items: WorkflowSummary[]; total: number }> {
+  const { db } = deps;
   const filter = and(
     isNull(workflows.deletedOn),
     search === undefined ? undefined : like(workflows.name, containing(search)),
     only ? inArray(workflows.name, only) : undefined,
   );
-  const [rows, [total], expired] = await db.batch([
+  const pageIds = db
+    .select({ id: workflows.id })
+    .from(workflows)
+    .where(filter)
+    .orderBy(workflows.name)
+    .limit(perPage)
+    .offset((page - 1) * perPage);
+  const [rows, [total], segments] = await db.batch([
     db
       .select(summaryColumns)
       .from(workflows)
@@ -121,29 +146,37 @@ export async function listWorkflows(
       .limit(perPage)
       .offset((page - 1) * perPage),
     db.select({ value: count() }).from(workflows).where(filter),
-    expiredCounts(db, Date.now()),
+    selectSegments(db, pageIds),
   ]);
-  return { items: rows.map((row) => toSummary(row, expired)), total: total?.value ?? 0 };
+  const now = Date.now();
+  const items: WorkflowSummary[] = new Array(rows.length);
+  await forEachConcurrently(rows.entries(), WORKFLOW_FAN_OUT, async ([position, row]) => {
+    items[position] = toSummary(row, await summarizeIndex(deps, addressOf(row, segments), now));
+  });
+  return { items, total: total?.value ?? 0 };
 }
 
-/** A workflow as `GET /workflows/:name` answers: its summary, and how full the index is. */
+/** A workflow as `GET /workflows/:name` answers: its summary, and what its index holds. */
 export type WorkflowDetail = WorkflowSummary & { capacity: Capacity };
 
-export async function getWorkflow({ db }: Deps, name: string): Promise<WorkflowDetail> {
-  const [row, capacity, expired] = await Promise.all([
-    readSummaryRow(db, name),
-    capacityOf(db),
-    expiredCounts(db, Date.now(), {
-      workflowId: sql`(select ${workflows.id} from ${workflows} where ${workflows.name} = ${name})`,
-    }),
+export async function getWorkflow(deps: Deps, name: string): Promise<WorkflowDetail> {
+  const { row, address } = await readSummaryRow(deps.db, name);
+  const [summary, capacity] = await Promise.all([
+    summarizeIndex(deps, address, Date.now()),
+    capacityOf(deps.index, address),
   ]);
-  return { ...toSummary(row, expired), capacity };
+  return { ...toSummary(row, summary), capacity };
 }
 
-async function readSummaryRow(db: Db, name: string): Promise<SummaryRow> {
-  const [row] = await db.select(summaryColumns).from(workflows).where(eq(workflows.name, name));
+/** A workflow's summary row and its index's address, in one round trip. */
+async function readSummaryRow(db: Db, name: string): Promise<{ row: SummaryRow; address: IndexAddress }> {
+  const ids = db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, name));
+  const [[row], segments] = await db.batch([
+    db.select(summaryColumns).from(workflows).where(eq(workflows.name, name)),
+    selectSegments(db, ids),
+  ]);
   if (!row) throw workflowNotFound(name);
-  return row;
+  return { row, address: addressOf(row, segments) };
 }
 
 /** The stored definition row of a workflow, or a 404. */
@@ -185,6 +218,7 @@ export async function putWorkflow(
       if (await insertWorkflow(db, name, input, now)) break;
       continue;
     }
+    refuseJurisdictionChange(current.workflow, input);
     if (sameDefinition(current.version, input)) break;
     if (await addVersion(db, current.workflow, input, now)) break;
   }
@@ -200,8 +234,21 @@ export async function putWorkflow(
       })
       .where(eq(workflows.name, name));
   }
-  const { instances: _counts, ...summary } = toSummary(await readSummaryRow(db, name), []);
+  const { row, address } = await readSummaryRow(db, name);
+  const { instances: _counts, ...summary } = toSummary(row, await summarizeIndex(deps, address, Date.now()));
   return { ...summary, is_deleted: 0 };
+}
+
+/**
+ * A workflow's jurisdiction is fixed once it exists, as Cloudflare fixes it (its index's
+ * segments live there): a PUT naming another is refused; one leaving it out keeps it.
+ */
+function refuseJurisdictionChange(workflow: typeof workflows.$inferSelect, input: WorkflowDefinitionInput): void {
+  if (input.jurisdiction === undefined || input.jurisdiction === workflow.jurisdiction) return;
+  throw new ApiError(
+    "jurisdictionFixed",
+    `Workflow '${workflow.name}' is in jurisdiction ${workflow.jurisdiction ?? "none (anywhere)"}; a workflow's jurisdiction is fixed when it is created: delete the workflow or use another name to put it in ${input.jurisdiction}`,
+  );
 }
 
 type NewVersion = typeof workflowVersions.$inferInsert & { id: string; createdOn: Date };
@@ -251,6 +298,7 @@ async function insertWorkflow(db: Db, name: string, input: WorkflowDefinitionInp
         className: input.class_name,
         scriptName: input.script_name,
         versionId: version.id,
+        jurisdiction: input.jurisdiction ?? null,
         createdOn: now,
         modifiedOn: now,
       })

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
 import type { BulkAction } from "../../src/db/schema";
 import type { BulkOptions, BulkResult } from "../../src/domain/bulk";
-import type { BulkJob } from "../../src/durable-objects/bulk-job";
+import type { BulkJob } from "../../src/services/bulk/bulk-job";
 import { createInstance, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 

@@ -1,7 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { migrateSqlite } from "../../src/durable-objects/sqlite-schema";
+import { migrateSqlite } from "../../src/lib/sqlite-schema";
 import { uniqueId } from "../helpers/api";
 
 const V1 = "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL)";

@@ -1,20 +1,22 @@
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, type ExpectStatic, it } from "vitest";
-import { createDb } from "../../src/db/client";
-import { instances } from "../../src/db/schema";
 import { createDeps, type Deps } from "../../src/services/deps";
 import type { Engine } from "../../src/services/engines";
 import { createInstance, createInstanceBatch } from "../../src/services/instances/create";
 import { api, uniqueId } from "../helpers/api";
-import { countsAndRecount } from "../helpers/counts";
-import { type Fault, faultyD1 } from "../helpers/faulty-d1";
+import { countsAndRecount, indexedStatus } from "../helpers/counts";
+import type { Fault } from "../helpers/faulty-d1";
+import { faultyIndex } from "../helpers/faulty-index";
 
 const real = createDeps(env);
 
-/** Deps over a D1 that fails `fault`, and optionally an engine whose creates fail. */
+/**
+ * Deps over index segments that fail `fault`, and optionally an engine whose creates fail. A
+ * create's only D1 statement is the read of the definition, settings and directory; its writes
+ * go to the segments (the reservation, and its release when the engine refuses).
+ */
 function faultyDeps(fault: Fault | null, { engineFails = false } = {}) {
-  const d1 = faultyD1(env.DB, fault);
+  const segments = faultyIndex(real.index, fault);
   const failing = (engine: Engine): Engine => ({
     get: (id) => engine.get(id),
     create: async () => {
@@ -27,7 +29,7 @@ function faultyDeps(fault: Fault | null, { engineFails = false } = {}) {
   });
   const deps: Deps = {
     ...real,
-    db: createDb(d1.database),
+    index: segments.index,
     engines: engineFails
       ? {
           ...real.engines,
@@ -38,15 +40,11 @@ function faultyDeps(fault: Fault | null, { engineFails = false } = {}) {
         }
       : real.engines,
   };
-  return { deps, d1 };
+  return { deps, segments };
 }
 
 async function indexed(workflowId: string, id: string): Promise<boolean> {
-  const rows = await real.db
-    .select({ id: instances.id })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
-  return rows.length === 1;
+  return (await indexedStatus(workflowId, id)) !== undefined;
 }
 
 async function inEngine(id: string): Promise<boolean> {
@@ -76,21 +74,21 @@ async function expectWholeOrNothing(expect: ExpectStatic, workflowId: string, id
 
 /** Every write a clean run of `operation` makes, each failed before and after it runs. */
 async function faultsOf(operation: (deps: Deps) => Promise<unknown>): Promise<Fault[]> {
-  const { deps, d1 } = faultyDeps(null);
+  const { deps, segments } = faultyDeps(null);
   await operation(deps);
-  const writes = d1.writes();
-  if (writes === 0) throw new Error("the operation made no D1 write to fail");
+  const writes = segments.writes();
+  if (writes === 0) throw new Error("the operation made no segment write to fail");
   return Array.from({ length: writes }, (_, index) => index + 1).flatMap((write) => [
     { write, when: "before" as const },
     { write, when: "after" as const },
   ]);
 }
 
-describe("create with D1 failing at each of its writes", () => {
+describe("create with the index failing at each of its writes", () => {
   it("leaves the instance whole or absent, and the id free for a retry", async ({ expect }) => {
     const { id: workflowId } = (await api<{ id: string }>("GET", "/workflows/hello-world")).body.result;
     const faults = await faultsOf((deps) => createInstance(deps, "hello-world", { instance_id: uniqueId("count") }));
-    // The engine failing too, so the create must undo its reservation with D1 failing.
+    // The engine failing too, so the create must undo its reservation with the segment failing.
     const undoFaults = [
       { write: 2, when: "before" as const },
       { write: 2, when: "after" as const },
@@ -101,12 +99,12 @@ describe("create with D1 failing at each of its writes", () => {
     ];
     for (const { fault, engineFails } of cases) {
       const id = uniqueId(`single-${fault.when}-${fault.write}`);
-      const { deps, d1 } = faultyDeps(fault, { engineFails });
+      const { deps, segments } = faultyDeps(fault, { engineFails });
       const answered = await createInstance(deps, "hello-world", { instance_id: id }).then(
         () => true,
         () => false,
       );
-      expect(d1.failed(), JSON.stringify(fault)).toBe(true);
+      expect(segments.failed(), JSON.stringify(fault)).toBe(true);
       await expectWholeOrNothing(expect, workflowId, id, answered);
     }
   });
@@ -117,12 +115,12 @@ describe("create with D1 failing at each of its writes", () => {
     const faults = await faultsOf((deps) => createInstanceBatch(deps, "hello-world", batchOf("count")));
     for (const fault of faults) {
       const items = batchOf(`batch-${fault.when}-${fault.write}`);
-      const { deps, d1 } = faultyDeps(fault);
+      const { deps, segments } = faultyDeps(fault);
       const created = await createInstanceBatch(deps, "hello-world", items).then(
         (report) => new Set(report.created.map((instance) => instance.id)),
         () => new Set<string>(),
       );
-      expect(d1.failed(), JSON.stringify(fault)).toBe(true);
+      expect(segments.failed(), JSON.stringify(fault)).toBe(true);
       for (const { instance_id: id } of items) await expectWholeOrNothing(expect, workflowId, id, created.has(id));
     }
   });

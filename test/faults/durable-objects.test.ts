@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, type ExpectStatic, it } from "vitest";
 import { bulkJobs } from "../../src/db/schema";
-import { indexWriterFor } from "../../src/durable-objects/index-writer";
+import { indexWriterFor } from "../../src/index/writer";
 import { createBulkJob } from "../../src/services/bulk/jobs";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { changeInstanceStatus } from "../../src/services/instances/control";
@@ -11,6 +11,7 @@ import { syncInstance } from "../../src/services/instances/mirror";
 import { api, createInstance, uniqueId } from "../helpers/api";
 import { countsAndRecount, indexedStatus } from "../helpers/counts";
 import { type Fault, type FaultyD1, faultyD1 } from "../helpers/faulty-d1";
+import { type FaultCount, faultySegments } from "../helpers/faulty-index";
 import { journal } from "../helpers/journal";
 import { beforeEachCall } from "../helpers/stubs";
 
@@ -23,11 +24,26 @@ const WHEN = ["before", "after"] as const;
  */
 async function failWriteIn(stub: DurableObjectStub, fault: Fault): Promise<FaultyD1> {
   const faulty = faultyD1(env.DB, fault);
+  await giveEnv(stub, { DB: faulty.database });
+  return faulty;
+}
+
+/**
+ * Gives one running Durable Object index segments one of whose writes fails `fault`, for as
+ * long as this incarnation lives: its index write reads D1 as ever, then meets the failure at
+ * the segment.
+ */
+async function failSegmentWriteIn(stub: DurableObjectStub, fault: Fault): Promise<FaultCount> {
+  const faulty = faultySegments(env.INDEX_SEGMENT, fault);
+  await giveEnv(stub, { INDEX_SEGMENT: faulty.namespace });
+  return faulty;
+}
+
+async function giveEnv(stub: DurableObjectStub, bindings: Partial<Env>): Promise<void> {
   await runInDurableObject(stub, (object: object) => {
     const own = object as { env: Env };
-    own.env = { ...own.env, DB: faulty.database };
+    own.env = { ...own.env, ...bindings };
   });
-  return faulty;
 }
 
 async function workflowIdOf(name: string): Promise<string> {
@@ -40,7 +56,7 @@ async function expectCountsRecounted(expect: ExpectStatic, workflowId: string) {
   }
 }
 
-describe("D1 failing at a Durable Object's write", () => {
+describe("an index segment write failing under a Durable Object's index write", () => {
   it.for(WHEN)("the journal's index write of a status change (%s it runs)", async (when, { expect }) => {
     const workflowId = await workflowIdOf("order-approval");
     const id = uniqueId(`journal-write-${when}`);
@@ -49,7 +65,7 @@ describe("D1 failing at a Durable Object's write", () => {
     await instance.waitForStepResult({ name: "reserve inventory" });
     expect((await api("GET", `/workflows/order-approval/instances/${id}`)).status).toBe(200);
 
-    const faulty = await failWriteIn(journal("order-approval", id), { write: 1, when });
+    const faulty = await failSegmentWriteIn(journal("order-approval", id), { write: 1, when });
     await expect(changeInstanceStatus(real, "order-approval", id, { status: "pause" })).rejects.toThrow(
       /injected fault/,
     );
@@ -70,7 +86,7 @@ describe("D1 failing at a Durable Object's write", () => {
     await env.HELLO_WORLD.create({ id });
     await instance.waitForStatus("complete");
     const writer = indexWriterFor(env, { workflowName: "hello-world", instanceId: id });
-    const faulty = await failWriteIn(writer, { write: 1, when });
+    const faulty = await failSegmentWriteIn(writer, { write: 1, when });
 
     // Not `indexNow`: the summary is queued, and the writer's alarm meets the failure.
     await syncInstance(real, { workflowName: "hello-world", instanceId: id });
@@ -79,7 +95,9 @@ describe("D1 failing at a Durable Object's write", () => {
     await expect.poll(() => writer.pendingCount(), { timeout: 10_000, interval: 100 }).toBe(0);
     await expectCountsRecounted(expect, workflowId);
   });
+});
 
+describe("D1 failing at a bulk job's write of its own row", () => {
   it.for(
     WHEN.flatMap((when) => [
       { when, write: 1, step: "the job's start" },

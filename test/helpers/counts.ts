@@ -1,31 +1,49 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
-import { instanceStatusCounts, instances } from "../../src/db/schema";
+import { workflows } from "../../src/db/schema";
+import { createIndexAccess, findInIndex, readAddress } from "../../src/index/workflow-index";
 
-/** A workflow's counts as maintained, beside a recount of its index: `[status, kept, recounted]`. */
-export async function countsAndRecount(workflowId: string): Promise<[string, number, number][]> {
+/** A workflow's index address, from D1's directory. */
+async function addressOf(workflowId: string) {
   const db = createDb(env.DB);
-  const maintained = await db
-    .select({ status: instanceStatusCounts.status, count: instanceStatusCounts.count })
-    .from(instanceStatusCounts)
-    .where(eq(instanceStatusCounts.workflowId, workflowId));
-  const recount = await db
-    .select({ status: instances.status, count: sql<number>`count(*)` })
-    .from(instances)
-    .where(eq(instances.workflowId, workflowId))
-    .groupBy(instances.status);
-  const recounted = Object.fromEntries(recount.map((row) => [row.status, row.count]));
-  return maintained.map((row) => [row.status, row.count, recounted[row.status] ?? 0]);
+  const [workflow] = await db
+    .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(eq(workflows.id, workflowId));
+  return readAddress(db, workflow ?? { id: workflowId, jurisdiction: null });
+}
+
+/**
+ * A workflow's counts as maintained, beside a recount of its index: `[status, kept, recounted]`,
+ * each summed over the workflow's live segments, read in each segment's own SQLite.
+ */
+export async function countsAndRecount(workflowId: string): Promise<[string, number, number][]> {
+  const index = createIndexAccess(env);
+  const address = await addressOf(workflowId);
+  const maintained = new Map<string, number>();
+  const recounted = new Map<string, number>();
+  for (const segment of address.segments) {
+    const stub = index.segment(address, segment.seq);
+    const [kept, recount] = await runInDurableObject(stub, (_instance, state) => [
+      state.storage.sql
+        .exec<{ status: string; count: number }>("SELECT status, count FROM instance_status_counts")
+        .toArray(),
+      state.storage.sql
+        .exec<{ status: string; count: number }>("SELECT status, count(*) AS count FROM instances GROUP BY status")
+        .toArray(),
+    ]);
+    for (const row of kept) maintained.set(row.status, (maintained.get(row.status) ?? 0) + row.count);
+    for (const row of recount) recounted.set(row.status, (recounted.get(row.status) ?? 0) + row.count);
+  }
+  return [...maintained].map(([status, count]) => [status, count, recounted.get(status) ?? 0]);
 }
 
 /** An instance's index status, or undefined when the index has no row for it. */
 export async function indexedStatus(workflowId: string, id: string): Promise<string | undefined> {
-  const [row] = await createDb(env.DB)
-    .select({ status: instances.status })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
-  return row?.status;
+  const found = await findInIndex(createIndexAccess(env), await addressOf(workflowId), id);
+  return found?.row.status;
 }
 
 /** The engine's status of an instance, or null when the engine has no such instance. */

@@ -1,28 +1,49 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import { readTargets, reserveInIndex } from "../../src/index/workflow-index";
 import { createDeps } from "../../src/services/deps";
-import { capacityOf, forgetCapacity, refuseWhenFull } from "../../src/services/retention/capacity";
-import { api } from "../helpers/api";
+import { api, putWorkflow, uniqueId } from "../helpers/api";
+
+type Capacity = { segments: number; instances: number; bytes: number; segment_size: number };
 
 const deps = createDeps(env);
 
-type Capacity = { d1_bytes: number; d1_limit_bytes: number; used: number; warning: string | null };
+async function capacity(workflow: string): Promise<Capacity> {
+  const { status, body } = await api<{ capacity: Capacity }>("GET", `/workflows/${workflow}`);
+  if (status !== 200) throw new Error(JSON.stringify(body));
+  return body.result.capacity;
+}
+
+/** Index rows as creates reserve them, in the workflow's own segments. */
+async function reserve(name: string, ids: string[]) {
+  const target = (await readTargets(deps.db, [name])).get(name);
+  if (!target) throw new Error(`no workflow ${name}`);
+  const now = new Date();
+  await reserveInIndex(
+    deps.db,
+    deps.index,
+    target,
+    ids.map((id) => ({
+      id,
+      versionId: target.config.versionId,
+      status: "queued" as const,
+      triggerSource: "api" as const,
+      createdOn: now,
+      modifiedOn: now,
+    })),
+  );
+}
 
 describe("capacity of the instance index", () => {
-  it("is reported with each workflow, against D1's 10 GB", async ({ expect }) => {
-    const { body } = await api<{ capacity: Capacity }>("GET", "/workflows/hello-world");
-    expect(body.result.capacity).toMatchObject({ d1_limit_bytes: 10_000_000_000, warning: null });
-    expect(body.result.capacity.d1_bytes).toBeGreaterThan(0);
-    expect(body.result.capacity.used).toBeLessThan(0.01);
-  });
-
-  it("warns from 80% and refuses new instances from 95%", async ({ expect }) => {
-    forgetCapacity();
-    const { d1_bytes: bytes } = await capacityOf(deps.db);
-    expect((await capacityOf(deps.db, bytes / 0.85)).warning).toMatch(/85% full; new instances are refused from 95%/);
-    const full = await capacityOf(deps.db, bytes / 0.96);
-    expect(full.warning).toMatch(/96% full: new instances are refused/);
-    expect(() => refuseWhenFull({ ...full, used: 0.85 })).not.toThrow();
-    expect(() => refuseWhenFull(full)).toThrow(expect.objectContaining({ code: 10800, status: 507 }));
+  it("is what the workflow's segments hold: none, then each instance", async ({ expect }) => {
+    const name = uniqueId("capacity");
+    await putWorkflow(name);
+    const empty = await capacity(name);
+    expect(empty).toMatchObject({ segments: 1, instances: 0, segment_size: deps.index.segmentSize });
+    await reserve(name, ["one", "two"]);
+    const after = await capacity(name);
+    expect(after.instances).toBe(2);
+    expect(after.bytes).toBeGreaterThan(0);
+    expect(after.segments).toBe(1);
   });
 });

@@ -1,8 +1,6 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, it } from "vitest";
-import { instances } from "../../src/db/schema";
 import { createDeps, type Deps } from "../../src/services/deps";
 import type { Engine } from "../../src/services/engines";
 import { createInstances, createInstance as createThroughService } from "../../src/services/instances/create";
@@ -10,6 +8,7 @@ import { expireInstances } from "../../src/services/retention/expiry";
 import { updateSettings } from "../../src/services/retention/settings";
 import { api, createInstance, errorOf, uniqueId } from "../helpers/api";
 import { countsAndRecount } from "../helpers/counts";
+import { indexRow } from "../helpers/segments";
 
 const DAY = 86_400_000;
 const PLAN = 7 * DAY;
@@ -48,10 +47,8 @@ function recordingDeps(): { deps: Deps; given: CreateOptions[] } {
 
 async function rowOf(workflowName: string, id: string) {
   const { id: workflowId } = (await api<{ id: string }>("GET", `/workflows/${workflowName}`)).body.result;
-  const [row] = await createDeps(env)
-    .db.select({ retention: instances.retention, expiresOn: instances.expiresOn, status: instances.status })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
+  const found = await indexRow(createDeps(env), workflowId, id);
+  const row = found && { retention: found.retention, expiresOn: found.expiresOn, status: found.status };
   return { workflowId, row };
 }
 

@@ -1,10 +1,8 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, it, onTestFinished } from "vitest";
-import { batchAll, chunk, rowsPerInsert } from "../../src/db/client";
-import { instances } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
+import { writeToIndex } from "../../src/index/workflow-index";
 import { createDeps, type Deps, type JournalStub } from "../../src/services/deps";
 import { EXPIRY_BATCH, expireInstances } from "../../src/services/retention/expiry";
 import { updateSettings } from "../../src/services/retention/settings";
@@ -12,31 +10,18 @@ import { putWorkflow as defineWorkflow } from "../../src/services/workflows";
 import { api, counts, createInstance, errorOf, uniqueId } from "../helpers/api";
 import { countsAndRecount } from "../helpers/counts";
 import { journal } from "../helpers/journal";
+import { indexRow, type SeedRow, seedIndex } from "../helpers/segments";
 
 const deps = createDeps(env);
 const DAY = 86_400_000;
 
 async function expiryOf(workflowId: string, id: string): Promise<number | null> {
-  const [row] = await deps.db
-    .select({ expiresOn: instances.expiresOn })
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
-  return row?.expiresOn?.getTime() ?? null;
+  return (await indexRow(deps, workflowId, id))?.expiresOn?.getTime() ?? null;
 }
 
-/** Index rows as the journal would write them, without an engine behind them. */
-function finishedRows(workflowId: string, versionId: string, ids: string[], status: InstanceStatus, endedOn: number) {
-  return ids.map((id) => ({
-    workflowId,
-    id,
-    versionId,
-    status,
-    triggerSource: "api" as const,
-    createdOn: new Date(endedOn - 1_000),
-    startedOn: new Date(endedOn - 500),
-    endedOn: new Date(endedOn),
-    modifiedOn: new Date(endedOn),
-  }));
+/** Index rows as a journal would write them, without an engine behind them. */
+function finishedRows(ids: string[], status: InstanceStatus, endedOn: number): SeedRow[] {
+  return ids.map((id) => ({ id, status, createdOn: endedOn - 1_000, endedOn }));
 }
 
 describe("expireInstances", () => {
@@ -82,18 +67,15 @@ describe("expireInstances", () => {
     });
     const plain = await defineWorkflow(deps, uniqueId("plain"), { class_name: "P", script_name: "p" });
     const ended = Date.now() - 1_000;
-    const ownRetention = finishedRows(plain.id, plain.version_id, ["own-1"], "errored", ended).map((row) => ({
+    const ownRetention = finishedRows(["own-1"], "errored", ended).map((row) => ({
       ...row,
       retention: { error_retention: 60_000 },
     }));
-    await deps.db
-      .insert(instances)
-      .values([
-        ...finishedRows(withDefault.id, withDefault.version_id, ["errored-1"], "errored", ended),
-        ...finishedRows(withDefault.id, withDefault.version_id, ["complete-1"], "complete", ended),
-        ...finishedRows(plain.id, plain.version_id, ["terminated-1"], "terminated", ended),
-        ...ownRetention,
-      ]);
+    await seedIndex(deps, withDefault.name, [
+      ...finishedRows(["errored-1"], "errored", ended),
+      ...finishedRows(["complete-1"], "complete", ended),
+    ]);
+    await seedIndex(deps, plain.name, [...finishedRows(["terminated-1"], "terminated", ended), ...ownRetention]);
     expect(await expiryOf(withDefault.id, "errored-1")).toBe(ended + 3_600_000);
     expect(await expiryOf(withDefault.id, "complete-1")).toBe(ended + 7 * DAY);
     expect(await expiryOf(plain.id, "terminated-1")).toBe(ended + 7 * DAY);
@@ -101,7 +83,7 @@ describe("expireInstances", () => {
 
     // The account's default applies to instances that finish once it is set.
     await updateSettings(deps.db, { default_retention: { success_retention: 2 * DAY } });
-    await deps.db.insert(instances).values(finishedRows(plain.id, plain.version_id, ["later-1"], "complete", ended));
+    await seedIndex(deps, plain.name, finishedRows(["later-1"], "complete", ended));
     expect(await expiryOf(plain.id, "later-1")).toBe(ended + 2 * DAY);
     expect(await expiryOf(plain.id, "terminated-1")).toBe(ended + 7 * DAY);
     await updateSettings(deps.db, { default_retention: { success_retention: 7 * DAY } });
@@ -148,13 +130,24 @@ describe("expireInstances", () => {
   it("clears an expiry when the instance restarts, so a restarted instance stays", async ({ expect }) => {
     const workflow = await defineWorkflow(deps, uniqueId("restarted"), { class_name: "R", script_name: "r" });
     const ended = Date.now() - 10 * DAY;
-    await deps.db
-      .insert(instances)
-      .values(finishedRows(workflow.id, workflow.version_id, ["again"], "complete", ended));
-    await deps.db
-      .update(instances)
-      .set({ status: "running", endedOn: null })
-      .where(and(eq(instances.workflowId, workflow.id), eq(instances.id, "again")));
+    await seedIndex(deps, workflow.name, finishedRows(["again"], "complete", ended));
+    expect(await expiryOf(workflow.id, "again")).toBe(ended + 7 * DAY);
+    await writeToIndex(deps.db, deps.index, [
+      {
+        workflowName: workflow.name,
+        instanceId: "again",
+        revision: 2,
+        status: "running",
+        startedOn: ended,
+        endedOn: null,
+        errorName: null,
+        errorShape: null,
+        at: Date.now(),
+        createdOn: ended - 1_000,
+        triggerSource: "api",
+        params: null,
+      },
+    ]);
     expect(await expiryOf(workflow.id, "again")).toBeNull();
     expect((await expireInstances(deps)).map((gone) => gone.id)).not.toContain("again");
   });
@@ -178,14 +171,7 @@ describe("expireInstances", () => {
     const workflow = await defineWorkflow(deps, uniqueId("many"), { class_name: "M", script_name: "m" });
     const ids = Array.from({ length: 10_000 }, (_, index) => `old-${index}`);
     const ended = Date.now() - 8 * DAY;
-    for (const part of chunk(ids, rowsPerInsert(instances) * 50)) {
-      await batchAll(
-        deps.db,
-        chunk(finishedRows(workflow.id, workflow.version_id, part, "complete", ended), rowsPerInsert(instances)).map(
-          (rows) => deps.db.insert(instances).values(rows),
-        ),
-      );
-    }
+    await seedIndex(deps, workflow.name, finishedRows(ids, "complete", ended), { batch: 500 });
     let batches = 0;
     for (;;) {
       const expired = await expireInstances(counting);

@@ -1,18 +1,14 @@
 import { env } from "cloudflare:workers";
-import { count, eq } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { describe, it } from "vitest";
-import { batchAll, chunk, rowsPerInsert } from "../../src/db/client";
-import { instances, workflowVersions } from "../../src/db/schema";
+import { indexSegments, workflowVersions } from "../../src/db/schema";
+import { readAddress } from "../../src/index/workflow-index";
 import { createDeps } from "../../src/services/deps";
 import { PURGE_BATCH, purgeDeletedWorkflows } from "../../src/services/retention/purge";
 import { api, counts, errorOf, putWorkflow, uniqueId } from "../helpers/api";
+import { indexedCount, seedIndex } from "../helpers/segments";
 
 const deps = createDeps(env);
-
-async function rowsOf(workflowId: string): Promise<number> {
-  const [row] = await deps.db.select({ n: count() }).from(instances).where(eq(instances.workflowId, workflowId));
-  return row?.n ?? 0;
-}
 
 describe("deleting a workflow", () => {
   it("answers at once, frees the name, and purges what it owned in bounded steps", async ({ expect }) => {
@@ -20,27 +16,20 @@ describe("deleting a workflow", () => {
     const old = await putWorkflow(name);
     const now = Date.now();
     const rows = Array.from({ length: 1_200 }, (_, index) => ({
-      workflowId: old.id,
       id: `i-${index}`,
-      versionId: old.version_id,
       status: "complete" as const,
-      triggerSource: "api" as const,
-      createdOn: new Date(now),
-      startedOn: new Date(now),
-      endedOn: new Date(now),
-      modifiedOn: new Date(now),
+      createdOn: now,
+      endedOn: now,
     }));
-    await batchAll(
-      deps.db,
-      chunk(rows, rowsPerInsert(instances)).map((part) => deps.db.insert(instances).values(part)),
-    );
+    await seedIndex(deps, name, rows, { batch: 400 });
 
     expect((await api("DELETE", `/workflows/${name}`)).status).toBe(200);
     expect(errorOf(await api("GET", `/workflows/${name}`))).toMatchObject({ status: 404, code: 10200 });
     expect(errorOf(await api("GET", `/workflows/${name}/instances`))).toMatchObject({ status: 404, code: 10200 });
     const listed = await api<{ name: string }[]>("GET", `/workflows?search=${name}`);
     expect(listed.body.result).toEqual([]);
-    expect(await rowsOf(old.id)).toBe(1_200);
+    expect(await indexedCount(deps, old.id)).toBe(1_200);
+    const segments = (await readAddress(deps.db, { id: old.id, jurisdiction: null })).segments.length;
 
     // Defined again at once, as a new workflow with nothing in it.
     const again = await putWorkflow(name);
@@ -52,10 +41,24 @@ describe("deleting a workflow", () => {
       const step = await purgeDeletedWorkflows(deps);
       steps.push(step);
       expect(step.instances).toBeLessThanOrEqual(PURGE_BATCH);
-      if (step.workflowsRemoved > 0 || step.instances + step.bulkJobs === 0) break;
+      if (step.workflowsRemoved > 0 || step.instances + step.segmentsDropped + step.bulkJobs === 0) break;
     }
-    expect(steps.map((step) => step.instances)).toEqual([500, 500, 200]);
-    expect(await rowsOf(old.id)).toBe(0);
+    // Each step removes at most a batch from the oldest segment and drops it once empty; the
+    // step after the last segment removes the row.
+    const shape = steps.map((step) => [step.instances, step.segmentsDropped, step.workflowsRemoved]);
+    expect(shape.reduce((sum, [instances = 0]) => sum + instances, 0)).toBe(1_200);
+    expect(shape.reduce((sum, [, dropped = 0]) => sum + dropped, 0)).toBe(segments);
+    expect(shape.at(-1)).toEqual([0, 0, 1]);
+    if (segments === 1) {
+      expect(shape).toEqual([
+        [500, 0, 0],
+        [500, 0, 0],
+        [200, 1, 0],
+        [0, 0, 1],
+      ]);
+    }
+    expect(await indexedCount(deps, old.id)).toBe(0);
+    expect(await deps.db.select().from(indexSegments).where(eq(indexSegments.workflowId, old.id))).toEqual([]);
     expect(await deps.db.select().from(workflowVersions).where(eq(workflowVersions.workflowId, old.id))).toEqual([]);
     expect((await api<{ id: string }>("GET", `/workflows/${name}`)).body.result.id).toBe(again.id);
   });

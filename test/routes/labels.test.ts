@@ -1,6 +1,9 @@
 import { introspectWorkflowInstance } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import type { InstanceStatus } from "../../src/domain/instance-status";
+import { readTargets, reserveInIndex } from "../../src/index/workflow-index";
+import { createDeps } from "../../src/services/deps";
 import { api, audit, createInstance, errorOf, mintToken, putWorkflow, uniqueId } from "../helpers/api";
 import { eventually } from "../helpers/eventually";
 
@@ -13,28 +16,25 @@ type Groups = {
   source: string;
 };
 
-/** Index rows with labels, as creates write them, for a workflow the list reads only from D1. */
-async function indexed(
-  workflowId: string,
-  versionId: string,
-  rows: [string, Record<string, string> | null, string?][],
-) {
+/** Index rows with labels, as creates reserve them, in the segments of a workflow the list reads only from its index. */
+async function indexed(workflowName: string, rows: [string, Record<string, string> | null, InstanceStatus?][]) {
+  const deps = createDeps(env);
+  const target = (await readTargets(deps.db, [workflowName])).get(workflowName);
+  if (!target) throw new Error(`no workflow ${workflowName}`);
   const now = Date.now();
-  await env.DB.batch(
-    rows.map(([id, labels, status], index) =>
-      env.DB.prepare(
-        `INSERT INTO instances (workflow_id, id, version_id, status, trigger_source, created_on, modified_on, labels)
-         VALUES (?, ?, ?, ?, 'api', ?, ?, ?)`,
-      ).bind(
-        workflowId,
-        id,
-        versionId,
-        status ?? "running",
-        now + index,
-        now + index,
-        labels && JSON.stringify(labels),
-      ),
-    ),
+  await reserveInIndex(
+    deps.db,
+    deps.index,
+    target,
+    rows.map(([id, labels, status], index) => ({
+      id,
+      versionId: target.config.versionId,
+      status: status ?? "running",
+      triggerSource: "api" as const,
+      createdOn: new Date(now + index),
+      modifiedOn: new Date(now + index),
+      labels,
+    })),
   );
 }
 
@@ -189,8 +189,8 @@ describe("PATCH /workflows/:workflow_name/instances/:instance_id/labels", () => 
 describe("GET /workflows/:workflow_name/instances?labels=…", () => {
   it("applies every selector operator, with the other filters and across pages", async ({ expect }) => {
     const name = uniqueId("selectors");
-    const workflow = await putWorkflow(name);
-    await indexed(workflow.id, workflow.version_id, [
+    await putWorkflow(name);
+    await indexed(name, [
       ["a", { tenant: "acme", region: "eu" }],
       ["b", { tenant: "acme", region: "us" }, "errored"],
       ["c", { tenant: "globex", region: "eu", vip: "yes" }],
@@ -242,7 +242,7 @@ describe("GET /workflows/:workflow_name/instances/counts", () => {
   it("groups by a label with its status breakdown, instances without it as null", async ({ expect }) => {
     const name = uniqueId("counted");
     const workflow = await putWorkflow(name);
-    await indexed(workflow.id, workflow.version_id, [
+    await indexed(name, [
       ["a", { tenant: "acme" }],
       ["b", { tenant: "acme" }, "errored"],
       ["c", { tenant: "globex" }],

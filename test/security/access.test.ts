@@ -1,5 +1,8 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
+import { indexedWorkflows } from "../../src/index/segment-drops";
+import { acrossSegments } from "../../src/index/workflow-index";
+import { createDeps } from "../../src/services/deps";
 import { ACCOUNT, api, errorOf, mintToken } from "../helpers/api";
 
 /**
@@ -24,12 +27,15 @@ const PARAMS: Record<string, string> = {
 let routes: Route[] = [];
 const tokens: Record<"read" | "events" | "otherWorkflow" | "revoked" | "expired" | "edit", Token> = {} as never;
 
-/** Row counts of every table, and the counts' sum: what "the store is unchanged" compares. */
+/**
+ * Row counts of every D1 table, and the instances every workflow's index holds (its segments'
+ * maintained counts): what "the store is unchanged" compares.
+ */
 async function storeFingerprint(): Promise<string> {
   const tables = [
     "workflows",
     "workflow_versions",
-    "instances",
+    "index_segments",
     "bulk_jobs",
     "api_tokens",
     "audit_log",
@@ -38,11 +44,17 @@ async function storeFingerprint(): Promise<string> {
   const counts = await Promise.all(
     tables.map(async (table) => (await env.DB.prepare(`SELECT count(*) AS n FROM ${table}`).first<{ n: number }>())?.n),
   );
-  const sum = await env.DB.prepare("SELECT sum(count) AS n FROM instance_status_counts").first<{ n: number }>();
+  const deps = createDeps(env);
+  const segments = await Promise.all(
+    (await indexedWorkflows(deps.db)).map((workflow) =>
+      acrossSegments(deps.index, workflow.address, (segment) => segment.stats()),
+    ),
+  );
+  const indexed = segments.flat().reduce((sum, segment) => sum + segment.instances, 0);
   const revoked = await env.DB.prepare("SELECT count(*) AS n FROM api_tokens WHERE revoked_on IS NOT NULL").first<{
     n: number;
   }>();
-  return JSON.stringify([...counts, sum?.n, revoked?.n]);
+  return JSON.stringify([...counts, indexed, revoked?.n]);
 }
 
 beforeAll(async () => {

@@ -1,36 +1,62 @@
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { and, eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { seededRandom } from "../../scripts/lib/random";
-import { instances } from "../../src/db/schema";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { type Labels, matchesSelector, parseSelector } from "../../src/domain/labels";
+import type { InstanceRow } from "../../src/index/segment";
+import type { SummaryUpdate } from "../../src/index/summaries";
+import {
+  findInIndex,
+  readTargets,
+  releaseFromIndex,
+  reserveInIndex,
+  writeToIndex,
+} from "../../src/index/workflow-index";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { type CountGroup, countInstances, type GroupDimension, SCAN_LIMIT } from "../../src/services/instances/counts";
-import { release } from "../../src/services/instances/create";
 import { patchLabels } from "../../src/services/instances/labels";
 import { listInstances } from "../../src/services/instances/list";
-import { type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
+import { addressOf, inEachSegment } from "../helpers/segments";
 
 const TENANTS = ["acme", "globex", "initech"];
 const REGIONS = ["eu", "us"];
 
 /** An index row as a create writes it, with the caller's labels. */
-async function indexInstance(deps: Deps, workflowId: string, versionId: string, id: string, labels: Labels | null) {
+async function indexInstance(deps: Deps, name: string, id: string, labels: Labels | null) {
+  const target = (await readTargets(deps.db, [name])).get(name);
+  if (!target) throw new Error(`no workflow ${name}`);
   const now = new Date();
-  await deps.db.insert(instances).values({
-    workflowId,
-    id,
-    versionId,
-    status: "queued",
-    triggerSource: "api",
-    params: null,
-    createdOn: now,
-    modifiedOn: now,
-    labels,
-  });
+  await reserveInIndex(deps.db, deps.index, target, [
+    {
+      id,
+      versionId: target.config.versionId,
+      status: "queued",
+      triggerSource: "api",
+      params: null,
+      createdOn: now,
+      modifiedOn: now,
+      labels,
+    },
+  ]);
+}
+
+/** Every index row of a workflow, over its segments. */
+async function indexRows(deps: Deps, name: string) {
+  const rows = await inEachSegment<Record<string, SqlStorageValue>>(
+    deps,
+    name,
+    "SELECT id, status, version_id, trigger_source, labels FROM instances",
+  );
+  return rows.map((row) => ({
+    id: String(row.id),
+    status: row.status as InstanceStatus,
+    versionId: String(row.version_id),
+    triggerSource: String(row.trigger_source),
+    labels: typeof row.labels === "string" ? (JSON.parse(row.labels) as Labels) : null,
+  }));
 }
 
 function summary(workflowName: string, id: string, revision: number, status: InstanceStatus, params: unknown = null) {
@@ -54,12 +80,12 @@ function summary(workflowName: string, id: string, revision: number, status: Ins
 /** What the counts should be, recounted from every index row in TypeScript. */
 async function recount(
   deps: Deps,
-  workflowId: string,
+  name: string,
   groupBy: GroupDimension[],
   selector?: string,
   filter: { status?: InstanceStatus; triggerSource?: string } = {},
 ) {
-  const rows = await deps.db.select().from(instances).where(eq(instances.workflowId, workflowId));
+  const rows = await indexRows(deps, name);
   const parsed = selector === undefined ? undefined : parseSelector(selector);
   const groups = new Map<string, Record<string, number>>();
   for (const row of rows) {
@@ -94,7 +120,7 @@ describe("grouped counts", () => {
     async (seed, { expect }) => {
       const deps = createDeps(env);
       const name = uniqueId("label-counts");
-      const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+      await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
       const next = seededRandom(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
       const ids = Array.from({ length: 24 }, (_, index) => `instance-${index}`);
@@ -107,14 +133,12 @@ describe("grouped counts", () => {
       for (let step = 0; step < 250; step++) {
         const id = pick(ids);
         const roll = next();
-        const [exists] = await deps.db
-          .select({ id: instances.id })
-          .from(instances)
-          .where(and(eq(instances.workflowId, workflow.id), eq(instances.id, id)));
+        const address = await addressOf(deps, name);
+        const exists = await findInIndex(deps.index, address, id);
         if (!exists) {
-          await indexInstance(deps, workflow.id, workflow.version_id, id, randomLabels());
+          await indexInstance(deps, name, id, randomLabels());
         } else if (roll < 0.1) {
-          await release(deps.db, workflow.id, [id]);
+          await releaseFromIndex(deps.index, address, [id]);
           revisions.delete(id);
         } else if (roll < 0.45) {
           const remove = next() < 0.3 ? [pick(["tenant", "region"])] : undefined;
@@ -124,7 +148,7 @@ describe("grouped counts", () => {
         } else {
           const revision = (revisions.get(id) ?? 0) + 1;
           revisions.set(id, revision);
-          await writeSummaries(deps.db, [summary(name, id, revision, pick(INSTANCE_STATUSES))]);
+          await writeToIndex(deps.db, deps.index, [summary(name, id, revision, pick(INSTANCE_STATUSES))]);
         }
       }
 
@@ -159,7 +183,7 @@ describe("grouped counts", () => {
         });
         const label = `${JSON.stringify(groupBy)} ${selector ?? ""} ${JSON.stringify(filter ?? {})}`;
         expect(result.source, label).toBe(source);
-        expect(byKey(result.groups), label).toEqual(await recount(deps, workflow.id, groupBy, selector, filter));
+        expect(byKey(result.groups), label).toEqual(await recount(deps, name, groupBy, selector, filter));
       }
     },
   );
@@ -168,13 +192,17 @@ describe("grouped counts", () => {
     const deps = createDeps(env);
     const name = uniqueId("scan-limit");
     const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
-    await env.DB.prepare(
-      `INSERT INTO instances (workflow_id, id, version_id, status, trigger_source, created_on, modified_on, labels)
-       WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
-       SELECT ?, 'row-' || i, ?, 'complete', 'api', i, i, CASE WHEN i % 2 = 0 THEN '{"tenant":"acme"}' END FROM n`,
-    )
-      .bind(SCAN_LIMIT, workflow.id, workflow.version_id)
-      .run();
+    // Straight into the first segment, triggers and all: more rows than one request would carry.
+    const address = await addressOf(deps, name);
+    await runInDurableObject(deps.index.segment(address, 0), (_, state) => {
+      state.storage.sql.exec(
+        `INSERT INTO instances (id, version_id, status, trigger_source, created_on, modified_on, labels)
+         WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+         SELECT 'row-' || i, ?, 'complete', 'api', i, i, CASE WHEN i % 2 = 0 THEN '{"tenant":"acme"}' END FROM n`,
+        SCAN_LIMIT,
+        workflow.version_id,
+      );
+    });
     await expect(countInstances(deps, name, { groupBy: [{ kind: "version" }] })).rejects.toThrow(
       /more than 100,000 instances match/,
     );
@@ -198,18 +226,20 @@ describe("label paths", () => {
     });
     // Created behind the API's back: the journal indexes it on first sight, with its params.
     const params = { __dispatcherMetadata: { tenantId: "acme" }, orderId: 1042, shipping: { express: true } };
-    await writeSummaries(deps.db, [summary(name, "behind-the-back", 1, "running", params)]);
+    await writeToIndex(deps.db, deps.index, [summary(name, "behind-the-back", 1, "running", params)]);
     // Values that are not strings, numbers or booleans give no label.
-    await writeSummaries(deps.db, [summary(name, "nested", 1, "running", { orderId: { id: 1 }, shipping: null })]);
+    await writeToIndex(deps.db, deps.index, [
+      summary(name, "nested", 1, "running", { orderId: { id: 1 }, shipping: null }),
+    ]);
 
     const list = await listInstances(deps, name, { perPage: 10, labels: parseSelector("tenant=acme") });
     expect(list.result.map((item) => [item.id, item.labels])).toEqual([
       ["behind-the-back", { express: "true", order: "1042", tenant: "acme" }],
     ]);
-    const [nested] = await deps.db.select().from(instances).where(eq(instances.id, "nested"));
+    const nested: InstanceRow | undefined = (await findInIndex(deps.index, await addressOf(deps, name), "nested"))?.row;
     expect(nested?.labels ?? null).toBeNull();
     // A later summary of the same instance leaves its labels as they are.
-    await writeSummaries(deps.db, [summary(name, "behind-the-back", 2, "complete", params)]);
+    await writeToIndex(deps.db, deps.index, [summary(name, "behind-the-back", 2, "complete", params)]);
     const counts = await countInstances(deps, name, { groupBy: [{ kind: "label", key: "tenant" }] });
     expect(counts.groups.find((group) => group.key.labels?.tenant === "acme")?.instances.complete).toBe(1);
     expect(workflow.label_paths).toEqual({

@@ -1,16 +1,14 @@
 import { env } from "cloudflare:workers";
-import { eq } from "drizzle-orm";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { describe, type ExpectStatic, it } from "vitest";
 import { seededRandom } from "../../scripts/lib/random";
-import { instances } from "../../src/db/schema";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { parseSelector } from "../../src/domain/labels";
 import { errorShape, QUANTILE_RELATIVE_ERROR } from "../../src/domain/metrics";
-import { indexWriterFor } from "../../src/durable-objects/index-writer";
+import type { AttemptFact, SummaryUpdate } from "../../src/index/summaries";
+import { releaseFromIndex, writeToIndex } from "../../src/index/workflow-index";
+import { indexWriterFor } from "../../src/index/writer";
 import { createDeps, type Deps } from "../../src/services/deps";
-import { release } from "../../src/services/instances/create";
-import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../../src/services/instances/summary";
 import {
   exposition,
   type MetricsBucket,
@@ -21,6 +19,7 @@ import {
 import { expireOwnRecords } from "../../src/services/retention/own-records";
 import { putWorkflow } from "../../src/services/workflows";
 import { uniqueId } from "../helpers/api";
+import { addressOf, inEachSegment, withSegmentSize } from "../helpers/segments";
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -99,7 +98,12 @@ function expectWithin(actual: number | null, exact: number | null, label: string
   expect(Math.abs((actual ?? 0) - exact), label).toBeLessThanOrEqual(exact * QUANTILE_RELATIVE_ERROR + 1);
 }
 
-async function randomHistory(deps: Deps, name: string, workflowId: string, seed: number): Promise<History> {
+/** Writes summaries into their workflows' indexes, as the IndexWriter's flush does. */
+async function writeSummaries(deps: Deps, updates: SummaryUpdate[]): Promise<void> {
+  await writeToIndex(deps.db, deps.index, updates);
+}
+
+async function randomHistory(deps: Deps, name: string, seed: number): Promise<History> {
   const next = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const history = new History();
@@ -113,7 +117,7 @@ async function randomHistory(deps: Deps, name: string, workflowId: string, seed:
     const revision = (run?.revision ?? 0) + 1;
     const roll = next();
     if (run && roll < 0.06) {
-      await release(deps.db, workflowId, [id]);
+      await releaseFromIndex(deps.index, await addressOf(deps, name), [id]);
       history.forget(id);
       created.delete(id);
       continue;
@@ -143,29 +147,31 @@ async function randomHistory(deps: Deps, name: string, workflowId: string, seed:
       // The tenant is in the params: a workflow with a label path for it labels the instance.
       params: JSON.stringify({ tenant: tenantOf(id) }),
     };
-    await writeSummaries(deps.db, [summary]);
+    await writeSummaries(deps, [summary]);
     history.apply(summary, createdOn);
   }
   return history;
 }
 
 describe("instance metrics", () => {
-  it.for([1, 2, 3])(
-    "equal a recount of what happened, through restarts, deletes and expiry (seed %i)",
-    async (seed, { expect }) => {
-      const deps = createDeps(env);
+  it.for([
+    { seed: 1, size: "default" },
+    { seed: 2, size: "default" },
+    { seed: 3, size: "default" },
+    { seed: 1, size: 3 },
+    { seed: 4, size: 2 },
+  ] as const)(
+    "equal a recount of what happened, through restarts, deletes and expiry (seed $seed, segments of $size)",
+    async ({ seed, size }, { expect }) => {
+      const deps = size === "default" ? createDeps(env) : withSegmentSize(createDeps(env), size);
       const name = uniqueId("metrics");
-      const workflow = await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
-      const history = await randomHistory(deps, name, workflow.id, seed);
+      await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
+      const history = await randomHistory(deps, name, seed);
+      if (size !== "default") expect((await addressOf(deps, name)).segments.length).toBeGreaterThan(3);
       // Expiry removes finished instances from the index (the expiry pass's delete, without the
       // engine it first asks to forget them: this workflow has none). What happened stays counted.
-      await env.DB.prepare("DELETE FROM instances WHERE workflow_id = ? AND expires_on IS NOT NULL")
-        .bind(workflow.id)
-        .run();
-      const left = await deps.db
-        .select({ id: instances.id })
-        .from(instances)
-        .where(eq(instances.workflowId, workflow.id));
+      await inEachSegment(deps, name, "DELETE FROM instances WHERE expires_on IS NOT NULL");
+      const left = await inEachSegment(deps, name, "SELECT id FROM instances");
       expect(left.length).toBeLessThan(20);
 
       const to = BASE + 24 * HOUR;
@@ -229,7 +235,7 @@ describe("instance metrics", () => {
     ] as const;
     for (const [index, [id, message]] of failures.entries()) {
       const at = BASE + index * MINUTE;
-      await writeSummaries(deps.db, [
+      await writeSummaries(deps, [
         {
           workflowName: name,
           instanceId: id,
@@ -277,7 +283,7 @@ describe("the metrics exposition", () => {
     await putWorkflow(deps, name, { class_name: "C", script_name: "s" });
     const at = Date.now() - MINUTE;
     await writeSummaries(
-      deps.db,
+      deps,
       (["complete", "errored", "errored"] as const).map((status, index) => ({
         workflowName: name,
         instanceId: `exposed-${index}`,
@@ -319,13 +325,13 @@ describe("metrics by label", () => {
   }) => {
     const deps = createDeps(env);
     const name = uniqueId("tenant-metrics");
-    const workflow = await putWorkflow(deps, name, {
+    await putWorkflow(deps, name, {
       class_name: "C",
       script_name: "s",
       label_paths: { tenant: "$.tenant" },
       metric_labels: ["tenant"],
     });
-    const history = await randomHistory(deps, name, workflow.id, 7);
+    const history = await randomHistory(deps, name, 7);
     const from = BASE;
     const to = BASE + 24 * HOUR;
     const grouped = await readMetrics(deps, name, {
@@ -437,7 +443,7 @@ describe("step metrics", () => {
       // Now and then a stale write (refused whole), or a rebuilt journal sending old facts again.
       const stale = revision > 0 && next() < 0.1;
       revision += stale ? 0 : 1;
-      await writeSummaries(deps.db, [
+      await writeSummaries(deps, [
         {
           workflowName: name,
           instanceId: "stepped",
@@ -488,14 +494,14 @@ describe("metric bucket retention", () => {
   it("drops minutes after 2 days and hours after 400, in every metrics table", async ({ expect }) => {
     const deps = createDeps(env);
     const name = uniqueId("kept-metrics");
-    const workflow = await putWorkflow(deps, name, {
+    await putWorkflow(deps, name, {
       class_name: "C",
       script_name: "s",
       label_paths: { tenant: "$.tenant" },
       metric_labels: ["tenant"],
     });
     const end = BASE + HOUR;
-    await writeSummaries(deps.db, [
+    await writeSummaries(deps, [
       {
         workflowName: name,
         instanceId: "kept",
@@ -518,11 +524,11 @@ describe("metric bucket retention", () => {
     const rows = async () => {
       const counts: Record<string, string> = {};
       for (const table of ["instance_metrics", "label_metrics", "step_metrics", "error_metrics"]) {
-        const { results } = await env.DB.prepare(
-          `SELECT ${table === "error_metrics" ? "'h'" : "bucket"} AS bucket, count(*) AS n FROM ${table} WHERE workflow_id = ? GROUP BY 1 ORDER BY 1`,
-        )
-          .bind(workflow.id)
-          .all<{ bucket: string; n: number }>();
+        const results = await inEachSegment<{ bucket: string; n: number }>(
+          deps,
+          name,
+          `SELECT ${table === "error_metrics" ? "'h'" : "bucket"} AS bucket, count(*) AS n FROM ${table} GROUP BY 1 ORDER BY 1`,
+        );
         counts[table] = results.map((row) => `${row.bucket}:${row.n}`).join(",");
       }
       return counts;

@@ -55,11 +55,6 @@ export function InstancesPage({
     <main id="main">
       <WorkflowNav workflow={workflow} current="instances" />
       <ErrorAlert error={summary.error} title="Could not load the workflow" />
-      {summary.data?.capacity.warning && (
-        <p class="alert" role="alert">
-          {summary.data.capacity.warning}
-        </p>
-      )}
       {summary.data && <StatusChips workflow={summary.data} filters={filters} onFilter={setFilters} />}
       {canEdit && <StartInstance api={api} workflow={workflow} />}
       <FilterForm key={filterKey} filters={filters} onApply={setFilters} workflow={workflow} />

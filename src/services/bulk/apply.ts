@@ -1,9 +1,11 @@
-import { and, eq, inArray, type SQL } from "drizzle-orm";
-import { chunkForStatement, type Db } from "../../db/client";
-import { type BulkAction, instances } from "../../db/schema";
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { type BulkAction, workflows } from "../../db/schema";
 import type { BulkOptions } from "../../domain/bulk";
 import { type ErrorInfo, errorInfo } from "../../domain/errors";
 import { FINISHED_STATUSES, type InstanceStatus } from "../../domain/instance-status";
+import type { IndexAddress } from "../../index/config";
+import { acrossSegments, type IndexAccess, readAddress } from "../../index/workflow-index";
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
 import type { Engine } from "../engines";
@@ -56,23 +58,26 @@ export function verdictOf(action: BulkAction, status: InstanceStatus | null): Ve
 }
 
 /**
- * The index's statuses of these instances of a workflow (an id or `workflowIdOf(name)`); an
- * instance it lacks is left out.
+ * The index's statuses of these instances of a workflow, wherever they are among its segments
+ * (each live segment asked once, a few at a time); an instance it lacks is left out.
  */
 export async function indexedStatuses(
-  db: Db,
-  workflowId: string | SQL,
+  index: IndexAccess,
+  address: IndexAddress,
   instanceIds: string[],
 ): Promise<Map<string, InstanceStatus>> {
-  const statuses = new Map<string, InstanceStatus>();
-  for (const ids of chunkForStatement(instanceIds, 1)) {
-    const rows = await db
-      .select({ id: instances.id, status: instances.status })
-      .from(instances)
-      .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, ids)));
-    for (const row of rows) statuses.set(row.id, row.status);
-  }
-  return statuses;
+  if (instanceIds.length === 0) return new Map();
+  const answers = await acrossSegments(index, address, (segment) => segment.statuses(instanceIds));
+  return new Map(answers.flat().map((row) => [row.id, row.status]));
+}
+
+/** The address of a workflow's index by the workflow's (stored) name, or null when there is no such workflow. */
+export async function addressByName(db: Db, workflowName: string): Promise<IndexAddress | null> {
+  const [workflow] = await db
+    .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(eq(workflows.name, workflowName));
+  return workflow ? readAddress(db, workflow) : null;
 }
 
 type Item = {

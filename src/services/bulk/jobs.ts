@@ -1,15 +1,18 @@
-import { and, asc, desc, eq, inArray, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { type BulkAction, type BulkJobKind, bulkJobs, instances } from "../../db/schema";
+import { type BulkAction, type BulkJobKind, bulkJobs } from "../../db/schema";
 import type { BulkFilter, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../../domain/bulk";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
+import type { Jurisdiction } from "../../domain/jurisdiction";
 import { parseSelector } from "../../domain/labels";
+import type { SelectionCursor } from "../../index/maintenance";
+import type { SegmentFilter } from "../../index/reads/filter";
+import { readAddress } from "../../index/workflow-index";
 import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/encoding";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError } from "../../lib/errors";
 import type { Deps } from "../deps";
-import { selectFrom, walkOf } from "../instances/list";
 import { resolveRunnable } from "../instances/runnable";
 import { findWorkflow } from "../workflows";
 
@@ -100,7 +103,7 @@ export async function createBulkJob(
       await job.append(request.instance_ids.slice(start, start + APPEND_CHUNK));
     }
   } else {
-    for await (const rows of matching(deps.db, workflow.id, request.filter, createdOn)) {
+    for await (const rows of matching(deps, workflow, request.filter, createdOn)) {
       await job.append(rows.map((row) => row.id));
     }
   }
@@ -139,52 +142,45 @@ export async function runningTerminateAll(db: Db, workflowId: string) {
 }
 
 /**
- * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time, in
- * creation order: per status through the status index, or, when a label selector can drive it,
- * in one walk of the label index (as a list does).
+ * The ids a filter matches among instances created up to `acceptedAt`, a chunk at a time: per
+ * status through the status index, or, when a label selector can drive it, in one walk of the
+ * label index (as a list does); each walk goes through the workflow's segments oldest first,
+ * so within it the ids come in creation order.
  */
 export async function* matching(
-  db: Db,
-  workflowId: string,
+  deps: Pick<Deps, "db" | "index">,
+  workflow: { id: string; jurisdiction: Jurisdiction | null },
   filter: BulkFilter,
   acceptedAt: Date,
 ): AsyncIterable<{ id: string; status: InstanceStatus }[]> {
+  const address = await readAddress(deps.db, workflow);
   const end = filter.date_end && new Date(filter.date_end) < acceptedAt ? new Date(filter.date_end) : acceptedAt;
-  const conditions = {
-    dateStart: filter.date_start ? new Date(filter.date_start) : undefined,
-    dateEnd: end,
+  const conditions: SegmentFilter = {
+    dateStart: filter.date_start ? new Date(filter.date_start).getTime() : undefined,
+    dateEnd: end.getTime(),
     versionId: filter.version_id,
     triggerSource: filter.trigger_source,
     errorName: filter.error_name,
     idPrefix: filter.id_prefix,
     labels: filter.labels === undefined ? undefined : parseSelector(filter.labels),
   };
-  const statuses = filter.status ?? INSTANCE_STATUSES;
-  const labelled = walkOf(workflowId, conditions);
-  const walks =
-    labelled.driver === undefined
-      ? statuses.map((status) => walkOf(workflowId, { ...conditions, status }))
-      : [
-          {
-            ...labelled,
-            where: and(labelled.where, filter.status ? inArray(instances.status, filter.status) : undefined),
-          },
-        ];
+  const labelDriven = conditions.labels?.some((requirement) => requirement.operator === "in") ?? false;
+  const walks: SegmentFilter[] = labelDriven
+    ? [{ ...conditions, statuses: filter.status }]
+    : (filter.status ?? INSTANCE_STATUSES).map((status) => ({ ...conditions, status }));
+  const now = acceptedAt.getTime();
   for (const walk of walks) {
-    let after: SQL | undefined;
-    for (;;) {
-      const rows = await selectFrom(db, walk, {
-        id: instances.id,
-        status: instances.status,
-        createdOn: instances.createdOn,
-      })
-        .where(and(walk.where, after))
-        .orderBy(asc(walk.createdOn), asc(walk.id))
-        .limit(APPEND_CHUNK);
-      if (rows.length > 0) yield rows;
-      const last = rows.at(-1);
-      if (!last || rows.length < APPEND_CHUNK) break;
-      after = sql`(${walk.createdOn}, ${walk.id}) > (${last.createdOn.getTime()}, ${last.id})`;
+    for (const ref of address.segments) {
+      if (conditions.dateEnd !== undefined && ref.startsOn > conditions.dateEnd) break;
+      const segment = deps.index.segment(address, ref.seq);
+      let after: SelectionCursor | null = null;
+      for (;;) {
+        const rows = await segment.select(walk, after, APPEND_CHUNK, now);
+        if (rows.length > 0) yield rows;
+        const last = rows.at(-1);
+        if (!last || rows.length < APPEND_CHUNK) break;
+        after = { createdOn: last.createdOn, id: last.id };
+      }
     }
   }
 }

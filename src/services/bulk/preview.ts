@@ -1,5 +1,7 @@
-import { chunk, type Db } from "../../db/client";
+import { chunk } from "../../db/client";
 import type { InstanceStatus } from "../../domain/instance-status";
+import type { Jurisdiction } from "../../domain/jurisdiction";
+import { readAddress } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { resolveRunnable } from "../instances/runnable";
@@ -47,8 +49,8 @@ export async function previewBulkJob(deps: Deps, workflowName: string, request: 
   const preview: BulkPreview = { total: 0, sample: [], would_act: 0, would_skip: 0 };
   const toRestart: string[] = [];
   const targets = request.instance_ids
-    ? listed(deps.db, workflow.id, request.instance_ids)
-    : matching(deps.db, workflow.id, request.filter, new Date());
+    ? listed(deps, workflow, request.instance_ids)
+    : matching(deps, workflow, request.filter, new Date());
   for await (const rows of targets) {
     for (const { id, status } of rows) {
       const verdict = verdictOf(request.action, status);
@@ -77,9 +79,14 @@ export async function previewBulkJob(deps: Deps, workflowName: string, request: 
 }
 
 /** Listed ids with the status the index has for each (null: not indexed), a repeated id once. */
-async function* listed(db: Db, workflowId: string, ids: string[]) {
+async function* listed(
+  deps: Pick<Deps, "db" | "index">,
+  workflow: { id: string; jurisdiction: Jurisdiction | null },
+  ids: string[],
+) {
+  const address = await readAddress(deps.db, workflow);
   for (const part of chunk([...new Set(ids)], LISTED_CHUNK)) {
-    const statusOf = await indexedStatuses(db, workflowId, part);
+    const statusOf = await indexedStatuses(deps.index, address, part);
     yield part.map((id) => ({ id, status: statusOf.get(id) ?? null }));
   }
 }

@@ -1,12 +1,13 @@
+import { eq } from "drizzle-orm";
+import { workflows } from "../../db/schema";
 import type { RestartFrom } from "../../domain/bulk";
 import type { InstanceStatus } from "../../domain/instance-status";
 import { isFinished } from "../../domain/instance-status";
+import { readAddress, releaseFromIndex } from "../../index/workflow-index";
 import { ApiError, ERRORS, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";
-import { release } from "./create";
 import { engineStatusOf } from "./handles";
-import { workflowIdOf } from "./list";
 import { syncInstance } from "./mirror";
 import { findIndexed, isExpired } from "./read";
 import { resolveRunnable, type WorkflowRow } from "./runnable";
@@ -65,7 +66,8 @@ export async function changeInstanceStatus(
 
 /** An instance past its retention is not found, as GET says, though the engine holds it a while. */
 async function refuseIfExpired(deps: Deps, workflow: WorkflowRow, id: string): Promise<void> {
-  if (isExpired(await findIndexed(deps.db, workflow.id, id))) throw instanceNotFound(workflow.name, id);
+  const address = await readAddress(deps.db, workflow);
+  if (isExpired(await findIndexed(deps, workflow, address, id))) throw instanceNotFound(workflow.name, id);
 }
 
 /** A restart's `from` as the binding takes it: only the parts given. */
@@ -132,8 +134,12 @@ export async function deleteInstances(deps: Deps, workflowName: string, ids: str
 
 /** Forgets instances the engine deleted: their index rows (and counts) and their journals. */
 export async function forgetDeleted(deps: Deps, workflowName: string, ids: string[]): Promise<void> {
-  await Promise.all([
-    release(deps.db, workflowIdOf(workflowName), ids),
-    ...ids.map((id) => deps.journal(workflowName, id).clear()),
-  ]);
+  const forgetRows = async () => {
+    const [workflow] = await deps.db
+      .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+      .from(workflows)
+      .where(eq(workflows.name, workflowName));
+    if (workflow) await releaseFromIndex(deps.index, await readAddress(deps.db, workflow), ids);
+  };
+  await Promise.all([forgetRows(), ...ids.map((id) => deps.journal(workflowName, id).clear())]);
 }

@@ -1,16 +1,23 @@
-import { and, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { batchAll, chunk, chunkForStatement, type Db, retried, rowsPerInsert } from "../../db/client";
-import { instances, type Retention, workflows, workflowVersions } from "../../db/schema";
+import { retried } from "../../db/client";
 import { errorInfo } from "../../domain/errors";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import type { Labels } from "../../domain/labels";
-import { ApiError, ERRORS, workflowNotFound } from "../../lib/errors";
+import type { IndexAddress } from "../../index/config";
+import type { Reservation } from "../../index/segment";
+import {
+  type IndexAccess,
+  type IndexTarget,
+  readAddress,
+  releaseFromIndex,
+  reserveInIndex,
+  type WorkflowTarget,
+} from "../../index/workflow-index";
+import { ApiError, ERRORS } from "../../lib/errors";
 import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";
 import { toApiError } from "../engine-errors";
-import { type Capacity, capacityOf, refuseWhenFull } from "../retention/capacity";
-import { type EffectiveRetention, effectiveRetention, effectiveRetentionSql, getSettings } from "../retention/settings";
-import { bindingOf, resolveRunnable, selectDefinition, type WorkflowRow } from "./runnable";
+import { type EffectiveRetention, effectiveRetention, PLAN_RETENTION_MS } from "../retention/settings";
+import { bindingOf, readTarget, type WorkflowRow } from "./runnable";
 
 /** What create and batch create return for each new instance. */
 export type InstanceCreated = {
@@ -33,47 +40,45 @@ export type CreateInstanceInput = {
 };
 
 /**
- * Creates one instance. Its id is reserved in the index first, in the same round trip as the
- * workflow lookup, so two concurrent creates of one id cannot both succeed, whatever the
- * engine does with duplicates.
+ * Creates one instance. The workflow's definition, the account's settings and the index's
+ * directory are read in one D1 round trip; the id is then reserved in the index segment of the
+ * creation time, so two concurrent creates of one id cannot both succeed, whatever the engine
+ * does with duplicates. That segment refuses an id it holds; an id living in an older segment
+ * is refused by the engine, which knows every instance not yet past its retention (409 both).
  */
 export async function createInstance(
   deps: Deps,
   workflowName: string,
   input: CreateInstanceInput,
 ): Promise<InstanceCreated> {
-  const { db } = deps;
   const id = input.instance_id ?? crypto.randomUUID();
+  const target = await readTarget(deps, workflowName);
+  const { workflow } = target;
+  const retention = effectiveRetention(ownRetention(input), target.config.versionRetention, accountDefault(target));
   const reservedAt = Date.now();
-  let answer: [Capacity, Awaited<ReturnType<typeof reserveWithDefinition>>];
-  try {
-    answer = await Promise.all([capacityOf(db), reserveWithDefinition(db, workflowName, id, input, reservedAt)]);
-  } catch (error) {
-    // The reservation may have been written with only its answer lost: it must not block a retry.
-    await settle(retried(() => dropReservations(db, workflowName, [id], reservedAt)));
-    throw error;
-  }
-  const [capacity, [[definition], [reservation]]] = answer;
-  if (!definition) throw workflowNotFound(workflowName);
-  const { workflow } = definition;
-  if (!reservation) {
+  const { reserved, address } = await reserve(deps, target, [reservation(workflow, id, input, retention, reservedAt)]);
+  if (reserved.length === 0) {
     throw new ApiError("instanceAlreadyExists", `Instance '${id}' of workflow '${workflowName}' already exists`);
   }
   try {
-    refuseWhenFull(capacity);
-    await bindingOf(deps.engines, workflow).engine.create(
-      engineOptions(id, input, reservedRetention(reservation.retention)),
-    );
+    await bindingOf(deps.engines, workflow).engine.create(engineOptions(id, input, retention));
   } catch (error) {
-    await settle(retried(() => release(db, workflow.id, [id])));
+    await settle(retried(() => releaseFromIndex(deps.index, address, [id], reservedAt)));
     throw toApiError(error, { workflowName, instanceId: id });
   }
   return created(workflow, id);
 }
 
-/** The workflow's definition and the reservation of `id`, in one round trip. */
-function reserveWithDefinition(db: Db, workflowName: string, id: string, input: CreateInstanceInput, at: number) {
-  return db.batch([selectDefinition(db, workflowName), reserveOne(db, workflowName, id, input, at)]);
+/** The account's default retention as it applies: what it set, else the plan's. */
+function accountDefault({ config }: IndexTarget): EffectiveRetention {
+  return {
+    success_retention: config.accountRetention?.success_retention ?? PLAN_RETENTION_MS,
+    error_retention: config.accountRetention?.error_retention ?? PLAN_RETENTION_MS,
+  };
+}
+
+function ownRetention(input: CreateInstanceInput) {
+  return input.instance_retention ? retentionInMs(input.instance_retention) : null;
 }
 
 /** The RPC limit of one `createBatch` call. */
@@ -106,16 +111,13 @@ export async function createInstanceBatch(
   workflowName: string,
   inputs: CreateInstanceInput[],
 ): Promise<BatchCreateReport> {
-  const [{ workflow, retention: versionRetention, bound }, settings] = await Promise.all([
-    resolveRunnable(deps, workflowName),
-    getSettings(deps.db),
-  ]);
-  refuseWhenFull(await capacityOf(deps.db));
+  const target = await readTarget(deps, workflowName);
+  const { workflow } = target;
+  const bound = bindingOf(deps.engines, workflow);
   const items = inputs.map((input, index): BatchItem => {
-    const own = input.instance_retention ? retentionInMs(input.instance_retention) : null;
-    const retention = effectiveRetention(own, versionRetention, settings.default_retention);
+    const retention = effectiveRetention(ownRetention(input), target.config.versionRetention, accountDefault(target));
     const option = engineOptions(input.instance_id ?? crypto.randomUUID(), input, retention);
-    return { index, option, retention, labels: input.labels };
+    return { index, option, retention, params: input.params, labels: input.labels };
   });
   const errors: BatchCreateError[] = [];
   const seen = new Set<string>();
@@ -128,15 +130,10 @@ export async function createInstanceBatch(
     return true;
   });
   const reservedAt = Date.now();
-  let reservedIds: string[];
-  try {
-    reservedIds = await reserveMany(deps.db, workflow, firsts, reservedAt);
-  } catch (error) {
-    const ids = firsts.map(({ option }) => option.id);
-    await settle(retried(() => dropReservations(deps.db, workflowName, ids, reservedAt)));
-    throw error;
-  }
+  const rows = firsts.map((item) => reservation(workflow, item.option.id, item, item.retention, reservedAt));
+  const { reserved: reservedIds, address } = await reserve(deps, target, rows);
   const reserved = new Set(reservedIds);
+  const release = (ids: string[]) => releaseFromIndex(deps.index, address, ids, reservedAt);
   const toCreate = firsts.filter(({ index, option }) => {
     if (reserved.has(option.id)) return true;
     errors.push({ index, id: option.id, ...ALREADY_EXISTS });
@@ -153,11 +150,11 @@ export async function createInstanceBatch(
       }
     }
   } catch (error) {
-    await settle(retried(() => release(deps.db, workflow.id, idsNotIn(toCreate, createdIds))));
+    await settle(retried(() => release(idsNotIn(toCreate, createdIds))));
     throw toApiError(error, { workflowName, instanceId: toCreate[0]?.option.id ?? "" });
   }
   // Ids the engine refused (it knew them already) are not ours to keep.
-  await retried(() => release(deps.db, workflow.id, idsNotIn(toCreate, createdIds)));
+  await retried(() => release(idsNotIn(toCreate, createdIds)));
   // One error per item not created, even one the engine neither created nor reported.
   const reported = new Set(errors.map((error) => error.index));
   for (const { index, option } of toCreate) {
@@ -201,19 +198,6 @@ function labelsOrNull(labels: Labels | undefined): Labels | null {
   return labels && Object.keys(labels).length > 0 ? labels : null;
 }
 
-function labelsJson(labels: Labels | undefined): string | null {
-  const stored = labelsOrNull(labels);
-  return stored === null ? null : JSON.stringify(stored);
-}
-
-/** A single create's reservation holds both fields (`effectiveRetentionSql` sets them). */
-function reservedRetention(retention: Retention | null): EffectiveRetention {
-  const success = retention?.success_retention;
-  const error = retention?.error_retention;
-  if (success === undefined || error === undefined) throw new Error("the reservation holds no retention");
-  return { success_retention: success, error_retention: error };
-}
-
 function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
 }
@@ -223,6 +207,7 @@ type BatchItem = {
   index: number;
   option: EngineCreateOptions;
   retention: EffectiveRetention;
+  params: unknown;
   labels: Labels | undefined;
 };
 
@@ -234,75 +219,44 @@ function idsNotIn(items: BatchItem[], ids: ReadonlySet<string>): string[] {
 // Reservations: queued index rows written before the engine is asked, dropped if it refuses
 // ---------------------------------------------------------------------------------------------
 
-/**
- * Reserves `id` for the workflow named `workflowName`, if both the workflow and the id are
- * free, with the retention it is created with; returns it.
- */
-function reserveOne(
-  db: Db,
-  workflowName: string,
+/** The queued row a create reserves, with the retention the engine is given. */
+function reservation(
+  workflow: WorkflowRow,
   id: string,
-  { params, instance_retention, labels }: CreateInstanceInput,
-  now: number,
-) {
-  const retention = effectiveRetentionSql(instance_retention ? retentionInMs(instance_retention) : null);
-  return db
-    .insert(instances)
-    .select(
-      db
-        .select({
-          workflowId: workflows.id,
-          id: sql`${id}`.as("id"),
-          versionId: workflows.versionId,
-          status: sql`'queued'`.as("status"),
-          triggerSource: sql`'api'`.as("trigger_source"),
-          params: sql`${params === undefined ? null : JSON.stringify(params)}`.as("params"),
-          createdOn: sql`${now}`.as("created_on"),
-          startedOn: sql`null`.as("started_on"),
-          endedOn: sql`null`.as("ended_on"),
-          modifiedOn: sql`${now}`.as("modified_on"),
-          errorName: sql`null`.as("error_name"),
-          revision: sql`0`.as("revision"),
-          retention: sql`${retention}`.as("retention"),
-          expiresOn: sql`null`.as("expires_on"),
-          labels: sql`${labelsJson(labels)}`.as("labels"),
-          errorShape: sql`null`.as("error_shape"),
-          failedStep: sql`null`.as("failed_step"),
-          attemptFacts: sql`null`.as("attempt_facts"),
-          attemptsMark: sql`null`.as("attempts_mark"),
-        })
-        .from(workflows)
-        .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))
-        .where(eq(workflows.name, workflowName)),
-    )
-    .onConflictDoNothing()
-    .returning({ id: instances.id, retention: instances.retention });
-}
-
-/** Reserves many ids (chunked under D1's 100-parameter limit); returns those that were free. */
-async function reserveMany(db: Db, workflow: WorkflowRow, items: BatchItem[], at: number): Promise<string[]> {
+  { params, labels }: Pick<CreateInstanceInput, "params" | "labels">,
+  retention: EffectiveRetention,
+  at: number,
+): Reservation {
   const now = new Date(at);
-  const rows = items.map(({ option, retention, labels }) => ({
-    workflowId: workflow.id,
-    id: option.id,
+  return {
+    id,
     versionId: workflow.versionId,
-    status: "queued" as const,
-    triggerSource: "api" as const,
-    params: option.params ?? null,
+    status: "queued",
+    triggerSource: "api",
+    params: params ?? null,
     createdOn: now,
-    startedOn: null,
-    endedOn: null,
     modifiedOn: now,
     retention,
     labels: labelsOrNull(labels),
-  }));
-  const results = await batchAll(
-    db,
-    chunk(rows, rowsPerInsert(instances)).map((part) =>
-      db.insert(instances).values(part).onConflictDoNothing().returning({ id: instances.id }),
-    ),
-  );
-  return results.flat().map((row) => row.id);
+  };
+}
+
+/**
+ * Reserves the rows; should the reservation fail, drops what it may have written with only
+ * its answer lost (a retry must not find its id taken), and answers the failure.
+ */
+async function reserve(deps: Deps, target: WorkflowTarget, rows: Reservation[]) {
+  try {
+    return await reserveInIndex(deps.db, deps.index, target, rows);
+  } catch (error) {
+    const ids = rows.map((row) => row.id);
+    const at = rows[0]?.createdOn.getTime();
+    // The directory is read again: the reservation may have opened a segment meanwhile.
+    await settle(
+      retried(async () => releaseFromIndex(deps.index, await readAddress(deps.db, target.workflow), ids, at)),
+    );
+    throw error;
+  }
 }
 
 /** How long a create may take between reserving its id and the engine knowing the instance. */
@@ -310,46 +264,18 @@ const CREATE_GRACE_MS = 60_000;
 
 /**
  * Drops the index entry of an instance the engine does not know, once a create that reserved
- * it has had time to finish; true when it did.
+ * it has had time to finish; true when it did. `seq` is the segment that holds the entry.
  */
-export async function releaseIfAbandoned(db: Db, workflowId: string, id: string, createdOn: Date): Promise<boolean> {
+export async function releaseIfAbandoned(
+  index: IndexAccess,
+  address: Pick<IndexAddress, "workflowId" | "jurisdiction">,
+  seq: number,
+  id: string,
+  createdOn: Date,
+): Promise<boolean> {
   if (Date.now() - createdOn.getTime() <= CREATE_GRACE_MS) return false;
-  await release(db, workflowId, [id]);
+  await index.segment(address, seq).release([id]);
   return true;
-}
-
-/**
- * Drops the reservations a create made at `reservedAt`, should they exist: the D1 write that
- * made them may have committed with its answer lost. A row of another create, or one the
- * journal has indexed since, is left alone.
- */
-async function dropReservations(db: Db, workflowName: string, ids: string[], reservedAt: number): Promise<void> {
-  const workflowIds = db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName));
-  await batchAll(
-    db,
-    chunkForStatement(ids, 3).map((part) =>
-      db
-        .delete(instances)
-        .where(
-          and(
-            inArray(instances.workflowId, workflowIds),
-            inArray(instances.id, part),
-            eq(instances.createdOn, new Date(reservedAt)),
-            eq(instances.revision, 0),
-          ),
-        ),
-    ),
-  );
-}
-
-/** Drops index rows, so their ids can be used again. */
-export async function release(db: Db, workflowId: string | SQL, ids: string[]): Promise<void> {
-  await batchAll(
-    db,
-    chunkForStatement(ids, 1).map((part) =>
-      db.delete(instances).where(and(eq(instances.workflowId, workflowId), inArray(instances.id, part))),
-    ),
-  );
 }
 
 /**

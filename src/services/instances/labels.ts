@@ -1,21 +1,19 @@
-import { and, eq, sql } from "drizzle-orm";
-import { instances } from "../../db/schema";
-import { type Labels, labelJsonPath, MAX_LABELS } from "../../domain/labels";
+import { type Labels, MAX_LABELS } from "../../domain/labels";
+import type { LabelsChange } from "../../index/labels";
+import { findInIndex, readAddress } from "../../index/workflow-index";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";
-import { workflowIdOf } from "./list";
 import { syncInstance } from "./mirror";
-import { findIndexed } from "./read";
-import { resolveRunnable } from "./runnable";
+import { readTarget } from "./runnable";
 
-export type LabelsChange = { set?: Labels | undefined; remove?: string[] | undefined };
+export type { LabelsChange };
 
 /**
- * Sets and removes labels of an instance in one statement (the triggers move its label index
- * and counts with it); a change that would leave more than 16 labels changes nothing. An
- * instance the index has not seen yet (made straight through a binding) is indexed from the
- * engine first.
+ * Sets and removes labels of an instance in one statement of the segment that holds it (the
+ * triggers move its label index and counts with it); a change that would leave more than 16
+ * labels changes nothing. An instance the index has not seen yet (made straight through a
+ * binding) is indexed from the engine first.
  */
 export async function patchLabels(
   deps: Deps,
@@ -23,41 +21,24 @@ export async function patchLabels(
   instanceId: string,
   change: LabelsChange,
 ): Promise<{ id: string; labels: Labels }> {
-  const patched = await applyChange(deps, workflowName, instanceId, change);
-  if (patched) return patched;
-  const { workflow } = await resolveRunnable(deps, workflowName);
-  let row = await findIndexed(deps.db, workflow.id, instanceId);
-  if (!row) {
+  const { workflow, address } = await readTarget(deps, workflowName);
+  let found = await findInIndex(deps.index, address, instanceId);
+  if (!found) {
     const target = { workflowName, instanceId };
-    if (!(await onInstance(target, () => syncInstance(deps, target, { indexNow: true })))) {
-      throw instanceNotFound(workflowName, instanceId);
-    }
-    const retried = await applyChange(deps, workflowName, instanceId, change);
-    if (retried) return retried;
-    row = await findIndexed(deps.db, workflow.id, instanceId);
-    if (!row) throw instanceNotFound(workflowName, instanceId);
+    const snapshot = await onInstance(target, () => syncInstance(deps, target, { indexNow: true }));
+    if (!snapshot) throw instanceNotFound(workflowName, instanceId);
+    // The sync may have opened a segment: the directory is read again.
+    found = await findInIndex(deps.index, await readAddress(deps.db, workflow), instanceId, snapshot.queuedAt);
+    if (!found) throw instanceNotFound(workflowName, instanceId);
   }
-  const count = Object.keys({ ...row.labels, ...change.set }).filter((key) => !change.remove?.includes(key)).length;
+  const changed = await deps.index.segment(address, found.seq).changeLabels(instanceId, change);
+  if (changed) return { id: instanceId, labels: changed.labels ?? {} };
+  const count = Object.keys({ ...found.row.labels, ...change.set }).filter(
+    (key) => !change.remove?.includes(key),
+  ).length;
+  if (count <= MAX_LABELS) throw instanceNotFound(workflowName, instanceId);
   throw new ApiError(
     "invalidRequest",
     `labels: an instance has at most ${MAX_LABELS} labels; this change would leave ${count}`,
   );
-}
-
-async function applyChange(deps: Deps, workflowName: string, instanceId: string, change: LabelsChange) {
-  const merged = sql`json_patch(coalesce(${instances.labels}, '{}'), ${JSON.stringify(change.set ?? {})})`;
-  const paths = (change.remove ?? []).map((key) => sql`${labelJsonPath(key)}`);
-  const next = paths.length > 0 ? sql`json_remove(${merged}, ${sql.join(paths, sql`, `)})` : merged;
-  const [row] = await deps.db
-    .update(instances)
-    .set({ labels: sql`nullif(${next}, '{}')` })
-    .where(
-      and(
-        eq(instances.workflowId, workflowIdOf(workflowName)),
-        eq(instances.id, instanceId),
-        sql`(select count(*) from json_each(${next})) <= ${MAX_LABELS}`,
-      ),
-    )
-    .returning({ id: instances.id, labels: instances.labels });
-  return row ? { id: row.id, labels: row.labels ?? {} } : undefined;
 }

@@ -1,15 +1,25 @@
-import { and, asc, desc, eq, getTableColumns, gte, inArray, lt, lte, notInArray, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { eq, inArray, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { instanceLabelCounts, instanceLabels, instanceStatusCounts, instances, workflows } from "../../db/schema";
+import { indexSegments, workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
-import { type LabelRequirement, type LabelSelector, type Labels, labelJsonPath } from "../../domain/labels";
+import type { Labels } from "../../domain/labels";
+import type { IndexAddress, SegmentRef } from "../../index/config";
+import {
+  type Direction,
+  type InstanceFilter,
+  type ListedRow,
+  type ListPosition,
+  type SegmentTotal,
+  TOTAL_COUNT_CAP,
+} from "../../index/reads/list";
+import { acrossSegments, directoryOf } from "../../index/workflow-index";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import { toIso } from "../../lib/time";
 import type { Deps } from "../deps";
-import { expiredCounts, unexpired } from "./expired";
+
+export type { Direction, InstanceFilter } from "../../index/reads/list";
 
 /** An instance as Cloudflare's `GET …/instances` lists it. */
 export type InstanceSummary = {
@@ -28,20 +38,6 @@ export type InstanceSummary = {
   labels: Labels;
 };
 
-export type Direction = "asc" | "desc";
-
-/** What a list, and a bulk job's selection, can narrow instances by. */
-export type InstanceFilter = {
-  status?: InstanceStatus | undefined;
-  dateStart?: Date | undefined;
-  dateEnd?: Date | undefined;
-  versionId?: string | undefined;
-  triggerSource?: TriggerSource | undefined;
-  errorName?: string | undefined;
-  idPrefix?: string | undefined;
-  labels?: LabelSelector | undefined;
-};
-
 export type InstanceListQuery = InstanceFilter & {
   /** Order by creation time; newest first unless "asc". With a cursor, the way to walk from it. */
   direction?: Direction | undefined;
@@ -51,238 +47,141 @@ export type InstanceListQuery = InstanceFilter & {
 };
 
 /**
- * Counting a filtered range means walking it, so `total_count` stops here unless the maintained
- * per-status counts answer it (Cloudflare deprecated the field for cursor paging).
- */
-const TOTAL_COUNT_CAP = 1_000;
-
-/**
  * Lists instances from the index: newest first by default, filtered by status, creation date,
- * version, trigger source, error name and id prefix, paged by `page` or by an opaque `cursor`.
- * Each filter is served by an index that also yields creation order, so a page costs the same
- * at any size; `result_info.cursor` is present while more remain in the walking direction.
- * A list only reads: the index follows the engine through the journals (sweeper, Event
- * Subscriptions, reads by id, nudges), never through lists.
+ * version, trigger source, error name, id prefix and labels, paged by `page` or by an opaque
+ * `cursor`. Segments hold disjoint spans of creation time, so the page walks them newest first
+ * (oldest first for "asc"), asking each for the rows still wanted, and stops once full; each
+ * segment serves every filter from an index that yields creation order, so a page costs the
+ * same at any size. `result_info.cursor` is present while more remain in the walking direction.
+ * A list only reads: the index follows the engine through the journals, never through lists.
  */
 export async function listInstances(
   deps: Deps,
   workflowName: string,
   query: InstanceListQuery,
 ): Promise<ListResult<InstanceSummary>> {
-  if (query.page !== undefined && query.cursor !== undefined) {
+  const { direction: asked, perPage, page, cursor, ...filter } = query;
+  if (page !== undefined && cursor !== undefined) {
     throw new ApiError("invalidRequest", "query: page and cursor cannot be used together");
   }
-  // One round trip: the workflow's existence, the page, the total and what of it has expired.
+  const position = cursor === undefined ? undefined : decodeCursor(cursor, positionOf);
+  const direction = asked ?? position?.direction ?? "desc";
+  const address = await readIndexAddress(deps.db, workflowName);
   const now = Date.now();
-  const workflowId = workflowIdOf(workflowName);
-  const plan = listPlan(deps.db, workflowId, query, now);
-  const [[workflow], rows, [total], expired] = await deps.db.batch([
-    deps.db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName)),
-    plan.rows,
-    plan.total.query,
-    expiredCounts(deps.db, now, { workflowId, key: plan.total.counted?.key }),
-  ]);
-  if (!workflow) throw workflowNotFound(workflowName);
 
-  const items = rows.slice(0, query.perPage);
-  const last = items.at(-1);
-  const more = rows.length > query.perPage;
-  const page = query.page ?? 1;
-  const counted = plan.total.counted;
-  const expiredOfTotal = counted
-    ? expired
-        .filter((row) => counted.values === undefined || (row.value !== null && counted.values.includes(row.value)))
-        .reduce((sum, row) => sum + (query.status === undefined || row.status === query.status ? row.count : 0), 0)
-    : 0;
-  const totalCount = (total?.value ?? 0) - expiredOfTotal;
+  const inRange = spansOf(address.segments).filter((span) => overlaps(span, filter));
+  const ordered = direction === "asc" ? inRange : [...inRange].reverse();
+  const walked = position ? ordered.slice(startOf(ordered, position, direction)) : ordered;
+  const first = walked[0];
+  // The total needs every segment in range; those the walk will not ask first are asked at once.
+  const others = inRange.filter((span) => span !== first).map((span) => span.ref);
+  const totalsOfOthers = acrossSegments(deps.index, { ...address, segments: others }, (segment) =>
+    segment.total(filter, now),
+  );
 
-  return listResult(items.map(toSummary), {
-    count: items.length,
-    per_page: query.perPage,
-    total_count: totalCount,
-    ...(plan.position ? {} : { page, total_pages: Math.ceil(totalCount / query.perPage) }),
-    ...(more && last ? { cursor: encodeCursor([last.createdOn.getTime(), last.id, plan.direction]) } : {}),
-  });
-}
-
-/**
- * The two queries a list runs (a page with one extra row, and the total), built apart so the
- * benchmark can show their query plans.
- */
-export function listPlan(db: Db, workflowId: string | SQL, query: InstanceListQuery, now = Date.now()) {
-  const position = query.cursor === undefined ? undefined : decodeCursor(query.cursor, positionOf);
-  const direction = query.direction ?? position?.direction ?? "desc";
-  const order = direction === "asc" ? asc : desc;
-  const walk = walkOf(workflowId, query, now);
-  const rows = selectFrom(db, walk, instanceColumns)
-    .where(and(walk.where, position ? beyond(walk, position, direction) : undefined))
-    .orderBy(order(walk.createdOn), order(walk.id))
-    .limit(query.perPage + 1)
-    .offset(position ? 0 : ((query.page ?? 1) - 1) * query.perPage);
-  return { rows, total: totalQuery(db, workflowId, walk, query), position, direction };
-}
-
-const instanceColumns = getTableColumns(instances);
-
-/**
- * How a selection walks the index in creation order. A selector's first `key=value` (or
- * `key in (…)`) drives it through `instance_labels_by_value`, joining each match to its
- * instance, as a status filter walks `instances_by_status`; its other requirements, and every
- * other filter, are checked on the rows walked.
- */
-export type Walk = {
-  /** The label requirement that drives the walk, if one does. */
-  driver: { key: string; values: string[] } | undefined;
-  where: SQL | undefined;
-  createdOn: SQLiteColumn;
-  id: SQLiteColumn;
-};
-
-export function walkOf(workflowId: string | SQL, filter: InstanceFilter, now = Date.now()): Walk {
-  const driver = filter.labels?.find((requirement) => requirement.operator === "in");
-  if (driver?.operator !== "in") {
-    return {
-      driver: undefined,
-      where: filterConditions(workflowId, filter, now),
-      createdOn: instances.createdOn,
-      id: instances.id,
-    };
-  }
-  const { dateStart, dateEnd, ...rest } = filter;
-  return {
-    driver: { key: driver.key, values: driver.values },
-    where: and(
-      eq(instanceLabels.workflowId, workflowId),
-      eq(instanceLabels.key, driver.key),
-      driver.values.length === 1
-        ? eq(instanceLabels.value, driver.values[0] ?? "")
-        : inArray(instanceLabels.value, driver.values),
-      dateStart ? gte(instanceLabels.createdOn, dateStart) : undefined,
-      dateEnd ? lte(instanceLabels.createdOn, dateEnd) : undefined,
-      filterConditions(
-        workflowId,
-        { ...rest, labels: rest.labels?.filter((requirement) => requirement !== driver) },
+  const rows: { row: ListedRow; seq: number }[] = [];
+  const totals: SegmentTotal[] = [];
+  let offset = position ? 0 : ((page ?? 1) - 1) * perPage;
+  try {
+    for (const span of walked) {
+      const limit = perPage + 1 - rows.length;
+      if (limit <= 0) break;
+      const answer = await deps.index.segment(address, span.ref.seq).list({
+        ...filter,
+        direction,
+        limit,
+        offset,
+        after: position,
+        total: span === first,
         now,
-      ),
-    ),
-    createdOn: instanceLabels.createdOn,
-    id: instanceLabels.instanceId,
-  };
-}
+      });
+      offset -= answer.skipped;
+      for (const row of answer.rows) rows.push({ row, seq: span.ref.seq });
+      if (answer.total) totals.push(answer.total);
+    }
+  } finally {
+    // Settled either way, so a failed walk leaves no fan-out behind unobserved.
+    totals.push(...(await totalsOfOthers));
+  }
 
-/** `select <fields> from` the walk's tables: the instances, or the label index joined to them. */
-export function selectFrom<Fields extends Record<string, SQLiteColumn | SQL.Aliased | SQL>>(
-  db: Db,
-  walk: Walk,
-  fields: Fields,
-) {
-  const select = db.select(fields);
-  return walk.driver === undefined
-    ? select.from(instances).$dynamic()
-    : select
-        .from(instanceLabels)
-        .$dynamic()
-        .innerJoin(
-          instances,
-          and(eq(instances.workflowId, instanceLabels.workflowId), eq(instances.id, instanceLabels.instanceId)),
-        );
-}
+  const items = rows.slice(0, perPage);
+  const last = items.at(-1);
+  const more = rows.length > perPage;
+  const summed = totals.reduce((sum, total) => sum + total.value, 0);
+  const totalCount = totals.some((total) => total.capped) ? Math.min(summed, TOTAL_COUNT_CAP) : summed;
 
-/**
- * The conditions of a filter on a workflow's instances, as of `now`; each has an index with
- * creation order. Instances past their retention are left out, as `GET` leaves them out.
- */
-export function filterConditions(workflowId: string | SQL, filter: InstanceFilter, now = Date.now()): SQL | undefined {
-  return and(
-    eq(instances.workflowId, workflowId),
-    unexpired(now),
-    filter.status ? eq(instances.status, filter.status) : undefined,
-    filter.dateStart ? gte(instances.createdOn, filter.dateStart) : undefined,
-    filter.dateEnd ? lte(instances.createdOn, filter.dateEnd) : undefined,
-    filter.versionId ? eq(instances.versionId, filter.versionId) : undefined,
-    filter.triggerSource ? eq(instances.triggerSource, filter.triggerSource) : undefined,
-    filter.errorName ? eq(instances.errorName, filter.errorName) : undefined,
-    filter.idPrefix ? idStartsWith(filter.idPrefix) : undefined,
-    ...(filter.labels ?? []).map(labelCondition),
+  return listResult(
+    items.map(({ row }) => toSummary(row, address.workflowId)),
+    {
+      count: items.length,
+      per_page: perPage,
+      total_count: totalCount,
+      ...(position ? {} : { page: page ?? 1, total_pages: Math.ceil(totalCount / perPage) }),
+      ...(more && last
+        ? { cursor: encodeCursor([last.row.createdOn.getTime(), last.row.id, direction, last.seq]) }
+        : {}),
+    },
   );
 }
 
-/** One selector requirement, checked on the instance's own `labels`. */
-function labelCondition(requirement: LabelRequirement): SQL {
-  const value = sql`json_extract(${instances.labels}, ${labelJsonPath(requirement.key)})`;
-  switch (requirement.operator) {
-    case "in":
-      return inArray(value, requirement.values);
-    case "notin":
-      return sql`(${value} is null or ${notInArray(value, requirement.values)})`;
-    case "exists":
-      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is not null`;
-    case "absent":
-      return sql`json_type(${instances.labels}, ${labelJsonPath(requirement.key)}) is null`;
-  }
+/**
+ * A workflow's id, jurisdiction and index directory by name, in one D1 round trip; a 404 for a
+ * workflow that does not exist.
+ */
+export async function readIndexAddress(db: Db, workflowName: string): Promise<IndexAddress> {
+  const ids = db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName));
+  const [[workflow], rows] = await db.batch([
+    db
+      .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+      .from(workflows)
+      .where(eq(workflows.name, workflowName)),
+    db.select().from(indexSegments).where(inArray(indexSegments.workflowId, ids)).orderBy(indexSegments.seq),
+  ]);
+  if (!workflow) throw workflowNotFound(workflowName);
+  return { workflowId: workflow.id, jurisdiction: workflow.jurisdiction, segments: directoryOf(workflow.id, rows) };
 }
 
 /**
- * Exact from maintained counts when they answer it: per status when only a status filters, per
- * label value when only one `key=value` (or `key in (…)`) and a status do; else counted to the
- * cap. `counted` says which maintained counts answered, so the expired rows they still hold can
- * be taken off.
+ * A live segment and the span of creation times it holds: from its start to the next one's; the
+ * oldest live segment also holds anything older, the newest anything newer.
  */
-function totalQuery(db: Db, workflowId: string | SQL, walk: Walk, query: InstanceListQuery) {
-  const onlyStatus =
-    query.dateStart === undefined &&
-    query.dateEnd === undefined &&
-    query.versionId === undefined &&
-    query.triggerSource === undefined &&
-    query.errorName === undefined &&
-    query.idPrefix === undefined;
-  if (onlyStatus && query.labels === undefined) {
-    const counted = db
-      .select({ value: sql<number>`coalesce(sum(${instanceStatusCounts.count}), 0)` })
-      .from(instanceStatusCounts)
-      .where(
-        and(
-          eq(instanceStatusCounts.workflowId, workflowId),
-          query.status ? eq(instanceStatusCounts.status, query.status) : undefined,
-        ),
-      );
-    return { query: counted, counted: {} as Counted };
-  }
-  if (onlyStatus && walk.driver && query.labels?.length === 1) {
-    const counted = db
-      .select({ value: sql<number>`coalesce(sum(${instanceLabelCounts.count}), 0)` })
-      .from(instanceLabelCounts)
-      .where(
-        and(
-          eq(instanceLabelCounts.workflowId, workflowId),
-          eq(instanceLabelCounts.key, walk.driver.key),
-          inArray(instanceLabelCounts.value, walk.driver.values),
-          query.status ? eq(instanceLabelCounts.status, query.status) : undefined,
-        ),
-      );
-    return { query: counted, counted: { key: walk.driver.key, values: walk.driver.values } as Counted };
-  }
-  const capped = selectFrom(db, walk, { one: sql`1` }).where(walk.where).limit(TOTAL_COUNT_CAP).as("capped");
-  return { query: db.select({ value: sql<number>`count(*)` }).from(capped), counted: undefined };
+export type SegmentSpan = { ref: SegmentRef; from: number; to: number };
+
+export function spansOf(segments: readonly SegmentRef[]): SegmentSpan[] {
+  return segments.map((ref, index) => ({
+    ref,
+    from: index === 0 ? Number.NEGATIVE_INFINITY : ref.startsOn,
+    to: segments[index + 1]?.startsOn ?? Number.POSITIVE_INFINITY,
+  }));
 }
 
-/** Which maintained counts answered a total: the status counts, or one label key's (of some values). */
-type Counted = { key?: string; values?: string[] };
+/** Whether a segment can hold instances the filter's creation dates admit. */
+export function overlaps(span: SegmentSpan, filter: InstanceFilter): boolean {
+  if (filter.dateStart && span.to <= filter.dateStart.getTime()) return false;
+  return !(filter.dateEnd && span.from > filter.dateEnd.getTime());
+}
 
 /**
- * Ids are limited to characters below U+007F, so `prefix` + U+007F bounds every id that starts
- * with `prefix`: a range on the primary key.
+ * Where a cursor's walk resumes among the segments in walking order: the segment it names,
+ * else (a cursor from before segments, or its segment since dropped) the first segment whose
+ * span reaches past the position in the walking direction.
  */
-function idStartsWith(prefix: string): SQL | undefined {
-  return and(gte(instances.id, prefix), lt(instances.id, `${prefix}\u007f`));
+function startOf(ordered: SegmentSpan[], position: Position, direction: Direction): number {
+  const named = ordered.findIndex((span) => span.ref.seq === position.seq);
+  if (named >= 0) return named;
+  const found = ordered.findIndex((span) =>
+    direction === "asc" ? span.to > position.createdOn : span.from <= position.createdOn,
+  );
+  return found >= 0 ? found : ordered.length;
 }
 
-/** A workflow's id by name, as a subquery the index constraints can use. */
+/** A workflow's id by name, as a subquery D1 statements can use. */
 export function workflowIdOf(workflowName: string): SQL {
   return sql`(select ${workflows.id} from ${workflows} where ${workflows.name} = ${workflowName})`;
 }
 
-function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
+/** A list item; the workflow's id comes from the index's address (segment rows do not name it). */
+function toSummary(row: ListedRow, workflowId: string): InstanceSummary {
   return {
     id: row.id,
     status: row.status,
@@ -291,7 +190,7 @@ function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
     started_on: toIso(row.startedOn),
     ended_on: toIso(row.endedOn),
     version_id: row.versionId,
-    workflow_id: row.workflowId,
+    workflow_id: workflowId,
     trigger_source: row.triggerSource,
     error_name: row.errorName,
     labels: row.labels ?? {},
@@ -299,24 +198,23 @@ function toSummary(row: typeof instances.$inferSelect): InstanceSummary {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cursors: an opaque position (creation time, id) and the direction it was walking
+// Cursors: an opaque position (creation time, id), the direction it was walking, its segment
 // ---------------------------------------------------------------------------------------------
 
-type Position = { createdOn: number; id: string; direction: Direction };
+type Position = ListPosition & { direction: Direction; seq?: number | undefined };
 
-function beyond(walk: Walk, position: Position, direction: Direction): SQL {
-  const value = sql`(${position.createdOn}, ${position.id})`;
-  return direction === "asc"
-    ? sql`(${walk.createdOn}, ${walk.id}) > ${value}`
-    : sql`(${walk.createdOn}, ${walk.id}) < ${value}`;
-}
-
-/** A cursor's position, as `encodeCursor` wrote it: [created_on, id, direction]. */
+/**
+ * A cursor's position, as `encodeCursor` wrote it: [created_on, id, direction, segment seq];
+ * cursors issued before segments have no seq and resume by creation time.
+ */
 function positionOf(value: unknown): Position | undefined {
-  if (!Array.isArray(value)) return undefined;
-  const [createdOn, id, direction] = value as unknown[];
-  if (typeof createdOn === "number" && typeof id === "string" && (direction === "asc" || direction === "desc")) {
-    return { createdOn, id, direction };
+  if (!Array.isArray(value) || value.length < 3 || value.length > 4) return undefined;
+  const [createdOn, id, direction, seq] = value as unknown[];
+  if (typeof createdOn !== "number" || typeof id !== "string" || (direction !== "asc" && direction !== "desc")) {
+    return undefined;
   }
-  return undefined;
+  if (seq === undefined) return { createdOn, id, direction };
+  return Number.isSafeInteger(seq) && typeof seq === "number" && seq >= 0
+    ? { createdOn, id, direction, seq }
+    : undefined;
 }

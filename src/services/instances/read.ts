@@ -1,10 +1,10 @@
-import { and, eq } from "drizzle-orm";
-import type { Db } from "../../db/client";
-import { instances } from "../../db/schema";
 import type { ErrorInfo } from "../../domain/errors";
 import { type InstanceStatus, isFinished, type TriggerSource } from "../../domain/instance-status";
 import type { JournalSnapshot, RollbackOutcome, StepDetail, StepPage } from "../../domain/journal";
 import type { Labels } from "../../domain/labels";
+import type { IndexAddress } from "../../index/config";
+import type { InstanceRow } from "../../index/segment";
+import { findInIndex, readAddress } from "../../index/workflow-index";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";
@@ -12,9 +12,7 @@ import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
-import { resolveRunnable, type WorkflowRow } from "./runnable";
-
-type InstanceRow = typeof instances.$inferSelect;
+import { resolveIndexed, resolveRunnable, type WorkflowRow } from "./runnable";
 
 /** An instance as Cloudflare's `GET …/instances/:id` returns it, but for its steps. */
 export type InstanceDetails = {
@@ -50,20 +48,18 @@ export type StepOutput = Omit<StepDetail, "output"> & { output: Json };
  * an index entry the engine does not know is dropped once a create has had time to finish.
  */
 export async function getInstance(deps: Deps, workflowName: string, id: string): Promise<InstanceReadout> {
-  const { workflow } = await resolveRunnable(deps, workflowName);
-  const [row, snapshot] = await Promise.all([
-    findIndexed(deps.db, workflow.id, id),
-    onInstance({ workflowName, instanceId: id }, () =>
-      syncInstance(deps, { workflowName, instanceId: id }, { indexNow: true }),
-    ),
-  ]);
+  const { workflow, address } = await resolveIndexed(deps, workflowName);
+  const snapshot = await onInstance({ workflowName, instanceId: id }, () =>
+    syncInstance(deps, { workflowName, instanceId: id }, { indexNow: true }),
+  );
   if (!snapshot) {
-    if (row) await releaseIfAbandoned(deps.db, workflow.id, id, row.createdOn);
+    const found = await findInIndex(deps.index, address, id);
+    if (found) await releaseIfAbandoned(deps.index, address, found.seq, id, found.row.createdOn);
     throw instanceNotFound(workflowName, id);
   }
-  // An instance first seen by this sync was indexed by it, with the labels its params give and
-  // (finished) the expiry its version's or the account's retention gives.
-  const indexed = row ?? (await findIndexed(deps.db, workflow.id, id));
+  // The sync indexed an instance it saw first, with the labels its params give and (finished)
+  // the expiry its version's or the account's retention gives.
+  const indexed = await findIndexed(deps, workflow, address, id, snapshot.queuedAt);
   if (isExpired(indexed)) throw instanceNotFound(workflowName, id);
   const journal = deps.journal(workflowName, id);
   return { details: toDetails(workflow, indexed, snapshot), steps: (query) => journal.steps(query) };
@@ -104,12 +100,23 @@ export async function getInstanceStep(
   return { ...detail, output: parseJson(detail.output) };
 }
 
-export async function findIndexed(db: Db, workflowId: string, id: string): Promise<InstanceRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(instances)
-    .where(and(eq(instances.workflowId, workflowId), eq(instances.id, id)));
-  return row;
+/**
+ * An instance's index row: in the segment of `createdOn` when known (the engine's queue time is
+ * close to the create's, so it is nearly always the right one), else in every segment. A sync
+ * may have opened a segment since `address` was read, so a miss reads the directory again.
+ */
+export async function findIndexed(
+  deps: Deps,
+  workflow: Pick<WorkflowRow, "id" | "jurisdiction">,
+  address: IndexAddress,
+  id: string,
+  createdOn?: number | null,
+): Promise<InstanceRow | undefined> {
+  const found = await findInIndex(deps.index, address, id, createdOn);
+  if (found) return found.row;
+  const current = await readAddress(deps.db, workflow);
+  if (current.segments.length === address.segments.length) return undefined;
+  return (await findInIndex(deps.index, current, id, createdOn))?.row;
 }
 
 function toDetails(workflow: WorkflowRow, row: InstanceRow | undefined, snapshot: JournalSnapshot): InstanceDetails {

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Retention, workflows, workflowVersions } from "../../db/schema";
+import { readTargets, type WorkflowTarget } from "../../index/workflow-index";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import type { BoundWorkflow } from "../engines";
@@ -45,4 +46,20 @@ export function bindingOf(engines: Deps["engines"], workflow: WorkflowRow): Boun
     );
   }
   return bound;
+}
+
+/** A runnable workflow with its index target (address and config): one D1 round trip. */
+export async function resolveIndexed(
+  deps: Deps,
+  workflowName: string,
+): Promise<WorkflowTarget & { bound: BoundWorkflow }> {
+  const target = await readTarget(deps, workflowName);
+  return { ...target, bound: bindingOf(deps.engines, target.workflow) };
+}
+
+/** A workflow's definition with its index target, or the 404; the binding is not checked. */
+export async function readTarget(deps: Deps, workflowName: string): Promise<WorkflowTarget> {
+  const target = (await readTargets(deps.db, [workflowName])).get(workflowName);
+  if (!target) throw workflowNotFound(workflowName);
+  return target;
 }

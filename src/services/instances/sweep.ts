@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { instances, workflows } from "../../db/schema";
+import { and, asc, eq, gte, inArray } from "drizzle-orm";
+import { workflows } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
+import { directoryOf, readAddress, segmentFor, selectSegments } from "../../index/workflow-index";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
@@ -15,32 +16,43 @@ export type SyncedGroup = { synced: number; dropped: number; failed: number };
 
 /**
  * The next `limit` unfinished instances of the workflows this deployment binds after `after`
- * in the sweeper's round (the partial index `instances_unfinished` serves the walk); fewer when
- * the round reaches its end.
+ * in the sweeper's round: workflow by workflow (by id), each through its segments oldest first
+ * (the partial index `instances_unfinished` serves each walk); fewer when the round reaches its end.
  */
 export async function nextUnfinished(deps: Deps, after: SweepPosition | null, limit: number): Promise<SweepEntry[]> {
   const bound = deps.engines.deployed.map((workflow) => workflow.name);
+  if (bound.length === 0) return [];
   const rows = await deps.db
-    .select({
-      workflowId: instances.workflowId,
-      workflowName: workflows.name,
-      id: instances.id,
-      createdOn: instances.createdOn,
-    })
-    .from(instances)
-    .innerJoin(workflows, eq(workflows.id, instances.workflowId))
-    .where(
-      and(
-        sql`${instances.status} not in ('complete', 'errored', 'terminated')`,
-        inArray(workflows.name, bound),
-        after
-          ? sql`(${instances.workflowId}, ${instances.createdOn}, ${instances.id}) > (${after.workflowId}, ${after.createdOn}, ${after.id})`
-          : undefined,
-      ),
-    )
-    .orderBy(asc(instances.workflowId), asc(instances.createdOn), asc(instances.id))
-    .limit(limit);
-  return rows.map((row) => ({ ...row, createdOn: row.createdOn.getTime() }));
+    .select({ id: workflows.id, name: workflows.name, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(and(inArray(workflows.name, bound), after ? gte(workflows.id, after.workflowId) : undefined))
+    .orderBy(asc(workflows.id));
+  const segments =
+    rows.length === 0
+      ? []
+      : await selectSegments(
+          deps.db,
+          rows.map((row) => row.id),
+        );
+  const entries: SweepEntry[] = [];
+  for (const workflow of rows) {
+    const address = {
+      workflowId: workflow.id,
+      jurisdiction: workflow.jurisdiction,
+      segments: directoryOf(workflow.id, segments),
+    };
+    let cursor = after && after.workflowId === workflow.id ? { createdOn: after.createdOn, id: after.id } : null;
+    for (const [position, ref] of address.segments.entries()) {
+      const next = address.segments[position + 1];
+      // A segment that ends before the cursor has nothing past it.
+      if (cursor && next && next.startsOn <= cursor.createdOn) continue;
+      const found = await deps.index.segment(address, ref.seq).unfinished(cursor, limit - entries.length);
+      for (const row of found) entries.push({ workflowId: workflow.id, workflowName: workflow.name, ...row });
+      if (entries.length >= limit) return entries;
+      cursor = null;
+    }
+  }
+  return entries;
 }
 
 /**
@@ -56,7 +68,7 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
       try {
         const synced = await syncInstance(deps, { workflowName: entry.workflowName, instanceId: entry.id });
         result.synced++;
-        if (!synced && (await releaseIfAbandoned(deps.db, entry.workflowId, entry.id, new Date(entry.createdOn)))) {
+        if (!synced && (await releaseAbandoned(deps, entry))) {
           await deps.journal(entry.workflowName, entry.id).clear();
           result.dropped++;
         }
@@ -75,4 +87,16 @@ export async function syncGroup(deps: Deps, entries: SweepEntry[]): Promise<Sync
     }),
   );
   return result;
+}
+
+/** Drops an entry the engine does not know from the segment of its creation time, past the create's grace. */
+async function releaseAbandoned(deps: Deps, entry: SweepEntry): Promise<boolean> {
+  const [workflow] = await deps.db
+    .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
+    .from(workflows)
+    .where(eq(workflows.id, entry.workflowId));
+  if (!workflow) return false;
+  const address = await readAddress(deps.db, workflow);
+  const { seq } = segmentFor(address.segments, entry.createdOn);
+  return releaseIfAbandoned(deps.index, address, seq, entry.id, new Date(entry.createdOn));
 }

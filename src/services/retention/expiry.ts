@@ -1,8 +1,11 @@
-import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
-import { batchAll, chunkForStatement, retried } from "../../db/client";
-import { bulkJobs, instances, workflows } from "../../db/schema";
+import { inArray } from "drizzle-orm";
+import { retried } from "../../db/client";
+import { bulkJobs } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
 import { isFinished } from "../../domain/instance-status";
+import type { Retention } from "../../index/schema";
+import { dropDrainedSegment, type IndexedWorkflow, indexedWorkflows } from "../../index/segment-drops";
+import { SEGMENT_FAN_OUT } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { engineErrorKind } from "../engine-errors";
@@ -10,7 +13,7 @@ import { engineStatusOf } from "../instances/handles";
 import { syncInstance } from "../instances/mirror";
 import { originalName } from "../workflows";
 
-/** Instances one expiry batch removes at most: one D1 statement, then this many journals. */
+/** Instances one expiry batch removes at most: one request per segment holding some, then this many journals. */
 export const EXPIRY_BATCH = 100;
 
 /** Journals (and engine instances) cleared at once within a batch. */
@@ -18,71 +21,74 @@ export const JOURNAL_CLEAR_CONCURRENCY = 25;
 
 export type ExpiredInstance = { workflowId: string; workflowName: string; id: string };
 
+/** An instance past its retention, where it is: its workflow and the segment that holds it. */
+type Due = ExpiredInstance & { workflow: IndexedWorkflow; seq: number; retention: Retention | null; expiresOn: number };
+
 /**
  * Removes up to `limit` finished instances whose retention ended by `now`, earliest first: their
- * index rows (and so their counts), their journals, and their rows in the ledgers of the
- * workflow's bulk jobs. The engine's instance goes too when this API created it (the engine was
- * given the very retention the index keeps, so both forget it at the same moment), and any
- * instance where the engine forgets nothing by itself (`wrangler dev`: `expireInEngine`). One
- * the engine has restarted meanwhile is indexed again instead. Unfinished instances have no
- * expiry and never go.
+ * index rows in their segments (and so their counts), their journals, and their rows in the
+ * ledgers of the workflow's bulk jobs. The engine's instance goes too when this API created it
+ * (the engine was given the very retention the index keeps, so both forget it at the same
+ * moment), and any instance where the engine forgets nothing by itself (`wrangler dev`:
+ * `expireInEngine`). One the engine has restarted meanwhile is indexed again instead.
+ * Unfinished instances have no expiry and never go. Segments left full and empty are dropped
+ * by `dropDrainedSegments`.
  */
 export async function expireInstances(
   deps: Deps,
   { now = Date.now(), limit = EXPIRY_BATCH }: { now?: number; limit?: number } = {},
 ): Promise<ExpiredInstance[]> {
-  const { db } = deps;
-  const due = await db
-    .select({
-      rowid: sql<number>`rowid`,
-      workflowId: instances.workflowId,
-      id: instances.id,
-      retention: instances.retention,
-    })
-    .from(instances)
-    .where(lte(instances.expiresOn, new Date(now)))
-    .orderBy(asc(instances.expiresOn))
-    .limit(limit);
-  if (due.length === 0) return [];
-  const names = new Map(
-    (
-      await db
-        .select({ id: workflows.id, name: workflows.name })
-        .from(workflows)
-        .where(inArray(workflows.id, [...new Set(due.map((row) => row.workflowId))]))
-    ).map((workflow) => [workflow.id, originalName(workflow.name)]),
+  const segments = (await indexedWorkflows(deps.db)).flatMap((workflow) =>
+    workflow.address.segments.map((segment) => ({ workflow, segment })),
   );
+  const found: Due[] = [];
+  await forEachConcurrently(segments, SEGMENT_FAN_OUT, async ({ workflow, segment }) => {
+    const rows = await deps.index.segment(workflow.address, segment.seq).due(now, limit);
+    const workflowName = originalName(workflow.name);
+    for (const row of rows) found.push({ ...row, workflow, seq: segment.seq, workflowId: workflow.id, workflowName });
+  });
+  const due = found.sort((a, b) => a.expiresOn - b.expiresOn).slice(0, limit);
+  if (due.length === 0) return [];
   // The engine forgets first: a read by id in between then finds nothing to index again.
-  const forgotten: (ExpiredInstance & { rowid: number })[] = [];
-  await forEachConcurrently(due, JOURNAL_CLEAR_CONCURRENCY, async ({ rowid, workflowId, id, retention }) => {
-    const workflowName = names.get(workflowId);
-    if (!workflowName) return;
-    const instance = { workflowId, workflowName, id };
-    const remove = deps.expireInEngine || retention !== null;
-    if ((await forgetInEngine(deps, instance, { remove })) === "forgotten") forgotten.push({ ...instance, rowid });
+  const forgotten: Due[] = [];
+  await forEachConcurrently(due, JOURNAL_CLEAR_CONCURRENCY, async (instance) => {
+    const remove = deps.expireInEngine || instance.retention !== null;
+    if ((await forgetInEngine(deps, instance, { remove })) === "forgotten") forgotten.push(instance);
   });
   // Only rows still due go: a restart since (its expiry cleared) keeps its row. Which went is
   // read back rather than taken from the delete's answer, which a failure may have lost.
-  await retried(() =>
-    batchAll(
-      db,
-      chunkForStatement(
-        forgotten.map((instance) => instance.rowid),
-        1,
-      ).map((rowids) =>
-        db.delete(instances).where(and(inArray(sql`rowid`, rowids), lte(instances.expiresOn, new Date(now)))),
-      ),
-    ),
-  );
-  const kept = await stillIndexed(deps, forgotten);
-  const expired = forgotten
-    .filter((instance) => !kept.has(`${instance.workflowId}/${instance.id}`))
-    .map(({ rowid: _, ...instance }) => instance);
+  const bySegment = [...Map.groupBy(forgotten, (instance) => `${instance.workflowId}/${instance.seq}`).values()];
+  const expired: ExpiredInstance[] = [];
+  await forEachConcurrently(bySegment, SEGMENT_FAN_OUT, async (group) => {
+    const first = group[0];
+    if (!first) return;
+    const segment = deps.index.segment(first.workflow.address, first.seq);
+    const ids = group.map((instance) => instance.id);
+    await retried(() => segment.expire(ids, now));
+    const kept = new Set((await segment.statuses(ids)).map((row) => row.id));
+    for (const { workflowId, workflowName, id } of group)
+      if (!kept.has(id)) expired.push({ workflowId, workflowName, id });
+  });
   await forEachConcurrently(expired, JOURNAL_CLEAR_CONCURRENCY, async ({ workflowName, id }) => {
     await retried(() => deps.journal(workflowName, id).clear());
   });
   await forgetInLedgers(deps, expired);
   return expired;
+}
+
+/**
+ * Drops, as wholes, the segments whose instances have all gone: full ones (not the newest) with
+ * no row left, their metric buckets moved into the newest first. Answers how many went.
+ */
+export async function dropDrainedSegments(deps: Deps): Promise<number> {
+  const candidates = (await indexedWorkflows(deps.db)).flatMap((workflow) =>
+    workflow.address.segments.slice(0, -1).map((segment) => ({ workflow, segment })),
+  );
+  let dropped = 0;
+  await forEachConcurrently(candidates, SEGMENT_FAN_OUT, async ({ workflow, segment }) => {
+    if (await dropDrainedSegment(deps.db, deps.index, workflow.address, segment)) dropped++;
+  });
+  return dropped;
 }
 
 /**
@@ -118,24 +124,6 @@ async function forgetInEngine(
     }
   }
   return "forgotten";
-}
-
-/** Which of `candidates` the index still holds, as `workflowId/id`. */
-async function stillIndexed(deps: Deps, candidates: ExpiredInstance[]): Promise<Set<string>> {
-  const kept = new Set<string>();
-  for (const [workflowId, group] of Map.groupBy(candidates, (instance) => instance.workflowId)) {
-    for (const ids of chunkForStatement(
-      group.map((instance) => instance.id),
-      1,
-    )) {
-      const rows = await deps.db
-        .select({ id: instances.id })
-        .from(instances)
-        .where(and(eq(instances.workflowId, workflowId), inArray(instances.id, ids)));
-      for (const row of rows) kept.add(`${workflowId}/${row.id}`);
-    }
-  }
-  return kept;
 }
 
 /** Drops the ledger rows of expired instances from every retained job of their workflows. */

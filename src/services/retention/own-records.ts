@@ -1,16 +1,9 @@
-import { and, asc, eq, inArray, isNotNull, lt, sql } from "drizzle-orm";
-import {
-  auditLog,
-  bulkJobs,
-  errorMetrics,
-  instanceMetrics,
-  labelMetrics,
-  type MetricBucket,
-  stepMetrics,
-} from "../../db/schema";
+import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
+import { auditLog, bulkJobs } from "../../db/schema";
+import { indexedWorkflows } from "../../index/segment-drops";
+import { SEGMENT_FAN_OUT } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
-import { HOUR_RETENTION_MS, MINUTE_RETENTION_MS } from "../metrics";
 import { getSettings } from "./settings";
 
 /** Audit records one pass deletes at most, in one statement. */
@@ -19,7 +12,7 @@ export const AUDIT_BATCH = 1_000;
 /** Ended bulk jobs one pass erases at most (each its Durable Object's storage, then its row). */
 export const BULK_JOB_BATCH = 20;
 
-/** Metric buckets one pass deletes at most, per kind. */
+/** Metric buckets one pass deletes at most, per segment and kind. */
 export const METRICS_BATCH = 1_000;
 
 export type OwnRecordsPass = { auditRecords: number; bulkJobs: number; metricBuckets: number };
@@ -59,33 +52,21 @@ export async function expireOwnRecords(deps: Deps, now = Date.now()): Promise<Ow
     deps,
     jobs.map((job) => job.id),
   );
-  let metricBuckets = await expireMetricBuckets(deps, errorMetrics, null, now - HOUR_RETENTION_MS);
-  for (const table of [instanceMetrics, labelMetrics, stepMetrics]) {
-    metricBuckets += await expireMetricBuckets(deps, table, "m", now - MINUTE_RETENTION_MS);
-    metricBuckets += await expireMetricBuckets(deps, table, "h", now - HOUR_RETENTION_MS);
-  }
+  const metricBuckets = await expireMetrics(deps, now);
   return { auditRecords: audited.length, bulkJobs: jobs.length, metricBuckets };
 }
 
-/**
- * The oldest rows before `cutoff` of a metrics table (of one bucket size, for those that keep
- * several), a batch at a time, through its `…_by_age` index.
- */
-async function expireMetricBuckets(
-  { db }: Deps,
-  table: typeof instanceMetrics | typeof labelMetrics | typeof stepMetrics | typeof errorMetrics,
-  bucket: MetricBucket | null,
-  cutoff: number,
-): Promise<number> {
-  const ofSize = bucket !== null && "bucket" in table ? eq(table.bucket, bucket) : undefined;
-  const oldest = db
-    .select({ rowid: sql`rowid` })
-    .from(table)
-    .where(and(ofSize, lt(table.start, cutoff)))
-    .orderBy(asc(table.start))
-    .limit(METRICS_BATCH);
-  const deleted = await db.delete(table).where(inArray(sql`rowid`, oldest)).returning({ start: table.start });
-  return deleted.length;
+/** Metric buckets past their retention, the oldest first, in every live segment of every workflow. */
+async function expireMetrics(deps: Deps, now: number): Promise<number> {
+  const segments = (await indexedWorkflows(deps.db)).flatMap((workflow) =>
+    workflow.address.segments.map((segment) => ({ address: workflow.address, seq: segment.seq })),
+  );
+  let removed = 0;
+  await forEachConcurrently(segments, SEGMENT_FAN_OUT, async ({ address, seq }) => {
+    const expired = await deps.index.segment(address, seq).expireMetrics(now, METRICS_BATCH);
+    removed += expired;
+  });
+  return removed;
 }
 
 /** Erases bulk jobs, each its Durable Object's storage and then its row. */

@@ -1,17 +1,25 @@
 import type { Deps } from "../deps";
-import { EXPIRY_BATCH, expireInstances } from "./expiry";
+import { dropDrainedSegments, EXPIRY_BATCH, expireInstances } from "./expiry";
 import { expireOwnRecords, type OwnRecordsPass } from "./own-records";
 import { purgeDeletedWorkflows } from "./purge";
 
 /** How long one pass keeps expiring batches before it leaves the rest to the next. */
 const PASS_BUDGET_MS = 20_000;
 
-export type RetentionPass = OwnRecordsPass & { instances: number; purged: number; caughtUp: boolean };
+export type RetentionPass = OwnRecordsPass & {
+  /** Instances removed past their retention. */
+  instances: number;
+  /** Index segments dropped as wholes: emptied by expiry, or of deleted workflows. */
+  segmentsDropped: number;
+  /** Index rows of deleted workflows removed. */
+  purged: number;
+  caughtUp: boolean;
+};
 
 /**
  * What the sweeper runs after each sweep: expired instances a batch at a time while the budget
- * lasts (so a backlog drains at about a batch per D1 round trip, and no pass runs unbounded),
- * then what deleted workflows owned, step by step while the budget lasts, then one batch of the
+ * lasts (so no pass runs unbounded), then, once caught up, the segments left full and empty as
+ * wholes, then what deleted workflows owned, step by step while the budget lasts, then one batch of the
  * control plane's own records past their retention.
  */
 export async function retentionPass(
@@ -26,12 +34,14 @@ export async function retentionPass(
     instances += expired.length;
     caughtUp = expired.length < EXPIRY_BATCH;
   }
+  let segmentsDropped = caughtUp ? await dropDrainedSegments(deps) : 0;
   let purged = 0;
   let purging = caughtUp;
   while (purging && Date.now() - started < budgetMs) {
     const step = await purgeDeletedWorkflows(deps);
     purged += step.instances;
-    purging = step.instances + step.bulkJobs + step.workflowsRemoved > 0;
+    segmentsDropped += step.segmentsDropped;
+    purging = step.instances + step.segmentsDropped + step.bulkJobs + step.workflowsRemoved > 0;
   }
-  return { instances, purged, caughtUp, ...(await expireOwnRecords(deps, now)) };
+  return { instances, segmentsDropped, purged, caughtUp, ...(await expireOwnRecords(deps, now)) };
 }

@@ -1,11 +1,11 @@
 import { eq, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { accountSettings, type Retention, workflowVersions } from "../../db/schema";
+import { PLAN_RETENTION_MS } from "../../domain/retention";
+
+export { PLAN_RETENTION_MS };
 
 const DAY_MS = 86_400_000;
-
-/** The plan's retention of finished instances when nothing else sets one (Workers Paid, 2026). */
-export const PLAN_RETENTION_MS = 7 * DAY_MS;
 
 /** The longest retention Cloudflare allows a finished instance. */
 export const MAX_INSTANCE_RETENTION_MS = 30 * DAY_MS;

@@ -1,5 +1,5 @@
-import type { ErrorInfo } from "../domain/errors";
-import type { InstanceStatus } from "../domain/instance-status";
+import type { ErrorInfo } from "../../domain/errors";
+import type { InstanceStatus } from "../../domain/instance-status";
 import {
   type Attempt,
   DEFAULT_STEP_CONFIG,
@@ -9,9 +9,9 @@ import {
   type StepConfig,
   type StepDetail,
   type StepQuery,
-} from "../domain/journal";
-import { readStoredJson } from "../lib/json";
-import { toIso } from "../lib/time";
+} from "../../domain/journal";
+import { readStoredJson } from "../../lib/json";
+import { toIso } from "../../lib/time";
 
 /**
  * The journal's SQLite schema, one migration per version (see `migrateSqlite`).

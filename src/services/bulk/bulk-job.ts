@@ -1,17 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
-import { chunk, createDb } from "../db/client";
-import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../db/schema";
-import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../domain/bulk";
-import type { ErrorInfo } from "../domain/errors";
-import type { InstanceStatus } from "../domain/instance-status";
-import { forEachConcurrently } from "../lib/concurrency";
-import { readStoredJson } from "../lib/json";
-import { toIso } from "../lib/time";
-import { applyToInstance, type ItemResult, indexedStatuses } from "../services/bulk/apply";
-import { createDeps, type Deps } from "../services/deps";
-import { workflowIdOf } from "../services/instances/list";
-import { migrateSqlite } from "./sqlite-schema";
+import { chunk, createDb } from "../../db/client";
+import { type BulkAction, type BulkJobKind, type BulkJobStatus, bulkJobs } from "../../db/schema";
+import type { BulkFilter, BulkJobSpec, BulkJobView, BulkOptions, BulkResult, ItemOutcome } from "../../domain/bulk";
+import type { ErrorInfo } from "../../domain/errors";
+import type { InstanceStatus } from "../../domain/instance-status";
+import type { IndexAddress } from "../../index/config";
+import { forEachConcurrently } from "../../lib/concurrency";
+import { readStoredJson } from "../../lib/json";
+import { migrateSqlite } from "../../lib/sqlite-schema";
+import { toIso } from "../../lib/time";
+import { createDeps, type Deps } from "../deps";
+import { addressByName, applyToInstance, type ItemResult, indexedStatuses } from "./apply";
 
 /** Items read from the ledger at a time while an alarm works. */
 const CHUNK = 100;
@@ -321,6 +321,7 @@ export class BulkJob extends DurableObject<Env> {
   ): AsyncGenerator<{ item: ItemRow; indexedStatus: InstanceStatus | null }> {
     let after = 0;
     let taken = 0;
+    let address: IndexAddress | null | undefined;
     while (taken < limit) {
       const items = this.#sql
         .exec<ItemRow>(
@@ -331,14 +332,15 @@ export class BulkJob extends DurableObject<Env> {
         )
         .toArray();
       if (items.length === 0) return;
-      const indexed =
-        job.action === "terminate"
-          ? await indexedStatuses(
-              deps.db,
-              workflowIdOf(job.workflow_name),
-              items.map((item) => item.instance_id),
-            )
-          : undefined;
+      if (job.action === "terminate" && address === undefined)
+        address = await addressByName(deps.db, job.workflow_name);
+      const indexed = address
+        ? await indexedStatuses(
+            deps.index,
+            address,
+            items.map((item) => item.instance_id),
+          )
+        : undefined;
       for (let start = 0; start < items.length; start += group) {
         if (this.#erased || Date.now() >= until || this.#cancelRequested()) return;
         const marked = items.slice(start, start + group);

@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { createDb } from "../db/client";
-import type { RestartFrom } from "../domain/bulk";
-import type { ErrorInfo } from "../domain/errors";
-import { isFinished } from "../domain/instance-status";
+import { createDb } from "../../db/client";
+import type { RestartFrom } from "../../domain/bulk";
+import type { ErrorInfo } from "../../domain/errors";
+import { isFinished } from "../../domain/instance-status";
 import {
   type JournalSnapshot,
   type MirrorTarget,
@@ -13,14 +13,15 @@ import {
   type StepQuery,
   type StreamPosition,
   type SyncStart,
-} from "../domain/journal";
-import { errorShape, stepName } from "../domain/metrics";
-import { readStoredJson } from "../lib/json";
-import { type AttemptFact, type SummaryUpdate, writeSummaries } from "../services/instances/summary";
-import { indexWriterFor } from "./index-writer";
+} from "../../domain/journal";
+import { errorShape, stepName } from "../../domain/metrics";
+import { readStoredJson } from "../../lib/json";
+import { migrateSqlite } from "../../lib/sqlite-schema";
+import type { AttemptFact, SummaryUpdate } from "../summaries";
+import { createIndexAccess, writeToIndex } from "../workflow-index";
+import { indexWriterFor } from "../writer";
 import { JournalFold } from "./journal-fold";
 import { type InstanceRow, JOURNAL_MIGRATIONS, readStep, readSteps } from "./journal-log";
-import { migrateSqlite } from "./sqlite-schema";
 
 /** The instance's status (SQL over its row): `waiting` while a running instance sleeps or waits. */
 const STATUS = `CASE WHEN lifecycle = 'running' AND EXISTS (
@@ -327,7 +328,7 @@ export class InstanceJournal extends DurableObject<Env> {
       params: row.params,
     };
     if (now) {
-      await writeSummaries(createDb(this.env.DB), [update]);
+      await writeToIndex(createDb(this.env.DB), createIndexAccess(this.env), [update]);
       this.#sql.exec("UPDATE instance SET indexed = ?, written = ?", key, key);
     } else {
       await indexWriterFor(this.env, update).enqueue([update]);

@@ -1,7 +1,8 @@
-import { eq, sql } from "drizzle-orm";
-import { batchAll, type Db } from "../../db/client";
-import { instances, workflows } from "../../db/schema";
-import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
+import { sql } from "drizzle-orm";
+import type { InstanceStatus, TriggerSource } from "../domain/instance-status";
+import type { SegmentConfig } from "./config";
+import { instances } from "./schema";
+import type { SegmentDb } from "./segment-db";
 
 /**
  * An instance's summary as its journal last derived it: what the index row should say. Only the
@@ -57,41 +58,36 @@ function latestMark(facts: AttemptFact[] | undefined): string | null {
   );
 }
 
-/** Statements that write summaries into the index, to run in one D1 batch. */
-function summaryWrites(db: Db, updates: SummaryUpdate[]) {
-  return updates.map((update) =>
-    db
-      .insert(instances)
-      .select(
-        db
-          .select({
-            workflowId: workflows.id,
-            id: sql`${update.instanceId}`.as("id"),
-            versionId: workflows.versionId,
-            status: sql`${update.status}`.as("status"),
-            triggerSource: sql`${update.triggerSource}`.as("trigger_source"),
-            params: sql`${update.params}`.as("params"),
-            createdOn: sql`${update.createdOn}`.as("created_on"),
-            startedOn: sql`${update.startedOn}`.as("started_on"),
-            endedOn: sql`${update.endedOn}`.as("ended_on"),
-            modifiedOn: sql`${update.at}`.as("modified_on"),
-            errorName: sql`${update.errorName}`.as("error_name"),
-            revision: sql`${update.revision}`.as("revision"),
-            // Unknown for an instance first seen here: its version's or the account's applies.
-            retention: sql`null`.as("retention"),
-            expiresOn: sql`null`.as("expires_on"),
-            // The label paths of the workflow add theirs (migration 0010); the caller's are set at create.
-            labels: sql`null`.as("labels"),
-            errorShape: sql`${update.errorShape}`.as("error_shape"),
-            failedStep: sql`${update.failedStep ?? null}`.as("failed_step"),
-            attemptFacts: sql`${facts(update)}`.as("attempt_facts"),
-            attemptsMark: sql`${latestMark(update.attempts)}`.as("attempts_mark"),
-          })
-          .from(workflows)
-          .where(eq(workflows.name, update.workflowName)),
-      )
+/**
+ * Writes summaries into the segment's rows; a write older than a row's revision is ignored. A
+ * row first seen here (an instance created straight through the binding) takes the workflow's
+ * current version, and that version's retention, from the segment's config.
+ */
+export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: SummaryUpdate[]): void {
+  for (const update of updates) {
+    db.insert(instances)
+      .values({
+        id: update.instanceId,
+        versionId: config.versionId,
+        status: update.status,
+        triggerSource: update.triggerSource,
+        params: sql`${update.params}`,
+        createdOn: new Date(update.createdOn),
+        startedOn: dateOrNull(update.startedOn),
+        endedOn: dateOrNull(update.endedOn),
+        modifiedOn: new Date(update.at),
+        errorName: update.errorName,
+        revision: update.revision,
+        retention: config.versionRetention,
+        // The label paths of the workflow add theirs (a trigger); the caller's are set at create.
+        labels: null,
+        errorShape: update.errorShape,
+        failedStep: update.failedStep ?? null,
+        attemptFacts: facts(update),
+        attemptsMark: latestMark(update.attempts),
+      })
       .onConflictDoUpdate({
-        target: [instances.workflowId, instances.id],
+        target: instances.id,
         set: {
           status: sql`excluded.status`,
           startedOn: sql`excluded.started_on`,
@@ -99,22 +95,22 @@ function summaryWrites(db: Db, updates: SummaryUpdate[]) {
           errorName: sql`excluded.error_name`,
           errorShape: sql`excluded.error_shape`,
           failedStep: sql`excluded.failed_step`,
-          // The trigger counts the facts past the row's mark (migration 0014), then the mark moves on.
+          // The trigger counts the facts past the row's mark, then the mark moves on.
           attemptFacts: sql`excluded.attempt_facts`,
           attemptsMark: sql`max(coalesce(${instances.attemptsMark}, ''), coalesce(excluded.attempts_mark, ''))`,
           modifiedOn: sql`excluded.modified_on`,
           revision: sql`excluded.revision`,
         },
         setWhere: sql`excluded.revision > ${instances.revision}`,
-      }),
-  );
+      })
+      .run();
+  }
+}
+
+function dateOrNull(ms: number | null): Date | null {
+  return ms === null ? null : new Date(ms);
 }
 
 function facts(update: SummaryUpdate): string | null {
   return update.attempts && update.attempts.length > 0 ? JSON.stringify(update.attempts) : null;
-}
-
-/** Writes summaries into the index in one batch; older revisions than a row's are ignored. */
-export async function writeSummaries(db: Db, updates: SummaryUpdate[]): Promise<void> {
-  await batchAll(db, summaryWrites(db, updates));
 }

@@ -1,8 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { createDb } from "../db/client";
 import { readStoredJson } from "../lib/json";
-import { mergeAttemptFacts, type SummaryUpdate, writeSummaries } from "../services/instances/summary";
-import { migrateSqlite } from "./sqlite-schema";
+import { migrateSqlite } from "../lib/sqlite-schema";
+import { mergeAttemptFacts, type SummaryUpdate } from "./summaries";
+import { createIndexAccess, writeToIndex } from "./workflow-index";
 
 /** The writer's SQLite schema, one migration per version (see `migrateSqlite`). */
 const MIGRATIONS = [
@@ -15,15 +16,16 @@ const INDEX_WRITER_SHARDS = 16;
 /** How long a summary may wait to be batched with others: the index lags reports by about this. */
 const FLUSH_DELAY_MS = 100;
 
-/** Summaries per D1 batch. */
-const FLUSH_BATCH = 100;
+/** Summaries per flush. */
+export const FLUSH_BATCH = 100;
 
 /**
- * Group commit for the D1 index. Journals hand their summary changes to one of
+ * Group commit for the workflows' indexes. Journals hand their summary changes to one of
  * `INDEX_WRITER_SHARDS` writers; each keeps them in SQLite (the latest per instance wins, with
- * the step attempts of the ones it replaced) and
- * writes them to D1 in batches from an alarm, so D1 sees a few large transactions instead of a
- * statement per step event. A failed flush throws, and the alarm is retried.
+ * the step attempts of the ones it replaced) and sends them on in batches from an alarm: one
+ * D1 read for the workflows' configs, then one request per segment. A segment so sees a few
+ * requests a second from each writer however many step events its instances have, which keeps
+ * it far under a Durable Object's request limit. A failed flush throws, and the alarm is retried.
  */
 export class IndexWriter extends DurableObject<Env> {
   readonly #sql: SqlStorage;
@@ -65,8 +67,9 @@ export class IndexWriter extends DurableObject<Env> {
       )
       .toArray();
     if (rows.length === 0) return 0;
-    await writeSummaries(
+    await writeToIndex(
       createDb(this.env.DB),
+      createIndexAccess(this.env),
       rows.map((row) => readStoredJson<SummaryUpdate>(row.summary)),
     );
     // A newer summary that arrived during the write stays for the next batch.

@@ -1,11 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { chunk } from "../db/client";
 import { errorInfo } from "../domain/errors";
+import { migrateSqlite } from "../lib/sqlite-schema";
 import { durationToMs } from "../lib/time";
 import { createDeps } from "../services/deps";
 import { nextUnfinished, type SweepPosition, type SyncedGroup } from "../services/instances/sweep";
 import { type RetentionPass, retentionPass } from "../services/retention/pass";
-import { migrateSqlite } from "./sqlite-schema";
 
 /** Unfinished instances one sweep syncs at most. */
 const SWEEP_BATCH = 500;

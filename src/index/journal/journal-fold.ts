@@ -1,6 +1,6 @@
-import type { ErrorInfo } from "../domain/errors";
-import { REDACTED, type RollbackOutcome } from "../domain/journal";
-import { jsonText, readStoredJson } from "../lib/json";
+import type { ErrorInfo } from "../../domain/errors";
+import { REDACTED, type RollbackOutcome } from "../../domain/journal";
+import { jsonText, readStoredJson } from "../../lib/json";
 
 type StepType = "step" | "rollback" | "sleep" | "waitForEvent";
 
