@@ -8,6 +8,7 @@ import worker from "../src/index";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import { BULK_CONCURRENCY } from "../src/services/bulk/bulk-job";
 import { createDeps, journalOf } from "../src/services/deps";
+import { createInstance } from "../src/services/instances/create";
 import { syncInstance } from "../src/services/instances/mirror";
 import { TrackedWorkflow } from "../src/tracking";
 import { type OrderApprovalParams, OrderApprovalWorkflow } from "../src/workflows/order-approval";
@@ -45,6 +46,8 @@ async function benchRoute(request: Request, env: Env, ctx: ExecutionContext): Pr
   switch (url.pathname) {
     case "/__bench/bare-create":
       return bareCreate(request, env);
+    case "/__bench/service-create":
+      return serviceCreate(request, env, ctx);
     case "/__bench/bare-action":
       return bareAction(request, env);
     case "/__bench/journal-bytes":
@@ -180,4 +183,13 @@ async function bareCreate(request: Request, env: Env): Promise<Response> {
   const params = await request.json<{ name: string }>();
   const instance = await env.HELLO_WORLD.create({ params });
   return Response.json({ id: instance.id });
+}
+
+/**
+ * The create service `POST …/instances` runs (definition read, index reservation, engine
+ * create) without the HTTP app around it: what splits the creation benchmark's gap in two.
+ */
+async function serviceCreate(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+  const params = await request.json<{ name: string }>();
+  return Response.json(await createInstance(createDeps(env, ctx), "hello-world", { params }));
 }

@@ -80,7 +80,8 @@ function machine(): Machine {
 /** Which of these paths have uncommitted changes (untracked files included). */
 export function dirtyPaths(paths: readonly string[], cwd = "."): string[] {
   const status = git(["status", "--porcelain", "--untracked-files=all", "--", ...paths], cwd);
-  return status === "" ? [] : status.split("\n").map((line) => line.slice(3));
+  // The status column may have lost its leading space to trimming: strip it by its shape.
+  return status === "" ? [] : status.split("\n").map((line) => line.replace(/^[ MADRCUT?!]{1,2} /, ""));
 }
 
 /**

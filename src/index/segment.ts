@@ -77,6 +77,8 @@ export type SegmentStats = { instances: number; bytes: number; endsOn: number | 
  */
 export class IndexSegment extends DurableObject<Env> {
   readonly #db: SegmentDb;
+  /** The config this object last stored, as JSON; unknown after a restart. */
+  #storedConfig: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -283,6 +285,7 @@ export class IndexSegment extends DurableObject<Env> {
   async drop({ ifDrained }: { ifDrained: boolean }): Promise<boolean> {
     if (ifDrained && !this.#drained()) return false;
     await this.ctx.storage.deleteAll();
+    this.#storedConfig = undefined;
     await migrateSegmentDb(this.#db);
     return true;
   }
@@ -301,13 +304,17 @@ export class IndexSegment extends DurableObject<Env> {
    * that still come here and newer ones go to the next segment.
    */
   #transaction(config: SegmentConfig, size: number, write: (endsOn: number | null) => string[]): WriteOutcome {
-    return this.#db.transaction(() => {
+    // Writers send the same config almost every time: it is stored again only when it changed.
+    const configKey = JSON.stringify(config);
+    const outcome = this.#db.transaction(() => {
       const current = this.#endsOn();
-      this.#db
-        .insert(indexConfig)
-        .values({ id: 1, ...config, endsOn: current })
-        .onConflictDoUpdate({ target: indexConfig.id, set: { ...config } })
-        .run();
+      if (configKey !== this.#storedConfig) {
+        this.#db
+          .insert(indexConfig)
+          .values({ id: 1, ...config, endsOn: current })
+          .onConflictDoUpdate({ target: indexConfig.id, set: { ...config } })
+          .run();
+      }
       const refused = write(current);
       if (current === null && this.#size() >= size) {
         const newest = this.#db
@@ -320,6 +327,8 @@ export class IndexSegment extends DurableObject<Env> {
       }
       return { refused, endsOn: current };
     });
+    this.#storedConfig = configKey;
+    return outcome;
   }
 
   #holds(id: string): boolean {

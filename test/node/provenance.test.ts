@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Benchmark } from "../../bench/registry.ts";
 import { checkReport, loadEntries, REPORT_PATH, renderReport } from "../../scripts/lib/provenance.ts";
-import { lockedVersions, type Results, resultsPath } from "../../scripts/lib/results.ts";
+import { dirtyPaths, lockedVersions, type Results, resultsPath } from "../../scripts/lib/results.ts";
 
 const BENCH: Benchmark = {
   name: "toy",
@@ -136,5 +136,16 @@ describe("checkReport", () => {
     } finally {
       rmSync(shallow, { recursive: true, force: true });
     }
+  });
+});
+
+describe("dirtyPaths", () => {
+  it("names each changed path whole, the first one included", () => {
+    commitFile("src/app.ts", "one", "first");
+    commitFile("bench/toy.ts", "one", "second");
+    writeFileSync(join(repo, "src/app.ts"), "two");
+    writeFileSync(join(repo, "bench/toy.ts"), "two");
+    writeFileSync(join(repo, "src/new.ts"), "new");
+    expect(dirtyPaths(["src/", "bench/toy.ts"], repo).sort()).toEqual(["bench/toy.ts", "src/app.ts", "src/new.ts"]);
   });
 });
