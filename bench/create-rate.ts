@@ -5,7 +5,7 @@
  * create) from a bench route, which splits the gap into the service's part and the HTTP app's
  * (authentication, rate limit, validation, envelope, audit record).
  *
- *   npm run bench -- [--requests 500] [--concurrency 16] [--rounds 6]
+ *   npm run bench -- [--requests 300] [--concurrency 16] [--rounds 6]
  *
  * Rounds alternate the order so drift (a warming JIT, a growing database) hits all alike.
  * Locally, the engine, D1, the Durable Objects and the Worker share one workerd process: a rate
@@ -15,7 +15,7 @@
 import { median, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
 import { startResults, writeResults } from "../scripts/lib/results.ts";
 
-const params = numberArgs({ requests: 500, concurrency: 16, rounds: 6 });
+const params = numberArgs({ requests: 300, concurrency: 16, rounds: 6 });
 const { requests, concurrency, rounds } = params;
 const provenance = startResults("create");
 
