@@ -139,8 +139,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "bench:labels",
     published: ["--rows", "1000000", "--samples", "200", "--creates", "300", "--rounds", "4"],
     duration: "about 10 minutes (seeding a million labelled rows)",
-    withdrawn:
-      "Measured on the segmented index only while other work shared the cores, and before the segments handed their groups over packed; measured again on a quiet machine before a figure is shown.",
     paths: [
       ...HARNESS,
       ...MIRROR,
@@ -166,8 +164,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "bench:metrics",
     published: ["--rows", "1000000", "--samples", "200", "--transitions", "500", "--rounds", "6"],
     duration: "about 5 minutes",
-    withdrawn:
-      "Measured on the segmented index at an earlier commit; later commits changed the code it measures, and it is measured again before a figure is shown.",
     paths: [
       ...HARNESS,
       ...MIRROR,
