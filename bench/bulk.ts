@@ -2,13 +2,13 @@
  * `npm run bench:bulk`: bulk jobs against the engine's own ceiling, for pause and for terminate,
  * in one process and one run.
  *
- *   npm run bench:bulk -- [--instances 2000] [--loop 200] [--settle 10]
+ *   npm run bench:bulk -- [--instances 2000] [--loop 200] [--settle 10] [--turns 8]
  *
  * Creates 2 × `instances` + `loop` running `order-approval` instances (batch create, 100 a
  * request). For each action, one set of `instances` gets the engine calls a bulk job makes per
  * instance, from a plain Worker invocation at the job's concurrency with nothing recorded (the
- * ceiling), and the other set gets bulk jobs; they take turns on halves of their sets (bare,
- * job, job, bare). Pause comes first, then terminate acts on the
+ * ceiling), and the other set gets bulk jobs; they take `turns` turns on equal parts of their
+ * sets (bare, job, job, bare, bare, job, job, bare, …). Pause comes first, then terminate acts on the
  * same (now paused) sets, after a loop of single `PATCH …/status` calls over `loop` running
  * ones. Between phases the run waits `settle` seconds, since the engine finishes part of each
  * action after its call has answered, and that work would otherwise land on the next phase.
@@ -23,6 +23,7 @@ import {
   createOrders,
   instanceCounts,
   numberArgs,
+  SWEEP_AN_HOUR_APART,
   sleep,
   startBenchServer,
   untilJobDone,
@@ -34,18 +35,17 @@ type Action = "pause" | "terminate";
 /** Statuses that count as the action's effect, in the engine and in the index. */
 const EFFECT: Record<Action, string[]> = { pause: ["paused", "waitingForPause"], terminate: ["terminated"] };
 
-const params = numberArgs({ instances: 2000, loop: 200, settle: 10 });
-const { instances: setSize, loop: loopCount, settle } = params;
+const params = numberArgs({ instances: 2000, loop: 200, settle: 10, turns: 8 });
+const { instances: setSize, loop: loopCount, settle, turns: turnCount } = params;
+if (turnCount % 4 !== 0) throw new Error("--turns must be a multiple of 4 (bare, job, job, bare)");
 const provenance = startResults("bulk");
 const checks: Check[] = [];
 /** Each turn's seconds, by action and kind. */
 const turns: Record<string, { kind: string; instances: number; seconds: number }[]> = {};
 const figures: Figure[] = [];
 
-// The sweep's minute tick syncs 500 unfinished instances at once, for seconds on end, landing on
-// whichever phase runs then; here every change is synced by a job's follow-up or by the run
-// itself, so the sweep is put an hour apart (it still runs once at start).
-const server = await startBenchServer("bench/results/bulk.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
+// Every change is synced by a job's follow-up or by the run itself.
+const server = await startBenchServer("bench/results/bulk.log", SWEEP_AN_HOUR_APART);
 const call = workflowApi(server, "order-approval");
 const origin = new URL(server.baseUrl).origin;
 let failures = 0;
@@ -103,15 +103,29 @@ async function engineSample(action: Action, ids: string[]): Promise<[number, num
   return [statuses.filter((status) => EFFECT[action].includes(status)).length, sample.length];
 }
 
+/** `ids` in `count` parts of (nearly) equal size, in order. */
+function parts(ids: string[], count: number): string[][] {
+  const size = Math.ceil(ids.length / count);
+  return Array.from({ length: count }, (_, at) => ids.slice(at * size, (at + 1) * size));
+}
+
 /**
- * One action over both sets: the bare calls and the job take turns on halves of their sets,
- * bare, job, job, bare, so that a drift of the machine's speed during the run weighs on both.
+ * The turns of one action: bare, job, job, bare, repeated over parts of both sets, so that a
+ * drift of the machine's speed during the run (and the engine's leftover work from the turn
+ * before) weighs on both kinds alike.
  */
+function schedule(bareIds: string[], bulkIds: string[]): { kind: "bare" | "bulk"; ids: string[] }[] {
+  const bulkParts = parts(bulkIds, turnCount / 2);
+  return parts(bareIds, turnCount / 2).flatMap((bareIdsOfTurn, at) => {
+    const bare = { kind: "bare" as const, ids: bareIdsOfTurn };
+    const bulk = { kind: "bulk" as const, ids: bulkParts[at] ?? [] };
+    return at % 2 === 0 ? [bare, bulk] : [bulk, bare];
+  });
+}
+
+/** One action over both sets, in the turns `schedule` lays out. */
 async function phase(action: Action, bareIds: string[], bulkIds: string[]): Promise<number> {
   const before = await effectCount(action);
-  const halves = (ids: string[]) => [ids.slice(0, ids.length / 2), ids.slice(ids.length / 2)];
-  const [bareFirst = [], bareSecond = []] = halves(bareIds);
-  const [bulkFirst = [], bulkSecond = []] = halves(bulkIds);
   let bareSeconds = 0;
   let bulkSeconds = 0;
   let followSeconds = 0;
@@ -119,12 +133,7 @@ async function phase(action: Action, bareIds: string[], bulkIds: string[]): Prom
   const timedTurns: { kind: string; instances: number; seconds: number }[] = [];
   turns[action] = timedTurns;
   let expected = before;
-  for (const turn of [
-    { kind: "bare", ids: bareFirst },
-    { kind: "bulk", ids: bulkFirst },
-    { kind: "bulk", ids: bulkSecond },
-    { kind: "bare", ids: bareSecond },
-  ] as const) {
+  for (const turn of schedule(bareIds, bulkIds)) {
     expected += turn.ids.length;
     if (turn.kind === "bare") {
       const seconds = await bare(action, turn.ids);
@@ -160,7 +169,7 @@ async function phase(action: Action, bareIds: string[], bulkIds: string[]): Prom
   check(effects === expected, `index: ${EFFECT[action].join(" + ")} count ${effects} (expected ${expected})`);
   check(shown === sampled, `engine: ${shown} of ${sampled} sampled instances ${EFFECT[action].join(" or ")}`);
   const ratio = bulkIds.length / bulkSeconds / (bareIds.length / bareSeconds);
-  const turnsTimed = "two turns on halves of the set (bare, job, job, bare)";
+  const turnsTimed = `${turnCount / 2} turns on equal parts of the set (bare, job, job, bare, …)`;
   figures.push(
     {
       key: `bare.${action}`,

@@ -12,7 +12,7 @@
  * here is the whole machine's work per create, not the latency a deployed create sees.
  * Only 127.0.0.1 is ever targeted.
  */
-import { median, numberArgs, startBenchServer } from "../scripts/lib/bench.ts";
+import { median, numberArgs, SWEEP_AN_HOUR_APART, startBenchServer } from "../scripts/lib/bench.ts";
 import { startResults, writeResults } from "../scripts/lib/results.ts";
 
 const params = numberArgs({ requests: 300, concurrency: 16, rounds: 6 });
@@ -40,12 +40,7 @@ async function measure(target: Target, count: number): Promise<number> {
   return count / seconds;
 }
 
-// `npm run dev` sweeps every 2 seconds, its stand-in for Event Subscriptions (which local
-// Workflows lack): with creates this fast, each sweep syncs 500 instances, on the create path's
-// machine. Deployed, the mirror is fed by Event Subscriptions on other machines and the sweep
-// ticks each minute; here it is put an hour apart, as in bench:bulk (the mirror's own cost is
-// bench:mirror's and bench:transitions').
-const server = await startBenchServer("bench/results/dev-server.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
+const server = await startBenchServer("bench/results/dev-server.log", SWEEP_AN_HOUR_APART);
 try {
   const origin = new URL(server.baseUrl).origin;
   const headers = { "Content-Type": "application/json" };

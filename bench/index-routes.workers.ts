@@ -5,8 +5,9 @@
 import { createDb } from "../src/db/client";
 import { indexSegments } from "../src/db/schema";
 import type { IndexAddress } from "../src/index/config";
+import { readTargets } from "../src/index/directory";
 import type { SummaryUpdate } from "../src/index/summaries";
-import { acrossSegments, createIndexAccess, readTargets, writeToIndex } from "../src/index/workflow-index";
+import { acrossSegments, createIndexAccess, writeToIndex } from "../src/index/workflow-index";
 import { FLUSH_BATCH } from "../src/index/writer";
 import { forEachConcurrently } from "../src/lib/concurrency";
 import type { IndexSegment, SegmentSeed } from "./segment.workers";

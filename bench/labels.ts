@@ -13,7 +13,15 @@
  *
  * Only 127.0.0.1 is ever targeted.
  */
-import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
+import {
+  accountApi,
+  interleavedP50s,
+  median,
+  numberArgs,
+  SWEEP_AN_HOUR_APART,
+  seedRows,
+  startBenchServer,
+} from "../scripts/lib/bench.ts";
 import { startResults, writeResults } from "../scripts/lib/results.ts";
 
 const params = numberArgs({
@@ -29,10 +37,8 @@ const START_MS = Date.UTC(2026, 0, 1);
 const WORKFLOW = "bench-labels";
 const LABELS = { tenant: "tenant-0042", region: "eu", plan: "pro", channel: "web", batch: "b-7" };
 
-// The create rounds leave thousands of unfinished instances behind, and `npm run dev`'s 2-second
-// sweep (its stand-in for Event Subscriptions) would sync 500 of them a tick on the thread the
-// reads are timed on; as in bench:bulk, bench:metrics and bench, the sweep is put an hour apart.
-const server = await startBenchServer("bench/results/labels.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
+// The create rounds leave thousands of unfinished instances behind.
+const server = await startBenchServer("bench/results/labels.log", SWEEP_AN_HOUR_APART);
 const { origin, account: api, json: call, request } = accountApi(server);
 
 /** Creates `count` hello-world instances with `concurrency` in flight; returns creates per second. */

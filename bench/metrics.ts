@@ -14,7 +14,15 @@
  *
  * Only 127.0.0.1 is ever targeted.
  */
-import { accountApi, interleavedP50s, median, numberArgs, seedRows, startBenchServer } from "../scripts/lib/bench.ts";
+import {
+  accountApi,
+  interleavedP50s,
+  median,
+  numberArgs,
+  SWEEP_AN_HOUR_APART,
+  seedRows,
+  startBenchServer,
+} from "../scripts/lib/bench.ts";
 import { type Figure, startResults, writeResults } from "../scripts/lib/results.ts";
 
 const params = numberArgs({
@@ -32,7 +40,7 @@ const END = Date.UTC(2026, 10, 1);
 const START = END - 30 * DAY;
 const WORKFLOW = "bench-metrics";
 
-const server = await startBenchServer("bench/results/metrics.log", ["--var", "SWEEP_INTERVAL:1 hour"]);
+const server = await startBenchServer("bench/results/metrics.log", SWEEP_AN_HOUR_APART);
 const { origin, account: api, json: call } = accountApi(server);
 
 /** Milliseconds per transition, median over the rounds, with and without the metrics triggers. */

@@ -68,6 +68,7 @@ const MIRROR = [
   "src/index/writer.ts",
   "src/index/summaries.ts",
   "src/index/workflow-index.ts",
+  "src/index/directory.ts",
   "src/index/config.ts",
   "src/index/segment.ts",
   "src/index/segment-db.ts",
@@ -182,7 +183,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
     name: "bulk",
     title: "Bulk jobs",
     script: "bench:bulk",
-    published: ["--instances", "2000", "--loop", "100"],
+    published: ["--instances", "2000", "--loop", "100", "--turns", "8"],
     duration: "about 8 minutes",
     paths: [
       ...HARNESS,
@@ -207,8 +208,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "bench:mirror",
     published: [],
     duration: "about 6 minutes",
-    withdrawn:
-      "Last measured before the index moved into Durable Object segments (issue 27); measured again on the segmented index before a figure is shown.",
     paths: [
       ...HARNESS,
       ...MIRROR,
@@ -226,8 +225,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "bench:freshness",
     published: ["--instances", "200", "--changes", "50", "--every", "200"],
     duration: "about 6 minutes",
-    withdrawn:
-      "Last measured before the index moved into Durable Object segments (issue 27); measured again on the segmented index before a figure is shown.",
     paths: [
       ...HARNESS,
       ...MIRROR,
@@ -280,8 +277,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "check:crash",
     published: ["--clients", "8", "--seconds", "4", "--rate", "150"],
     duration: "about 3 minutes",
-    withdrawn:
-      "Last checked before the index moved into Durable Object segments (issue 27); checked again on the segmented index before a figure is shown.",
     paths: [...HARNESS, "scripts/crash-check.ts", "scripts/lib/random.ts", "src/"],
     targets: { failed: { at: "<=", value: 0, from: "the crash issue" } },
   },
@@ -291,8 +286,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "check:bulk-resume",
     published: ["--action", "terminate", "--instances", "300", "--kill-after", "500"],
     duration: "about 2 minutes",
-    withdrawn:
-      "Last checked before the index moved into Durable Object segments (issue 27); checked again on the segmented index before a figure is shown.",
     paths: [
       ...HARNESS,
       ...MIRROR,
@@ -310,8 +303,6 @@ export const BENCHMARKS: readonly Benchmark[] = [
     script: "fuzz",
     published: ["--requests", "30000", "--concurrency", "16", "--seed", "1"],
     duration: "about 12 minutes (100,000 requests take about 33)",
-    withdrawn:
-      "Last run before the index moved into Durable Object segments (issue 27); run again on the segmented index before a figure is shown.",
     paths: [...HARNESS, "scripts/fuzz.ts", "scripts/lib/fuzz/", "scripts/lib/random.ts", "src/"],
     targets: { "server-errors": { at: "<=", value: 0, from: "the fuzz issue" } },
   },

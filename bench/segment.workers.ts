@@ -77,20 +77,9 @@ export class IndexSegment extends ProductionIndexSegment {
   async seed(config: SegmentConfig, seed: SegmentSeed): Promise<{ inserted: number }> {
     const { from, count, startMs, stepMs, labels, finished, endsOn } = seed;
     const last = from + count - 1;
+    // The config goes in as a writer's does, so the segment knows what it stored.
+    await this.write(config, [], Number.MAX_SAFE_INTEGER);
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec(
-        `INSERT INTO index_config (id, workflow_id, version_id, version_retention, account_retention, label_paths, metric_labels)
-         VALUES (1, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET workflow_id = excluded.workflow_id, version_id = excluded.version_id,
-           version_retention = excluded.version_retention, account_retention = excluded.account_retention,
-           label_paths = excluded.label_paths, metric_labels = excluded.metric_labels`,
-        config.workflowId,
-        config.versionId,
-        jsonOrNull(config.versionRetention),
-        jsonOrNull(config.accountRetention),
-        jsonOrNull(config.labelPaths),
-        jsonOrNull(config.metricLabels),
-      );
       if (finished) {
         this.#sql.exec(
           `INSERT INTO instances (id, version_id, status, trigger_source, params, created_on, started_on, ended_on,
@@ -180,8 +169,4 @@ export class IndexSegment extends ProductionIndexSegment {
   async restoreTriggers(statements: string[]): Promise<void> {
     for (const statement of statements) this.#sql.exec(statement);
   }
-}
-
-function jsonOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : JSON.stringify(value);
 }

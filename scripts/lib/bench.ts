@@ -25,6 +25,16 @@ export function startBenchServer(logPath: string, flags: string[] = []): Promise
   return startDevServer({ logPath, flags: ["-c", writeBenchConfig(), ...flags] });
 }
 
+/**
+ * Flags that put `npm run dev`'s sweep an hour apart, for runs whose instances the engine runs.
+ * The dev server sweeps every 2 seconds, its stand-in for Event Subscriptions (which local
+ * Workflows lack), and each tick syncs up to 500 unfinished instances on the one workerd thread
+ * every request of the run shares, landing on whichever round or turn runs then. Deployed, the
+ * mirror is fed by Event Subscriptions on other machines and the sweep ticks each minute; the
+ * mirror's own cost is what bench:mirror and bench:transitions measure.
+ */
+export const SWEEP_AN_HOUR_APART = ["--var", "SWEEP_INTERVAL:1 hour"];
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function headersOf(server: DevServer) {

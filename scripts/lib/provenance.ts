@@ -121,7 +121,32 @@ export function renderReport(entries: readonly Entry[]): string {
         `| [${benchmark.title}](#${anchor(benchmark.title)}) | \`npm run ${benchmark.script}\` | ${benchmark.duration} | ${measuredAt(benchmark, results)} |`,
     ),
   ];
-  return `${[HEADER, ...index, "", ...entries.flatMap(renderEntry)].join("\n").trimEnd()}\n`;
+  return `${[HEADER, ...index, "", ...renderMisses(entries), ...entries.flatMap(renderEntry)].join("\n").trimEnd()}\n`;
+}
+
+/** Every published figure whose target is not met, in one place (the README links here). */
+function renderMisses(entries: readonly Entry[]): string[] {
+  const misses = entries.flatMap(({ benchmark, results }) =>
+    benchmark.withdrawn !== undefined || !results
+      ? []
+      : results.figures.flatMap((figure) => {
+          const target = benchmark.targets?.[figure.key];
+          return target && !targetMet(target, figure.value)
+            ? [`| [${benchmark.title}](#${anchor(benchmark.title)}) | ${cell(figure.label)} | ${formatted(figure)} | ${targetCell(target, figure.value)} |`]
+            : [];
+        }),
+  );
+  const heading = ["## Targets not met", ""];
+  if (misses.length === 0) return [...heading, "Every published figure meets its target.", ""];
+  return [
+    ...heading,
+    "| Benchmark | Figure | Value | Target |",
+    "| --------- | ------ | ----- | ------ |",
+    ...misses,
+    "",
+    "What each gap is made of: [capacity.md](capacity.md#measured).",
+    "",
+  ];
 }
 
 function measuredAt(benchmark: Benchmark, results: Results | undefined): string {

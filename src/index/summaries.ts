@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { inArray, sql } from "drizzle-orm";
 import type { InstanceStatus, TriggerSource } from "../domain/instance-status";
 import type { SegmentConfig } from "./config";
 import { instances } from "./schema";
@@ -64,6 +64,7 @@ function latestMark(facts: AttemptFact[] | undefined): string | null {
  * current version, and that version's retention, from the segment's config.
  */
 export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: SummaryUpdate[]): void {
+  const marks = attemptMarks(db, updates);
   for (const update of updates) {
     db.insert(instances)
       .values({
@@ -83,7 +84,7 @@ export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: Su
         labels: null,
         errorShape: update.errorShape,
         failedStep: update.failedStep ?? null,
-        attemptFacts: facts(update),
+        attemptFacts: newFacts(update, marks.get(update.instanceId)),
         attemptsMark: latestMark(update.attempts),
       })
       .onConflictDoUpdate({
@@ -111,6 +112,25 @@ function dateOrNull(ms: number | null): Date | null {
   return ms === null ? null : new Date(ms);
 }
 
-function facts(update: SummaryUpdate): string | null {
-  return update.attempts && update.attempts.length > 0 ? JSON.stringify(update.attempts) : null;
+/** The marks of the latest attempts counted for those of the updates' instances that have one. */
+function attemptMarks(db: SegmentDb, updates: SummaryUpdate[]): Map<string, string> {
+  const ids = updates.filter((update) => update.attempts?.length).map((update) => update.instanceId);
+  if (ids.length === 0) return new Map();
+  const rows = db
+    .select({ id: instances.id, mark: instances.attemptsMark })
+    .from(instances)
+    // One bound parameter, however many ids: Durable Object SQLite binds at most 100 a statement.
+    .where(inArray(instances.id, sql`(SELECT value FROM json_each(${JSON.stringify(ids)}))`))
+    .all();
+  return new Map(rows.flatMap((row) => (row.mark === null ? [] : [[row.id, row.mark]])));
+}
+
+/**
+ * The facts past the row's mark, as JSON: those the step metrics trigger has yet to count. A
+ * journal carries its latest attempts on every write, most of them counted already; handing the
+ * trigger only the new ones spares it parsing the rest, and the row storing them.
+ */
+function newFacts(update: SummaryUpdate, mark: string | undefined): string | null {
+  const facts = mark === undefined ? update.attempts : update.attempts?.filter((fact) => fact.mark > mark);
+  return facts && facts.length > 0 ? JSON.stringify(facts) : null;
 }

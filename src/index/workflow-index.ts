@@ -1,9 +1,8 @@
-import { and, eq, inArray, isNull, type SQLWrapper } from "drizzle-orm";
 import type { Db } from "../db/client";
-import { accountSettings, indexSegments, workflows, workflowVersions } from "../db/schema";
 import type { Jurisdiction } from "../domain/jurisdiction";
 import { forEachConcurrently } from "../lib/concurrency";
-import type { IndexAddress, SegmentConfig, SegmentRef } from "./config";
+import type { IndexAddress, SegmentRef } from "./config";
+import { type IndexTarget, openNextSegment, readAddress, readTargets } from "./directory";
 import type { IndexSegment, InstanceRow, Reservation, WriteOutcome } from "./segment";
 import type { SummaryUpdate } from "./summaries";
 
@@ -63,99 +62,6 @@ export function segmentFor(segments: readonly SegmentRef[], createdOn: number): 
   return found;
 }
 
-/** The live segments of workflows (ids, or a subquery of them), oldest first, by workflow id: one query. */
-export function selectSegments(db: Db, workflowIds: string[] | SQLWrapper) {
-  return db
-    .select({
-      workflowId: indexSegments.workflowId,
-      seq: indexSegments.seq,
-      startsOn: indexSegments.startsOn,
-      droppedOn: indexSegments.droppedOn,
-    })
-    .from(indexSegments)
-    .where(inArray(indexSegments.workflowId, workflowIds))
-    .orderBy(indexSegments.workflowId, indexSegments.seq);
-}
-
-type SegmentRow = { workflowId: string; seq: number; startsOn: number; droppedOn: number | null };
-
-/** The directory of one workflow from its rows: segment 0 unless dropped, then each live one. */
-export function directoryOf(workflowId: string, rows: readonly SegmentRow[]): SegmentRef[] {
-  const own = rows.filter((row) => row.workflowId === workflowId);
-  const segments: SegmentRef[] = own.some((row) => row.seq === 0) ? [] : [{ seq: 0, startsOn: 0 }];
-  for (const row of own) if (row.droppedOn === null) segments.push({ seq: row.seq, startsOn: row.startsOn });
-  return segments;
-}
-
-/** The address of one workflow's index, read from D1. */
-export async function readAddress(
-  db: Db,
-  workflow: { id: string; jurisdiction: Jurisdiction | null },
-): Promise<IndexAddress> {
-  const rows = await selectSegments(db, [workflow.id]);
-  return { workflowId: workflow.id, jurisdiction: workflow.jurisdiction, segments: directoryOf(workflow.id, rows) };
-}
-
-/** A workflow's index as a writer needs it: its address and the config its triggers read. */
-export type IndexTarget = { address: IndexAddress; config: SegmentConfig };
-
-/** An index target with the definition it was read from (what a create also needs). */
-export type WorkflowTarget = IndexTarget & { workflow: typeof workflows.$inferSelect };
-
-/** The index targets of workflows by name (those that exist), in one D1 round trip. */
-export async function readTargets(db: Db, workflowNames: string[]): Promise<Map<string, WorkflowTarget>> {
-  const ids = db.select({ id: workflows.id }).from(workflows).where(inArray(workflows.name, workflowNames));
-  const [definitions, [account], segments] = await db.batch([
-    db
-      .select({ workflow: workflows, retention: workflowVersions.defaultRetention })
-      .from(workflows)
-      .innerJoin(workflowVersions, eq(workflowVersions.id, workflows.versionId))
-      .where(and(inArray(workflows.name, workflowNames), isNull(workflows.deletedOn))),
-    db.select().from(accountSettings).where(eq(accountSettings.id, 1)),
-    db.select().from(indexSegments).where(inArray(indexSegments.workflowId, ids)).orderBy(indexSegments.seq),
-  ]);
-  const accountRetention =
-    account && (account.successRetention !== null || account.errorRetention !== null)
-      ? {
-          ...(account.successRetention === null ? {} : { success_retention: account.successRetention }),
-          ...(account.errorRetention === null ? {} : { error_retention: account.errorRetention }),
-        }
-      : null;
-  return new Map(
-    definitions.map(({ workflow, retention }) => [
-      workflow.name,
-      {
-        workflow,
-        address: {
-          workflowId: workflow.id,
-          jurisdiction: workflow.jurisdiction,
-          segments: directoryOf(workflow.id, segments),
-        },
-        config: {
-          workflowId: workflow.id,
-          versionId: workflow.versionId,
-          versionRetention: retention ?? null,
-          accountRetention,
-          labelPaths: workflow.labelPaths,
-          metricLabels: workflow.metricLabels,
-        },
-      },
-    ]),
-  );
-}
-
-/**
- * Adds the segment that follows a full one to the directory (once, whoever gets there first),
- * and answers the directory with it.
- */
-async function openNext(db: Db, address: IndexAddress, full: SegmentRef, endsOn: number): Promise<IndexAddress> {
-  await db
-    .insert(indexSegments)
-    .values({ workflowId: address.workflowId, seq: full.seq + 1, startsOn: endsOn })
-    .onConflictDoNothing();
-  return readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
-}
-
 /** How many times a write follows segments that ended under it before it gives up. */
 const ROUTING_ATTEMPTS = 5;
 
@@ -198,7 +104,7 @@ async function routeWrites<Item extends { id: string }, Answer extends WriteOutc
       if (answer.endsOn !== null && newest?.seq === group.segment.seq)
         ended = { segment: group.segment, endsOn: answer.endsOn };
     });
-    if (ended) address = await openNext(db, address, ended.segment, ended.endsOn);
+    if (ended) address = await openNextSegment(db, address, ended.segment, ended.endsOn);
     else if (refused.size > 0)
       address = await readAddress(db, { id: address.workflowId, jurisdiction: address.jurisdiction });
     pending = pending.filter((item) => refused.has(item.id));

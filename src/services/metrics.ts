@@ -2,7 +2,6 @@ import { and, eq, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { workflows } from "../db/schema";
 import type { InstanceStatus } from "../domain/instance-status";
-import type { Jurisdiction } from "../domain/jurisdiction";
 import type { LabelSelector } from "../domain/labels";
 import {
   type Histogram,
@@ -13,8 +12,9 @@ import {
   quantiles,
 } from "../domain/metrics";
 import type { IndexAddress } from "../index/config";
+import { addressOf, selectSegments } from "../index/directory";
 import type { BucketWindow, ErrorSums, SeriesOf } from "../index/reads/metrics";
-import { acrossSegments, directoryOf, selectSegments } from "../index/workflow-index";
+import { acrossSegments } from "../index/workflow-index";
 import { forEachConcurrently } from "../lib/concurrency";
 import { ApiError, workflowNotFound } from "../lib/errors";
 import { toIso } from "../lib/time";
@@ -123,13 +123,6 @@ async function readWorkflowIndex(db: Db, name: string) {
   ]);
   if (!workflow) throw workflowNotFound(name);
   return { workflow, address: addressOf(workflow, segments) };
-}
-
-function addressOf(
-  workflow: { id: string; jurisdiction: Jurisdiction | null },
-  segments: Parameters<typeof directoryOf>[1],
-): IndexAddress {
-  return { workflowId: workflow.id, jurisdiction: workflow.jurisdiction, segments: directoryOf(workflow.id, segments) };
 }
 
 /**

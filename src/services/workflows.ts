@@ -4,7 +4,8 @@ import { type Retention, type WorkflowLimits, workflows, workflowVersions } from
 import { INSTANCE_STATUSES, type InstanceStatus } from "../domain/instance-status";
 import type { Jurisdiction } from "../domain/jurisdiction";
 import type { IndexAddress } from "../index/config";
-import { acrossSegments, directoryOf, selectSegments } from "../index/workflow-index";
+import { addressOf, selectSegments } from "../index/directory";
+import { acrossSegments } from "../index/workflow-index";
 import { forEachConcurrently } from "../lib/concurrency";
 import { ApiError, workflowNotFound } from "../lib/errors";
 import { toIso } from "../lib/time";
@@ -91,10 +92,6 @@ async function summarizeIndex(deps: Deps, address: IndexAddress, now: number): P
     if (part.newest !== null && (triggeredOn === null || part.newest > triggeredOn)) triggeredOn = part.newest;
   }
   return { counts, triggeredOn };
-}
-
-function addressOf(row: SummaryRow, segments: Parameters<typeof directoryOf>[1]): IndexAddress {
-  return { workflowId: row.id, jurisdiction: row.jurisdiction, segments: directoryOf(row.id, segments) };
 }
 
 function toSummary(row: SummaryRow, { counts, triggeredOn }: IndexSummary): WorkflowSummary {

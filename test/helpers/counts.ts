@@ -3,7 +3,8 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { createDb } from "../../src/db/client";
 import { workflows } from "../../src/db/schema";
-import { createIndexAccess, findInIndex, readAddress } from "../../src/index/workflow-index";
+import { readAddress } from "../../src/index/directory";
+import { createIndexAccess, findInIndex } from "../../src/index/workflow-index";
 
 /** A workflow's index address, from D1's directory. */
 async function addressOf(workflowId: string) {

@@ -2,13 +2,12 @@ import { runInDurableObject } from "cloudflare:test";
 import { workflows, workflowVersions } from "../../src/db/schema";
 import type { InstanceStatus } from "../../src/domain/instance-status";
 import type { IndexAddress } from "../../src/index/config";
+import { readAddress, readTargets } from "../../src/index/directory";
 import type { Reservation } from "../../src/index/segment";
 import {
   acrossSegments,
   findInIndex,
   type IndexAccess,
-  readAddress,
-  readTargets,
   reserveInIndex,
   writeToIndex,
 } from "../../src/index/workflow-index";

@@ -2,14 +2,9 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createDb } from "../../src/db/client";
 import { workflows, workflowVersions } from "../../src/db/schema";
+import { readTargets } from "../../src/index/directory";
 import type { SummaryUpdate } from "../../src/index/summaries";
-import {
-  createIndexAccess,
-  findInIndex,
-  type IndexAccess,
-  readTargets,
-  writeToIndex,
-} from "../../src/index/workflow-index";
+import { createIndexAccess, findInIndex, type IndexAccess, writeToIndex } from "../../src/index/workflow-index";
 
 /** A workflow of its own, defined straight in D1 (no binding needed: only its index is used). */
 async function defineWorkflow(name: string): Promise<string> {

@@ -127,6 +127,16 @@ describe("checkReport", () => {
     expect(report).not.toContain("0.95");
   });
 
+  it("lists every figure that misses its target at the top, and says so when none does", () => {
+    const strict = { ...BENCH, targets: { ratio: { at: ">=" as const, value: 0.99, from: "the toy issue" } } };
+    publish(results(git("rev-parse", "HEAD")));
+    const missed = renderReport(loadEntries(repo, [strict]));
+    const section = missed.slice(missed.indexOf("## Targets not met"), missed.indexOf(`## ${BENCH.title}`));
+    expect(section).toContain("| api / bare | 0.95 | ≥ 0.99 (the toy issue): **not met** |");
+    const lenient = { ...BENCH, targets: { ratio: { at: ">=" as const, value: 0.9, from: "the toy issue" } } };
+    expect(renderReport(loadEntries(repo, [lenient]))).toContain("Every published figure meets its target.");
+  });
+
   it("refuses a shallow clone instead of passing it", () => {
     publish(results(git("rev-parse", "HEAD")));
     const shallow = mkdtempSync(join(tmpdir(), "provenance-shallow-"));

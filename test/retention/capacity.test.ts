@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { readTargets, reserveInIndex } from "../../src/index/workflow-index";
+import { readTargets } from "../../src/index/directory";
+import { reserveInIndex } from "../../src/index/workflow-index";
 import { createDeps } from "../../src/services/deps";
 import { api, putWorkflow, uniqueId } from "../helpers/api";
 

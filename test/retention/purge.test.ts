@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, it } from "vitest";
 import { indexSegments, workflowVersions } from "../../src/db/schema";
-import { readAddress } from "../../src/index/workflow-index";
+import { readAddress } from "../../src/index/directory";
 import { createDeps } from "../../src/services/deps";
 import { PURGE_BATCH, purgeDeletedWorkflows } from "../../src/services/retention/purge";
 import { api, counts, errorOf, putWorkflow, uniqueId } from "../helpers/api";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import { indexedWorkflows } from "../../src/index/segment-drops";
+import { indexedWorkflows } from "../../src/index/directory";
 import { acrossSegments } from "../../src/index/workflow-index";
 import { createDeps } from "../../src/services/deps";
 import { ACCOUNT, api, errorOf, mintToken } from "../helpers/api";

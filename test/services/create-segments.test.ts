@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import { createIndexAccess, findInIndex, readTargets } from "../../src/index/workflow-index";
+import { readTargets } from "../../src/index/directory";
+import { createIndexAccess, findInIndex } from "../../src/index/workflow-index";
 import { ApiError } from "../../src/lib/errors";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { createInstance, createInstanceBatch } from "../../src/services/instances/create";

@@ -4,15 +4,10 @@ import { describe, it } from "vitest";
 import { seededRandom } from "../../scripts/lib/random";
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../src/domain/instance-status";
 import { type Labels, matchesSelector, parseSelector } from "../../src/domain/labels";
+import { readTargets } from "../../src/index/directory";
 import type { InstanceRow } from "../../src/index/segment";
 import type { SummaryUpdate } from "../../src/index/summaries";
-import {
-  findInIndex,
-  readTargets,
-  releaseFromIndex,
-  reserveInIndex,
-  writeToIndex,
-} from "../../src/index/workflow-index";
+import { findInIndex, releaseFromIndex, reserveInIndex, writeToIndex } from "../../src/index/workflow-index";
 import { createDeps, type Deps } from "../../src/services/deps";
 import { type CountGroup, countInstances, type GroupDimension, SCAN_LIMIT } from "../../src/services/instances/counts";
 import { patchLabels } from "../../src/services/instances/labels";

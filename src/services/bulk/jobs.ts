@@ -5,9 +5,9 @@ import type { BulkFilter, BulkJobView, BulkOptions, BulkResult, ItemOutcome } fr
 import { INSTANCE_STATUSES, type InstanceStatus } from "../../domain/instance-status";
 import type { Jurisdiction } from "../../domain/jurisdiction";
 import { parseSelector } from "../../domain/labels";
+import { readAddress } from "../../index/directory";
 import type { SelectionCursor } from "../../index/maintenance";
 import type { SegmentFilter } from "../../index/reads/filter";
-import { readAddress } from "../../index/workflow-index";
 import { decodeCursor, encodeCursor, sequenceOf } from "../../lib/cursor";
 import { sha256Hex } from "../../lib/encoding";
 import { type ListResult, listResult } from "../../lib/envelope";

@@ -1,7 +1,7 @@
 import { chunk } from "../../db/client";
 import type { InstanceStatus } from "../../domain/instance-status";
 import type { Jurisdiction } from "../../domain/jurisdiction";
-import { readAddress } from "../../index/workflow-index";
+import { readAddress } from "../../index/directory";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { resolveRunnable } from "../instances/runnable";

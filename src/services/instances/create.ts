@@ -3,15 +3,9 @@ import { errorInfo } from "../../domain/errors";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import type { Labels } from "../../domain/labels";
 import type { IndexAddress } from "../../index/config";
+import { type IndexTarget, readAddress, type WorkflowTarget } from "../../index/directory";
 import type { Reservation } from "../../index/segment";
-import {
-  type IndexAccess,
-  type IndexTarget,
-  readAddress,
-  releaseFromIndex,
-  reserveInIndex,
-  type WorkflowTarget,
-} from "../../index/workflow-index";
+import { type IndexAccess, releaseFromIndex, reserveInIndex } from "../../index/workflow-index";
 import { ApiError, ERRORS } from "../../lib/errors";
 import { type Duration, retentionInMs } from "../../lib/time";
 import type { Deps } from "../deps";

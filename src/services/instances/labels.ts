@@ -1,6 +1,7 @@
 import { type Labels, MAX_LABELS } from "../../domain/labels";
+import { readAddress } from "../../index/directory";
 import type { LabelsChange } from "../../index/labels";
-import { findInIndex, readAddress } from "../../index/workflow-index";
+import { findInIndex } from "../../index/workflow-index";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";

@@ -1,9 +1,10 @@
-import { eq, inArray, type SQL, sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
-import { indexSegments, workflows } from "../../db/schema";
+import { workflows } from "../../db/schema";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import type { Labels } from "../../domain/labels";
 import type { IndexAddress, SegmentRef } from "../../index/config";
+import { readAddressByName } from "../../index/directory";
 import {
   type Direction,
   type InstanceFilter,
@@ -12,7 +13,7 @@ import {
   type SegmentTotal,
   TOTAL_COUNT_CAP,
 } from "../../index/reads/list";
-import { acrossSegments, directoryOf } from "../../index/workflow-index";
+import { acrossSegments } from "../../index/workflow-index";
 import { decodeCursor, encodeCursor } from "../../lib/cursor";
 import { type ListResult, listResult } from "../../lib/envelope";
 import { ApiError, workflowNotFound } from "../../lib/errors";
@@ -124,21 +125,11 @@ export async function listInstances(
   );
 }
 
-/**
- * A workflow's id, jurisdiction and index directory by name, in one D1 round trip; a 404 for a
- * workflow that does not exist.
- */
+/** A workflow's index address by name, in one D1 round trip; a 404 for a workflow that does not exist. */
 export async function readIndexAddress(db: Db, workflowName: string): Promise<IndexAddress> {
-  const ids = db.select({ id: workflows.id }).from(workflows).where(eq(workflows.name, workflowName));
-  const [[workflow], rows] = await db.batch([
-    db
-      .select({ id: workflows.id, jurisdiction: workflows.jurisdiction })
-      .from(workflows)
-      .where(eq(workflows.name, workflowName)),
-    db.select().from(indexSegments).where(inArray(indexSegments.workflowId, ids)).orderBy(indexSegments.seq),
-  ]);
-  if (!workflow) throw workflowNotFound(workflowName);
-  return { workflowId: workflow.id, jurisdiction: workflow.jurisdiction, segments: directoryOf(workflow.id, rows) };
+  const address = await readAddressByName(db, workflowName);
+  if (!address) throw workflowNotFound(workflowName);
+  return address;
 }
 
 /**

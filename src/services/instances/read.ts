@@ -3,8 +3,9 @@ import { type InstanceStatus, isFinished, type TriggerSource } from "../../domai
 import type { JournalSnapshot, RollbackOutcome, StepDetail, StepPage } from "../../domain/journal";
 import type { Labels } from "../../domain/labels";
 import type { IndexAddress } from "../../index/config";
+import { readAddress } from "../../index/directory";
 import type { InstanceRow } from "../../index/segment";
-import { findInIndex, readAddress } from "../../index/workflow-index";
+import { findInIndex } from "../../index/workflow-index";
 import { ApiError, instanceNotFound } from "../../lib/errors";
 import { type Json, parseJson } from "../../lib/json";
 import { toIso } from "../../lib/time";

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { type Retention, workflows, workflowVersions } from "../../db/schema";
-import { readTargets, type WorkflowTarget } from "../../index/workflow-index";
+import { readTargets, type WorkflowTarget } from "../../index/directory";
 import { ApiError, workflowNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import type { BoundWorkflow } from "../engines";

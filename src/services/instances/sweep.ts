@@ -1,7 +1,8 @@
 import { and, asc, eq, gte, inArray } from "drizzle-orm";
 import { workflows } from "../../db/schema";
 import { errorInfo } from "../../domain/errors";
-import { directoryOf, readAddress, segmentFor, selectSegments } from "../../index/workflow-index";
+import { addressOf, readAddress, selectSegments } from "../../index/directory";
+import { segmentFor } from "../../index/workflow-index";
 import type { Deps } from "../deps";
 import { releaseIfAbandoned } from "./create";
 import { syncInstance } from "./mirror";
@@ -36,11 +37,7 @@ export async function nextUnfinished(deps: Deps, after: SweepPosition | null, li
         );
   const entries: SweepEntry[] = [];
   for (const workflow of rows) {
-    const address = {
-      workflowId: workflow.id,
-      jurisdiction: workflow.jurisdiction,
-      segments: directoryOf(workflow.id, segments),
-    };
+    const address = addressOf(workflow, segments);
     let cursor = after && after.workflowId === workflow.id ? { createdOn: after.createdOn, id: after.id } : null;
     for (const [position, ref] of address.segments.entries()) {
       const next = address.segments[position + 1];

@@ -1,6 +1,6 @@
 import { and, asc, inArray, isNotNull, lt } from "drizzle-orm";
 import { auditLog, bulkJobs } from "../../db/schema";
-import { indexedWorkflows } from "../../index/segment-drops";
+import { indexedWorkflows } from "../../index/directory";
 import { SEGMENT_FAN_OUT } from "../../index/workflow-index";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";

@@ -1,7 +1,6 @@
 import { asc, eq, isNotNull } from "drizzle-orm";
 import { bulkJobs, workflows } from "../../db/schema";
-import { markDropped } from "../../index/segment-drops";
-import { readAddress } from "../../index/workflow-index";
+import { markDropped, readAddress } from "../../index/directory";
 import { forEachConcurrently } from "../../lib/concurrency";
 import type { Deps } from "../deps";
 import { originalName } from "../workflows";
