@@ -76,8 +76,8 @@ export const instances = sqliteTable(
     /** The step whose failure ended an errored run (its name without the log's counter suffix). */
     failedStep: text("failed_step"),
     /**
-     * The step attempts that ended lately, as the last write carried them (JSON; a trigger counts
-     * each in `step_metrics` once), and the mark of the latest one counted.
+     * The step attempts of the last write that were past the row's mark (JSON; a trigger counts
+     * each in `step_metrics`), and the mark of the latest one counted.
      */
     attemptFacts: text("attempt_facts"),
     attemptsMark: text("attempts_mark"),
