@@ -104,7 +104,7 @@ export default defineConfig(async () => {
               {
                 // npm run bench:mirror only: the pull path in the Workers runtime itself.
                 plugins: [worker({ bindings: { BENCH_STEPS: process.env.WORKERS_BENCH } })],
-                test: { ...shared, name: "bench", include: ["bench/**/*.workers.ts"] },
+                test: { ...shared, name: "bench", include: ["bench/mirror.workers.ts"] },
               },
             ]
           : []),
