@@ -174,6 +174,19 @@ describe("PATCH /workflows/:workflow_name/instances/:instance_id/labels", () => 
     expect(error).toMatchObject({ status: 404, code: 10400 });
   });
 
+  it("answers 400 workflowNotBound for an unindexed instance of a workflow this deployment does not bind", async ({
+    expect,
+  }) => {
+    const name = uniqueId("unbound");
+    await putWorkflow(name, { class_name: "NotBound", script_name: "nowhere" });
+    const error = errorOf(
+      await api("PATCH", `/workflows/${name}/instances/${uniqueId("unbound-instance")}/labels`, {
+        body: { set: { a: "1" } },
+      }),
+    );
+    expect(error).toMatchObject({ status: 400, code: 10201 });
+  });
+
   it("labels an instance created straight through the binding, indexing it first", async ({ expect }) => {
     const id = uniqueId("direct");
     await using instance = await introspectWorkflowInstance(env.HELLO_WORLD, id);

@@ -6,7 +6,7 @@ import { ApiError, instanceNotFound } from "../../lib/errors";
 import type { Deps } from "../deps";
 import { onInstance } from "../engine-errors";
 import { syncInstance } from "./mirror";
-import { readTarget } from "./runnable";
+import { bindingOf, readTarget } from "./runnable";
 
 export type { LabelsChange };
 
@@ -25,6 +25,9 @@ export async function patchLabels(
   const { workflow, address } = await readTarget(deps, workflowName);
   let found = await findInIndex(deps.index, address, instanceId);
   if (!found) {
+    // Only the engine can tell of an instance the index has not seen, through the workflow's
+    // binding: a workflow this deployment does not bind answers as every engine read does.
+    bindingOf(deps.engines, workflow);
     const target = { workflowName, instanceId };
     const snapshot = await onInstance(target, () => syncInstance(deps, target, { indexNow: true }));
     if (!snapshot) throw instanceNotFound(workflowName, instanceId);
