@@ -132,7 +132,9 @@ function renderMisses(entries: readonly Entry[]): string[] {
       : results.figures.flatMap((figure) => {
           const target = benchmark.targets?.[figure.key];
           return target && !targetMet(target, figure.value)
-            ? [`| [${benchmark.title}](#${anchor(benchmark.title)}) | ${cell(figure.label)} | ${formatted(figure)} | ${targetCell(target, figure.value)} |`]
+            ? [
+                `| [${benchmark.title}](#${anchor(benchmark.title)}) | ${cell(figure.label)} | ${formatted(figure)} | ${targetCell(target, figure.value)} |`,
+              ]
             : [];
         }),
   );
