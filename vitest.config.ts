@@ -88,8 +88,20 @@ export default defineConfig(async () => {
                     },
                   },
                 },
+                {
+                  // An Agent (the real Agents SDK) starting shipping-worker's Workflow.
+                  name: "research-agent",
+                  modules: true,
+                  scriptPath: `${exampleBuild("agent-worker")}/index.js`,
+                  compatibilityDate: "2026-11-01",
+                  compatibilityFlags: ["nodejs_compat", ...LOCAL_ENGINE_FLAGS],
+                  durableObjects: { ResearchAgent: { className: "ResearchAgent", useSQLite: true } },
+                  workflows: {
+                    SHIP_ORDER: { name: "ship-order", className: "ShipOrderWorkflow", scriptName: "shipping-worker" },
+                  },
+                },
               ],
-              serviceBindings: { ORDER_SERVICE: "order-service" },
+              serviceBindings: { ORDER_SERVICE: "order-service", RESEARCH_AGENT: "research-agent" },
             }),
           ],
           test: {

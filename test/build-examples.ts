@@ -1,5 +1,6 @@
 /**
- * Builds the example Workers (examples/consumer, examples/shipping-worker) with wrangler, so the
+ * Builds the example Workers (examples/consumer, examples/shipping-worker, examples/agent-worker)
+ * with wrangler, so the
  * Vitest workers project can run them as auxiliary workers beside the control plane
  * (vitest.config.ts calls this).
  */
@@ -7,12 +8,14 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 
 /** Where an example's bundle lands. Absolute: wrangler resolves a relative --outdir from the config's folder. */
-export function exampleBuild(example: "consumer" | "shipping-worker"): string {
+type Example = "consumer" | "shipping-worker" | "agent-worker";
+
+export function exampleBuild(example: Example): string {
   return resolve(import.meta.dirname, ".build", example);
 }
 
 export function buildExamples(): void {
-  for (const example of ["consumer", "shipping-worker"] as const) {
+  for (const example of ["consumer", "shipping-worker", "agent-worker"] satisfies Example[]) {
     execFileSync(
       "wrangler",
       ["deploy", "--dry-run", "-c", `examples/${example}/wrangler.toml`, "--outdir", exampleBuild(example)],

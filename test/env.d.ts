@@ -9,6 +9,8 @@ declare namespace Cloudflare {
     BENCH_STEPS?: string;
     /** The consumer example (examples/consumer), an auxiliary worker in vitest.config.ts. */
     ORDER_SERVICE: Fetcher;
+    /** examples/agent-worker: an Agent starting Workflows with `this.runWorkflow()`. */
+    RESEARCH_AGENT: Fetcher;
   }
 }
 

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve as resolvePath } from "node:path";
 
 export type DevServer = {
   baseUrl: string;
@@ -57,11 +57,14 @@ export async function startDevServer({
   logPath,
   flags = [],
   persistTo,
+  cwd = ".",
 }: {
   logPath: string;
   flags?: string[];
   /** Local state to use (and keep); a fresh temporary one otherwise. */
   persistTo?: string;
+  /** The repository to run `npm run dev` in (a team's, such as examples/team); this one otherwise. */
+  cwd?: string;
 }): Promise<DevServer> {
   const port = await freePort();
   const state = persistTo ?? mkdtempSync(join(tmpdir(), "control-plane-"));
@@ -70,9 +73,10 @@ export async function startDevServer({
   const wranglerLogPath = logPath.replace(/(\.log)?$/, ".wrangler.log");
   if (!persistTo) writeFileSync(wranglerLogPath, "");
   const child = spawn("npm", ["run", "dev", "--", "--port", String(port), "--persist-to", state, ...flags], {
+    cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DEV_LOG_FILE: wranglerLogPath },
+    env: { ...process.env, DEV_LOG_FILE: resolvePath(wranglerLogPath) },
   });
   // Two sources into one log: neither may end it for the other.
   child.stdout.pipe(log, { end: false });
@@ -96,8 +100,8 @@ export async function startDevServer({
     await stop();
     throw error;
   }
-  const token = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(".dev.vars", "utf8"))?.[1];
-  const accountId = /^ACCOUNT_ID\s*=\s*"([^"]+)"/m.exec(readFileSync("wrangler.toml", "utf8"))?.[1];
+  const token = /^ADMIN_TOKEN\s*=\s*"?([^"\n]+)"?/m.exec(readFileSync(join(cwd, ".dev.vars"), "utf8"))?.[1];
+  const accountId = /^ACCOUNT_ID\s*=\s*"([^"]+)"/m.exec(readFileSync(join(cwd, "wrangler.toml"), "utf8"))?.[1];
   if (!token || !accountId) {
     await stop();
     throw new Error("npm run dev left no ADMIN_TOKEN in .dev.vars or no ACCOUNT_ID in wrangler.toml");

@@ -85,10 +85,14 @@ export function workflowEntries(configText: string): WorkflowEntry[] {
   return [...entries.values()];
 }
 
-export function renderWorkflowBindings(configText: string): string {
+/**
+ * The binding table's module. `typesFrom` is where it imports `DeployedWorkflow` from: the
+ * package itself ("workflow-control-plane") in a team's repository, a relative path in this one.
+ */
+export function renderWorkflowBindings(configText: string, typesFrom = "workflow-control-plane"): string {
   return [
-    "// Generated from wrangler.toml by `npm run cf-typegen` (scripts/workflow-bindings.ts). Do not edit.",
-    'import type { DeployedWorkflow } from "../domain/deployed-workflow";',
+    "// Generated from wrangler.toml by `workflow-control-plane typegen`. Do not edit.",
+    `import type { DeployedWorkflow } from "${typesFrom}";`,
     "",
     `export const deployedWorkflows = ${JSON.stringify(workflowEntries(configText), null, 2)} as const satisfies readonly DeployedWorkflow[];`,
     "",

@@ -1,4 +1,4 @@
-// Generated from wrangler.toml by `npm run cf-typegen` (scripts/workflow-bindings.ts). Do not edit.
+// Generated from wrangler.toml by `workflow-control-plane typegen`. Do not edit.
 import type { DeployedWorkflow } from "../domain/deployed-workflow";
 
 export const deployedWorkflows = [

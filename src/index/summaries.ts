@@ -1,4 +1,5 @@
 import { inArray, sql } from "drizzle-orm";
+import { agentLabelsOfJson } from "../domain/agent-labels";
 import type { InstanceStatus, TriggerSource } from "../domain/instance-status";
 import type { SegmentConfig } from "./config";
 import { instances } from "./schema";
@@ -80,8 +81,9 @@ export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: Su
         errorName: update.errorName,
         revision: update.revision,
         retention: config.versionRetention,
-        // The label paths of the workflow add theirs (a trigger); the caller's are set at create.
-        labels: null,
+        // An Agent's labels (started through the binding, so no caller's); the workflow's label
+        // paths add theirs (a trigger). The caller's are set at create.
+        labels: agentLabelsOfJson(update.params),
         errorShape: update.errorShape,
         failedStep: update.failedStep ?? null,
         attemptFacts: newFacts(update, marks.get(update.instanceId)),
@@ -101,6 +103,10 @@ export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: Su
           attemptsMark: sql`max(coalesce(${instances.attemptsMark}, ''), coalesce(excluded.attempts_mark, ''))`,
           modifiedOn: sql`excluded.modified_on`,
           revision: sql`excluded.revision`,
+          // A row first written while queued learns its params (and an Agent's labels) later.
+          params: sql`coalesce(${instances.params}, excluded.params)`,
+          labels: sql`CASE WHEN ${instances.params} IS NULL AND excluded.labels IS NOT NULL
+            THEN json_patch(coalesce(${instances.labels}, '{}'), excluded.labels) ELSE ${instances.labels} END`,
         },
         setWhere: sql`excluded.revision > ${instances.revision}`,
       })

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import type { DeployedWorkflow } from "../domain/deployed-workflow";
-import { deployedWorkflows } from "../generated/workflow-bindings";
 import { guardEngine } from "./engine-guard";
 
 /** A Workflow binding, whatever its params type. */
@@ -13,6 +12,16 @@ export type Engines = {
   readonly deployed: readonly DeployedWorkflow[];
   bindingFor(workflowName: string): BoundWorkflow | undefined;
 };
+
+/**
+ * The Workflows the deployment's wrangler config declares: its generated binding table, which
+ * the entry module hands to `defineControlPlane` before any request, alarm or message runs.
+ */
+let declaredWorkflows: readonly DeployedWorkflow[] = [];
+
+export function declareWorkflows(workflows: readonly DeployedWorkflow[]): void {
+  declaredWorkflows = workflows;
+}
 
 /**
  * Workflow bindings beyond the table generated from wrangler.toml, as JSON in the optional
@@ -31,7 +40,7 @@ const ExtraWorkflows = z.array(
 export function createEngines(
   env: Env,
   exports?: object,
-  declared: readonly DeployedWorkflow[] = deployedWorkflows,
+  declared: readonly DeployedWorkflow[] = declaredWorkflows,
 ): Engines {
   const deployed: readonly DeployedWorkflow[] = [
     ...declared,

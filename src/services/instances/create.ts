@@ -1,4 +1,5 @@
 import { retried } from "../../db/client";
+import { agentLabels, withAgentLabels } from "../../domain/agent-labels";
 import { errorInfo } from "../../domain/errors";
 import type { InstanceStatus, TriggerSource } from "../../domain/instance-status";
 import type { Labels } from "../../domain/labels";
@@ -188,9 +189,6 @@ function engineOptions(id: string, input: CreateInstanceInput, retention: Effect
 }
 
 /** Labels as the index stores them: none is null, not `{}`. */
-function labelsOrNull(labels: Labels | undefined): Labels | null {
-  return labels && Object.keys(labels).length > 0 ? labels : null;
-}
 
 function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
@@ -231,7 +229,7 @@ function reservation(
     createdOn: now,
     modifiedOn: now,
     retention,
-    labels: labelsOrNull(labels),
+    labels: withAgentLabels(labels, agentLabels(params)),
   };
 }
 
