@@ -11,9 +11,9 @@
  *                                  applies the D1 migrations and deploys; --dry-run only reports
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { BINDING_TABLE, syncBindingTable } from "./lib/binding-table.ts";
@@ -21,6 +21,7 @@ import {
   checkContract,
   checkDeploy,
   type Finding,
+  isPlan,
   megabytes,
   PLAN_SIZE_LIMITS,
   type Plan,
@@ -32,59 +33,74 @@ import {
 import { runDev } from "./lib/dev.ts";
 
 const PACKAGE_ROOT = fileURLToPath(new URL("..", import.meta.url));
+const GENERATED_TYPES = "worker-configuration.d.ts";
 const [command, ...args] = process.argv.slice(2);
 const quietEnv = { ...process.env, WRANGLER_SEND_METRICS: "false" };
-
-const readConfig = (path: string): WranglerConfig => parseConfig(readFileSync(path, "utf8"));
-const reference = readConfig(join(PACKAGE_ROOT, "wrangler.toml"));
-/** This repository runs the CLI on itself too; its binding table imports its types by path. */
-const typesFrom =
-  JSON.parse(readFileSync("package.json", "utf8")).name === "workflow-control-plane"
-    ? "../domain/deployed-workflow"
-    : undefined;
-const bindingOptions = typesFrom === undefined ? {} : { typesFrom };
-
-function wrangler(wranglerArgs: string[], options: { quiet?: boolean } = {}) {
-  return spawnSync("wrangler", wranglerArgs, {
-    stdio: options.quiet ? "pipe" : "inherit",
-    encoding: "utf8",
-    env: quietEnv,
-  });
-}
 
 function fail(message: string): never {
   console.error(message);
   process.exit(1);
 }
 
-function typegen(): void {
-  const generated = wrangler(["types", "--strict-vars=false"], { quiet: true });
-  if (generated.status !== 0) fail(`wrangler types failed:\n${generated.stdout}${generated.stderr}`);
-  syncBindingTable(".", bindingOptions);
-  console.log(`Wrote worker-configuration.d.ts and ${BINDING_TABLE}`);
+function readConfig(path: string): WranglerConfig {
+  if (!existsSync(path)) fail(`No ${path} here: run workflow-control-plane from your repository's root.`);
+  return parseConfig(readFileSync(path, "utf8"));
 }
 
-function check(): void {
-  const findings: Finding[] = checkContract(readConfig("wrangler.toml"), reference);
-  if (wrangler(["types", "--strict-vars=false", "--check"], { quiet: true }).status !== 0) {
-    findings.push({ problem: "worker-configuration.d.ts is out of date", fix: "run `workflow-control-plane typegen`" });
+const reference = readConfig(join(PACKAGE_ROOT, "wrangler.toml"));
+/** This repository runs the CLI on itself too; its binding table imports its types by path. */
+const bindingOptions =
+  realpathSync(PACKAGE_ROOT) === realpathSync(".") ? { typesFrom: "../domain/deployed-workflow" } : {};
+
+function wrangler(wranglerArgs: string[], options: { quiet?: boolean } = {}) {
+  const result = spawnSync("wrangler", wranglerArgs, {
+    stdio: options.quiet ? "pipe" : "inherit",
+    encoding: "utf8",
+    env: quietEnv,
+  });
+  if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
+    fail("wrangler is not installed here: add it to your devDependencies (`npm install --save-dev wrangler`).");
+  }
+  return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+}
+
+/** The generated files' freshness, and the entry module's exports. */
+function generatedFindings(config: WranglerConfig): Finding[] {
+  const findings: Finding[] = [];
+  if (!wrangler(["types", "--strict-vars=false", "--check"], { quiet: true }).ok) {
+    findings.push({ problem: `${GENERATED_TYPES} is out of date`, fix: "run `workflow-control-plane typegen`" });
   }
   if (!syncBindingTable(".", { ...bindingOptions, check: true })) {
     findings.push({ problem: `${BINDING_TABLE} is out of date`, fix: "run `workflow-control-plane typegen`" });
   }
-  findings.push(...unexportedClasses(readFileSync("worker-configuration.d.ts", "utf8")));
+  if (existsSync(GENERATED_TYPES)) {
+    findings.push(...unexportedClasses(readFileSync(GENERATED_TYPES, "utf8"), config.name ?? "", reference));
+  }
+  return findings;
+}
+
+function typegen(): void {
+  const generated = wrangler(["types", "--strict-vars=false"], { quiet: true });
+  if (!generated.ok) fail(`wrangler types failed:\n${generated.output}`);
+  syncBindingTable(".", bindingOptions);
+  console.log(`Wrote ${GENERATED_TYPES} and ${BINDING_TABLE}`);
+}
+
+function check(): void {
+  const config = readConfig("wrangler.toml");
+  const findings = [...checkContract(config, reference), ...generatedFindings(config)];
   if (findings.length > 0) fail(renderFindings(findings, "Check", ""));
   console.log("Check: wrangler.toml declares what the control plane needs; generated files are up to date.");
 }
 
-/** The bundle `wrangler deploy` would upload, gzip-compressed (source maps do not count). */
+/** The bundle `wrangler deploy` would upload, gzip-compressed: its modules, as Cloudflare counts them. */
 function bundleBytes(): number {
   const outdir = mkdtempSync(join(tmpdir(), "control-plane-bundle-"));
   try {
     const built = wrangler(["deploy", "--dry-run", "--outdir", outdir], { quiet: true });
-    if (built.status !== 0) fail(`wrangler deploy --dry-run failed:\n${built.stdout}${built.stderr}`);
+    if (!built.ok) return Number.NaN;
     return readdirSync(outdir, { recursive: true, withFileTypes: true })
-      .filter((entry) => entry.isFile() && !entry.name.endsWith(".map"))
+      .filter((entry) => entry.isFile() && [".js", ".mjs", ".wasm"].includes(extname(entry.name)))
       .reduce((total, entry) => total + gzipSync(readFileSync(join(entry.parentPath, entry.name))).length, 0);
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -106,18 +122,33 @@ function secretNames(): readonly string[] | undefined {
   }
 }
 
+/** `deploy`'s flags; anything else is refused, so a misspelt `--dry-run` never deploys. */
+function deployOptions(): { dryRun: boolean; plan: Plan } {
+  let dryRun = false;
+  let plan: Plan = "paid";
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] ?? "";
+    if (arg === "--dry-run") dryRun = true;
+    else if (arg === "--plan" || arg.startsWith("--plan=")) {
+      const value = arg === "--plan" ? args[++index] : arg.slice("--plan=".length);
+      if (!isPlan(value)) fail(`--plan takes ${Object.keys(PLAN_SIZE_LIMITS).join(" or ")}, not ${value ?? "nothing"}`);
+      plan = value;
+    } else fail(`deploy does not take ${arg}: it takes --dry-run and --plan free|paid`);
+  }
+  return { dryRun, plan };
+}
+
 function deploy(): void {
-  const dryRun = args.includes("--dry-run");
-  const planIndex = args.indexOf("--plan");
-  const plan = (planIndex === -1 ? "paid" : args[planIndex + 1]) as Plan;
-  if (!(plan in PLAN_SIZE_LIMITS)) fail(`--plan takes ${Object.keys(PLAN_SIZE_LIMITS).join(" or ")}`);
-  typegen();
+  const { dryRun, plan } = deployOptions();
+  // A dry run changes nothing, not even the generated files: it reports them if stale.
+  if (!dryRun) typegen();
   const config = readConfig("wrangler.toml");
   const bytes = bundleBytes();
+  if (Number.isNaN(bytes)) fail("wrangler deploy --dry-run could not bundle the Worker: run it to see why.");
   const secrets = secretNames();
   const findings = [
     ...checkDeploy(config, reference, { secrets, bundleBytes: bytes, plan }),
-    ...unexportedClasses(readFileSync("worker-configuration.d.ts", "utf8")),
+    ...generatedFindings(config),
   ];
   console.log(renderFindings(findings));
   console.log(`  bundle: ${megabytes(bytes)} gzipped, of the ${plan} plan's ${megabytes(PLAN_SIZE_LIMITS[plan])}`);
@@ -130,8 +161,8 @@ function deploy(): void {
     console.log("Dry run: nothing deployed.");
     return;
   }
-  if (wrangler(["d1", "migrations", "apply", "DB", "--remote"]).status !== 0) fail("applying the D1 migrations failed");
-  if (wrangler(["deploy"]).status !== 0) fail("wrangler deploy failed");
+  if (!wrangler(["d1", "migrations", "apply", "DB", "--remote"]).ok) fail("applying the D1 migrations failed");
+  if (!wrangler(["deploy"]).ok) fail("wrangler deploy failed");
 }
 
 switch (command) {

@@ -9,7 +9,7 @@
 import { parse } from "smol-toml";
 
 type DurableObjectBinding = { name: string; class_name: string; script_name?: string };
-type RateLimit = { name: string; namespace_id?: string; simple?: { limit: number; period: number } };
+type RateLimit = { name: string; namespace_id?: string | number; simple?: { limit: number; period: number } };
 type Service = { binding: string; service: string; entrypoint?: string };
 type D1Database = { binding: string; database_name?: string; database_id?: string; migrations_dir?: string };
 
@@ -34,8 +34,10 @@ export type Finding = { readonly problem: string; readonly fix: string };
 export const PLAN_SIZE_LIMITS = { free: 3 * 1024 * 1024, paid: 10 * 1024 * 1024 } as const;
 export type Plan = keyof typeof PLAN_SIZE_LIMITS;
 
-/** The rate-limit namespace ids of the package's own config: placeholders, never chosen for an account. */
-const PLACEHOLDER_NAMESPACES = new Set(["1001", "1002", "1003", "1004"]);
+export const isPlan = (value: string | undefined): value is Plan =>
+  value !== undefined && Object.hasOwn(PLAN_SIZE_LIMITS, value);
+
+const namespaceOf = (limit: RateLimit): string => String(limit.namespace_id ?? "");
 const ZERO_ACCOUNT = /^0+$/;
 const SELF_ENTRYPOINT = "ControlPlane";
 
@@ -135,11 +137,13 @@ export function checkDeploy(config: WranglerConfig, reference: WranglerConfig, f
       fix: "run `npx wrangler secret put ADMIN_TOKEN` (a long random string; it signs in to the API and dashboard)",
     });
   }
-  const namespaces = (config.ratelimits ?? []).map((limit) => limit.namespace_id ?? "");
+  // The package's own ids are placeholders, never chosen for an account.
+  const placeholders = new Set((reference.ratelimits ?? []).map(namespaceOf));
+  const namespaces = (config.ratelimits ?? []).map(namespaceOf);
   for (const limit of config.ratelimits ?? []) {
-    const id = limit.namespace_id ?? "";
+    const id = namespaceOf(limit);
     const shared = namespaces.filter((other) => other === id).length > 1;
-    if (!PLACEHOLDER_NAMESPACES.has(id) && !shared && /^\d+$/.test(id)) continue;
+    if (!placeholders.has(id) && !shared && /^[1-9]\d*$/.test(id)) continue;
     findings.push({
       problem: `rate limit ${limit.name} uses namespace_id "${id}", ${shared ? "shared with another rate limit here" : "a placeholder not chosen for this account"}`,
       fix: "give each rate limit a positive integer namespace_id of its own that no other Worker on the account uses",
@@ -165,15 +169,22 @@ export const megabytes = (bytes: number): string => `${(bytes / 1024 / 1024).toF
  * types their bindings bare, `DurableObjectNamespace` or `Service` followed by a comment naming
  * the class.
  */
-export function unexportedClasses(generatedTypes: string): Finding[] {
-  const untyped = /^\s*(\w+): (?:DurableObjectNamespace \/\* (\w+) \*\/|Service \/\* entrypoint (\w+) from )/gm;
-  return [...generatedTypes.matchAll(untyped)].flatMap((match) => {
-    const className = match[2] ?? match[3];
-    if (className === undefined || (match[3] !== undefined && match[3] !== "ControlPlane")) return [];
+export function unexportedClasses(generatedTypes: string, workerName: string, reference: WranglerConfig): Finding[] {
+  const packageClasses = new Set([
+    SELF_ENTRYPOINT,
+    ...(reference.durable_objects?.bindings ?? []).map((binding) => binding.class_name),
+  ]);
+  const untyped =
+    /^\s*(\w+): (?:DurableObjectNamespace \/\* (\w+) \*\/|Service \/\* entrypoint (\w+) from ([\w-]+) \*\/)/gm;
+  return [...generatedTypes.matchAll(untyped)].flatMap(([, binding, objectClass, entrypoint, worker]) => {
+    // An entrypoint of another Worker is typed from that Worker, not from this entry module.
+    const className = objectClass ?? (worker === workerName ? entrypoint : undefined);
+    if (className === undefined) return [];
+    const from = packageClasses.has(className) ? ' from "workflow-control-plane"' : "";
     return [
       {
-        problem: `the entry module does not export ${className} (binding ${match[1]} is untyped, and the Worker will not start)`,
-        fix: `add ${className} to the entry module's \`export { … } from "workflow-control-plane"\`, then run \`workflow-control-plane typegen\``,
+        problem: `the entry module does not export ${className} (binding ${binding} is untyped, and the Worker will not start)`,
+        fix: `export ${className} from the entry module${from ? ` (\`export { …, ${className} }${from}\`)` : ""}, then run \`workflow-control-plane typegen\``,
       },
     ];
   });

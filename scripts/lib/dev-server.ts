@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve as resolvePath } from "node:path";
+import { dirname, join, relative, resolve as resolvePath } from "node:path";
 
 export type DevServer = {
   baseUrl: string;
@@ -76,7 +76,7 @@ export async function startDevServer({
     cwd,
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, DEV_LOG_FILE: resolvePath(wranglerLogPath) },
+    env: { ...process.env, DEV_LOG_FILE: relative(cwd, resolvePath(wranglerLogPath)) },
   });
   // Two sources into one log: neither may end it for the other.
   child.stdout.pipe(log, { end: false });

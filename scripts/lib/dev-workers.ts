@@ -3,7 +3,7 @@
  * with `script_name` to a Worker that is not running is accepted at create and only fails later
  * ("Worker not found"), so `dev` names it at startup, with the `-c` that would run it.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse } from "smol-toml";
 
@@ -11,6 +11,15 @@ type BindingConfig = { name?: string; binding?: string; script_name?: string; se
 type Config = { name?: string; workflows?: BindingConfig[]; services?: BindingConfig[] };
 
 const readConfig = (path: string): Config => parse(readFileSync(path, "utf8")) as Config;
+
+/** The name in a config found while searching; another project's broken one is none of ours. */
+function nameIn(path: string): string | undefined {
+  try {
+    return existsSync(path) ? readConfig(path).name : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Lines to print, one per Worker bound but not run (none when all run). */
 export function missingWorkers(configPaths: readonly string[], searchFrom = "."): string[] {
@@ -43,9 +52,15 @@ const SKIPPED = new Set(["node_modules", ".git", ".wrangler", "dist"]);
 export function findConfigOf(workerName: string, searchFrom = "."): string | undefined {
   const visit = (folder: string, depth: number): string | undefined => {
     const config = join(folder, "wrangler.toml");
-    if (existsSync(config) && readConfig(config).name === workerName) return config;
+    if (nameIn(config) === workerName) return config;
     if (depth === 0) return undefined;
-    const children = readdirSync(folder, { withFileTypes: true }).filter(
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(folder, { withFileTypes: true });
+    } catch {
+      return undefined;
+    }
+    const children = entries.filter(
       (entry) => entry.isDirectory() && !SKIPPED.has(entry.name) && !entry.name.startsWith("."),
     );
     for (const child of children) {

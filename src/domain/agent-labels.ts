@@ -6,7 +6,8 @@
  *
  *   agent=ResearchAgent,agent.name=alice
  *
- * A sub-agent's runs also say which sub-agent started them (`agent.sub-agent`, its class, and
+ * (`agent` is the Durable Object binding the SDK found for the Agent's class: by default the one
+ * named like the class.) A sub-agent's runs also say which sub-agent started them (`agent.sub-agent`, its class, and
  * `agent.sub-agent.name`).
  */
 import { type Labels, MAX_LABEL_VALUE_LENGTH, MAX_LABELS } from "./labels";
@@ -26,6 +27,8 @@ type AgentParams = {
   __agentName?: unknown;
   __agentOrigin?: { kind?: unknown; name?: unknown; path?: Step[] };
 };
+
+const isStep = (value: unknown): value is Step => typeof value === "object" && value !== null;
 
 const label = (value: unknown): string | undefined =>
   typeof value === "string" && value.length > 0 && value.length <= MAX_LABEL_VALUE_LENGTH ? value : undefined;
@@ -47,10 +50,11 @@ export function agentLabels(value: unknown): Labels | null {
   const params = value as AgentParams;
   const binding = label(params.__agentBinding);
   if (binding === undefined) return null;
-  const origin = params.__agentOrigin;
-  const path = Array.isArray(origin?.path) ? origin.path : [];
-  const subAgent = origin?.kind === "facet" ? path.at(-1) : undefined;
-  const rootName = label(origin?.kind === "facet" ? path[0]?.name : params.__agentName);
+  const origin = typeof params.__agentOrigin === "object" ? params.__agentOrigin : null;
+  const facet = origin?.kind === "facet";
+  const path = Array.isArray(origin?.path) ? origin.path.filter(isStep) : [];
+  const subAgent = facet ? path.at(-1) : undefined;
+  const rootName = label(facet ? path[0]?.name : params.__agentName);
   const labels: Labels = { [AGENT_LABEL.binding]: binding };
   if (rootName !== undefined) labels[AGENT_LABEL.name] = rootName;
   const subAgentClass = label(subAgent?.className);

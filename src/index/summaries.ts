@@ -1,6 +1,7 @@
-import { inArray, sql } from "drizzle-orm";
-import { agentLabelsOfJson } from "../domain/agent-labels";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { agentLabelsOfJson, withAgentLabels } from "../domain/agent-labels";
 import type { InstanceStatus, TriggerSource } from "../domain/instance-status";
+import type { Labels } from "../domain/labels";
 import type { SegmentConfig } from "./config";
 import { instances } from "./schema";
 import type { SegmentDb } from "./segment-db";
@@ -66,6 +67,13 @@ function latestMark(facts: AttemptFact[] | undefined): string | null {
  */
 export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: SummaryUpdate[]): void {
   const marks = attemptMarks(db, updates);
+  const agents = new Map(
+    updates.flatMap((update) => {
+      const labels = agentLabelsOfJson(update.params);
+      return labels ? [[update.instanceId, labels] as const] : [];
+    }),
+  );
+  const lateLabels = labelsArrivingLate(db, agents);
   for (const update of updates) {
     db.insert(instances)
       .values({
@@ -83,7 +91,7 @@ export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: Su
         retention: config.versionRetention,
         // An Agent's labels (started through the binding, so no caller's); the workflow's label
         // paths add theirs (a trigger). The caller's are set at create.
-        labels: agentLabelsOfJson(update.params),
+        labels: agents.get(update.instanceId) ?? null,
         errorShape: update.errorShape,
         failedStep: update.failedStep ?? null,
         attemptFacts: newFacts(update, marks.get(update.instanceId)),
@@ -103,15 +111,40 @@ export function writeSummaries(db: SegmentDb, config: SegmentConfig, updates: Su
           attemptsMark: sql`max(coalesce(${instances.attemptsMark}, ''), coalesce(excluded.attempts_mark, ''))`,
           modifiedOn: sql`excluded.modified_on`,
           revision: sql`excluded.revision`,
-          // A row first written while queued learns its params (and an Agent's labels) later.
+          // A row first written while queued learns its params later (and an Agent's labels, below).
           params: sql`coalesce(${instances.params}, excluded.params)`,
-          labels: sql`CASE WHEN ${instances.params} IS NULL AND excluded.labels IS NOT NULL
-            THEN json_patch(coalesce(${instances.labels}, '{}'), excluded.labels) ELSE ${instances.labels} END`,
         },
         setWhere: sql`excluded.revision > ${instances.revision}`,
       })
       .run();
   }
+  // Apart from the status change above: the label triggers then count the run's events so far
+  // under its new labels once (both in one statement, two triggers would count them).
+  for (const [id, labels] of lateLabels) db.update(instances).set({ labels }).where(eq(instances.id, id)).run();
+}
+
+/**
+ * The labels of rows stored without params (first written while queued) whose update brings an
+ * Agent's params: theirs plus the Agent's, theirs winning a key both give.
+ */
+function labelsArrivingLate(db: SegmentDb, agents: ReadonlyMap<string, Labels>): Map<string, Labels> {
+  if (agents.size === 0) return new Map();
+  const rows = db
+    .select({ id: instances.id, labels: instances.labels })
+    .from(instances)
+    .where(
+      and(
+        inArray(instances.id, sql`(SELECT value FROM json_each(${JSON.stringify([...agents.keys()])}))`),
+        isNull(instances.params),
+      ),
+    )
+    .all();
+  return new Map(
+    rows.flatMap((row) => {
+      const labels = withAgentLabels(row.labels, agents.get(row.id) ?? null);
+      return labels ? [[row.id, labels] as const] : [];
+    }),
+  );
 }
 
 function dateOrNull(ms: number | null): Date | null {

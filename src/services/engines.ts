@@ -17,7 +17,7 @@ export type Engines = {
  * The Workflows the deployment's wrangler config declares: its generated binding table, which
  * the entry module hands to `defineControlPlane` before any request, alarm or message runs.
  */
-let declaredWorkflows: readonly DeployedWorkflow[] = [];
+let declaredWorkflows: readonly DeployedWorkflow[] | undefined;
 
 export function declareWorkflows(workflows: readonly DeployedWorkflow[]): void {
   declaredWorkflows = workflows;
@@ -40,8 +40,12 @@ const ExtraWorkflows = z.array(
 export function createEngines(
   env: Env,
   exports?: object,
-  declared: readonly DeployedWorkflow[] = declaredWorkflows,
+  declared: readonly DeployedWorkflow[] | undefined = declaredWorkflows,
 ): Engines {
+  if (declared === undefined) {
+    // Not one workflow bound, silently, would read as "no workflows": say what is missing instead.
+    throw new Error("No binding table: the entry module must `export default defineControlPlane({ workflows })`");
+  }
   const deployed: readonly DeployedWorkflow[] = [
     ...declared,
     ...ExtraWorkflows.parse(JSON.parse(env.EXTRA_WORKFLOWS ?? "[]")),

@@ -42,6 +42,16 @@ describe("agentLabels", () => {
     ["a binding that is no string", { __agentBinding: 7, __agentName: "x" }, null],
     ["a name too long for a label", { __agentBinding: "A", __agentName: "n".repeat(257) }, { agent: "A" }],
     ["no params", null, null],
+    [
+      "a sub-agent's run whose path holds no steps it can read",
+      { ...fromSubAgent, __agentOrigin: { kind: "facet", path: [null, 7] } },
+      { agent: "ResearchAgent" },
+    ],
+    [
+      "an origin that is no object",
+      { ...fromAgent, __agentOrigin: "agent" },
+      { agent: "ResearchAgent", "agent.name": "alice" },
+    ],
   ] as const)("labels %s", ([, params, expected], { expect }) => {
     expect(agentLabels(params)).toEqual(expected);
     expect(agentLabelsOfJson(params === null ? null : JSON.stringify(params))).toEqual(expected);

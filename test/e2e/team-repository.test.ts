@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, lstatSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Cloudflare from "cloudflare";
@@ -12,7 +12,8 @@ import { untilStatus } from "./poll.ts";
  * examples/team as a team would use it: its own wrangler.toml and entry module, the control plane
  * a dependency (this checkout, by path). It installs, runs (`npm run dev`, binding a Workflow of a
  * separate Worker), tests and dry-run deploys with its own config only; and swapping the
- * dependency to the current tree in a copy of it needs no change to the team's files.
+ * dependency for the current tree, packed as a release would be, in a copy of it needs no change
+ * to the team's files.
  */
 
 const TEAM = "examples/team";
@@ -75,13 +76,19 @@ describe("the example team repository, with its own config only", () => {
   });
 });
 
-describe("upgrading the team repository to the current tree", () => {
+describe("upgrading the team repository to the current tree, packed as a release is", () => {
   let copy: string;
+  let tarball: string;
 
   beforeAll(() => {
     copy = mkdtempSync(join(tmpdir(), "team-upgrade-"));
     cpSync(TEAM, copy, { recursive: true, filter: (source) => !/node_modules|\.wrangler|\.dev\.vars/.test(source) });
-  });
+    // A tarball, not a link: installed as a copy under node_modules, as from a registry or a git ref.
+    const packed = JSON.parse(npm(REPOSITORY, ["pack", "--json", "--pack-destination", copy])) as {
+      filename: string;
+    }[];
+    tarball = join(copy, packed[0]?.filename ?? "");
+  }, 120_000);
 
   afterAll(() => {
     rmSync(copy, { recursive: true, force: true });
@@ -89,12 +96,13 @@ describe("upgrading the team repository to the current tree", () => {
 
   it("is one npm install, and the team's files pass untouched", () => {
     const before = TEAM_FILES.map((file) => readFileSync(join(copy, file), "utf8"));
-    install(copy, ["install", "--save", REPOSITORY]);
+    install(copy, ["install", "--save", tarball]);
     const manifest = JSON.parse(readFileSync(join(copy, "package.json"), "utf8")) as {
       dependencies: Record<string, string>;
     };
     const spec = manifest.dependencies["workflow-control-plane"] ?? "";
-    expect(resolve(copy, spec.replace(/^file:/, ""))).toBe(REPOSITORY);
+    expect(resolve(copy, spec.replace(/^file:/, ""))).toBe(tarball);
+    expect(lstatSync(join(copy, "node_modules/workflow-control-plane")).isSymbolicLink()).toBe(false);
     expect(npm(copy, ["test"])).toContain("generated files are up to date");
     expect(npm(copy, ["run", "deploy", "--", "--dry-run"])).toContain("Deployment check: nothing missing.");
     expect(TEAM_FILES.map((file) => readFileSync(join(copy, file), "utf8"))).toEqual(before);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, it } from "vitest";
 import {
@@ -55,6 +56,14 @@ describe("checkDeploy", () => {
       "the package's placeholder rate-limit namespaces",
       broken((config) => {
         for (const [index, limit] of (config.ratelimits ?? []).entries()) limit.namespace_id = String(1001 + index);
+      }),
+      facts,
+      /namespace_id "1001", a placeholder not chosen for this account/,
+    ],
+    [
+      "a placeholder namespace written as a number",
+      broken((config) => {
+        for (const [index, limit] of (config.ratelimits ?? []).entries()) limit.namespace_id = 1001 + index;
       }),
       facts,
       /namespace_id "1001", a placeholder not chosen for this account/,
@@ -149,14 +158,45 @@ describe("unexportedClasses", () => {
       "interface __BaseEnv_Env {",
       '\tINSTANCE_JOURNAL: DurableObjectNamespace<import("./src/index").InstanceJournal>;',
       "\tBULK_JOB: DurableObjectNamespace /* BulkJob */;",
+      "\tNOTES: DurableObjectNamespace /* NoteTaker */;",
       "\tCONTROL_PLANE: Service /* entrypoint ControlPlane from acme-control-plane */;",
+      "\tOTHER_PLANE: Service /* entrypoint ControlPlane from another-worker */;",
       "\tSHIP_ORDER: Workflow /* ShipOrderWorkflow from shipping-worker */;",
       "}",
     ].join("\n");
-    expect(unexportedClasses(types).map((finding) => finding.problem)).toEqual([
-      "the entry module does not export BulkJob (binding BULK_JOB is untyped, and the Worker will not start)",
-      "the entry module does not export ControlPlane (binding CONTROL_PLANE is untyped, and the Worker will not start)",
+    expect(unexportedClasses(types, "acme-control-plane", reference)).toEqual([
+      {
+        problem:
+          "the entry module does not export BulkJob (binding BULK_JOB is untyped, and the Worker will not start)",
+        fix: 'export BulkJob from the entry module (`export { …, BulkJob } from "workflow-control-plane"`), then run `workflow-control-plane typegen`',
+      },
+      {
+        problem: "the entry module does not export NoteTaker (binding NOTES is untyped, and the Worker will not start)",
+        fix: "export NoteTaker from the entry module, then run `workflow-control-plane typegen`",
+      },
+      {
+        problem:
+          "the entry module does not export ControlPlane (binding CONTROL_PLANE is untyped, and the Worker will not start)",
+        fix: 'export ControlPlane from the entry module (`export { …, ControlPlane } from "workflow-control-plane"`), then run `workflow-control-plane typegen`',
+      },
     ]);
-    expect(unexportedClasses(readFileSync("examples/team/worker-configuration.d.ts", "utf8"))).toEqual([]);
+    const generated = readFileSync("examples/team/worker-configuration.d.ts", "utf8");
+    expect(unexportedClasses(generated, "acme-control-plane", reference)).toEqual([]);
+  });
+});
+
+describe("workflow-control-plane deploy's flags", () => {
+  it.for([
+    [
+      "a misspelt --dry-run, which must never deploy",
+      ["--dryrun"],
+      "deploy does not take --dryrun: it takes --dry-run and --plan free|paid",
+    ],
+    ["a plan that is none", ["--plan=toString"], "--plan takes free or paid, not toString"],
+    ["--plan with nothing after it", ["--plan"], "--plan takes free or paid, not nothing"],
+  ] as const)("refuses %s before doing anything", ([, flags, message], { expect }) => {
+    const run = spawnSync(process.execPath, ["scripts/cli.ts", "deploy", ...flags], { encoding: "utf8" });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe(message);
   });
 });

@@ -188,8 +188,6 @@ function engineOptions(id: string, input: CreateInstanceInput, retention: Effect
   };
 }
 
-/** Labels as the index stores them: none is null, not `{}`. */
-
 function created(workflow: WorkflowRow, id: string): InstanceCreated {
   return { id, status: "queued", version_id: workflow.versionId, workflow_id: workflow.id, trigger_source: "api" };
 }
