@@ -51,10 +51,13 @@ export type MetricsView = { bucket: BucketSize } & (
 const isBucket = (value: string | null): value is BucketSize => BUCKET_SIZES.some((size) => size === value);
 const isSpan = (value: string | null): value is Span => value !== null && Object.hasOwn(SPANS, value);
 
-/** The view a link asks for; what it leaves out (or gets wrong) is the API's default. */
+/**
+ * The view a link asks for. What it leaves out (or gets wrong) is minutes over the last hour:
+ * fresh runs then draw a line, where hours over a day drew them as one dot at the edge.
+ */
 export function viewOf(query: URLSearchParams): MetricsView {
   const asked = query.get("bucket");
-  const bucket = isBucket(asked) ? asked : "1h";
+  const bucket = isBucket(asked) ? asked : "1m";
   const since = query.get("since");
   if (since) return { bucket, window: "custom", since, until: query.get("until") ?? undefined };
   const span = query.get("window");

@@ -607,17 +607,23 @@ describe("metrics", () => {
     if (await tokenField.isVisible()) await signIn(token);
   });
 
-  it("charts throughput, error rate and durations per minute, with their numbers as text", async () => {
+  it("opens on minutes over the last hour, and charts throughput, error rate and durations per minute or hour, with their numbers as text", async () => {
     await page.goto(`${origin}/#/workflows/order-approval`);
     await page.getByRole("navigation", { name: "order-approval pages" }).getByRole("link", { name: "Metrics" }).click();
-    await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
-    await page.getByRole("combobox", { name: "Bucket" }).selectOption("1m");
-    await page.getByRole("combobox", { name: "Window" }).selectOption("1h");
-    await page.getByRole("button", { name: "Show", exact: true }).click();
-    // The bucket and the window are in the page's link, so a reload shows the same.
+    // Fresh runs draw a line in minutes; in hours over a day they were one dot at the edge.
     await page.getByRole("figure", { name: "Instances per minute" }).waitFor();
-    expect(linkQuery().get("bucket")).toBe("1m");
-    expect(linkQuery().get("window")).toBe("1h");
+    expect(await page.getByRole("combobox", { name: "Window" }).inputValue()).toBe("1h");
+    const show = async (bucket: string, window: string, figureName: string) => {
+      await page.getByRole("combobox", { name: "Bucket" }).selectOption(bucket);
+      await page.getByRole("combobox", { name: "Window" }).selectOption(window);
+      await page.getByRole("button", { name: "Show", exact: true }).click();
+      await page.getByRole("figure", { name: figureName }).waitFor();
+      expect(linkQuery().get("bucket")).toBe(bucket);
+      expect(linkQuery().get("window")).toBe(window);
+    };
+    await show("1h", "24h", "Instances per hour");
+    // The bucket and the window are in the page's link, so a reload shows the same.
+    await show("1m", "1h", "Instances per minute");
     await page.reload();
     for (const name of ["throughput", "error-rate", "duration"]) {
       await expect.poll(() => figure(name).locator(".uplot canvas").count(), { message: name }).toBeGreaterThan(0);
@@ -701,7 +707,7 @@ describe("metrics", () => {
       await page.getByText("No run ended with an error in this window.").waitFor();
       // Every read of the page has answered (the charts' last) before the workflow goes: a read
       // after would be refused, and the browser would log the 404.
-      await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
+      await page.getByRole("figure", { name: "Instances per minute" }).waitFor();
     } finally {
       await rest("DELETE", `/workflows/${name}`);
     }
@@ -713,8 +719,10 @@ describe("metrics", () => {
     await expect.poll(() => rate.count()).toBe(1);
     expect(Number(await rate.getAttribute("data-error-rate"))).toBeGreaterThan(0);
     expect(await rate.textContent()).toMatch(/^\d+(\.\d)?% of \d+ ended$/);
+    // To the same day, in hours.
     await rate.click();
     await page.getByRole("figure", { name: "Instances per hour" }).waitFor();
+    expect(linkQuery().get("window")).toBe("24h");
   });
 
   it("logged no errors in the browser", () => {

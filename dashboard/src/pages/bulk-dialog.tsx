@@ -6,13 +6,14 @@ import { FilterSummary } from "../components/filter-summary";
 import { useAction, useLoad } from "../hooks";
 import { href, navigate } from "../router";
 
-const ACTION_WORDS: Record<BulkAction, { title: string; verb: string }> = {
-  pause: { title: "Pause instances", verb: "Pause" },
-  resume: { title: "Resume instances", verb: "Resume" },
-  terminate: { title: "Terminate instances", verb: "Terminate" },
-  restart: { title: "Restart instances", verb: "Restart" },
-  send_event: { title: "Send an event to instances", verb: "Send" },
-  delete: { title: "Delete instances", verb: "Delete" },
+/** The dialog's title, the question's verb ("Pause 2 selected instances…?") and the button's. */
+const ACTION_WORDS: Record<BulkAction, { title: string; verb: string; button: string }> = {
+  pause: { title: "Pause instances", verb: "Pause", button: "Pause" },
+  resume: { title: "Resume instances", verb: "Resume", button: "Resume" },
+  terminate: { title: "Terminate instances", verb: "Terminate", button: "Terminate" },
+  restart: { title: "Restart instances", verb: "Restart", button: "Restart" },
+  send_event: { title: "Send an event to instances", verb: "Send the event to", button: "Send to" },
+  delete: { title: "Delete instances", verb: "Delete", button: "Delete" },
 };
 
 /** The action's own fields as typed; `optionsOf` turns them into the request's options. */
@@ -98,7 +99,7 @@ export function BulkDialog({
   return (
     <ConfirmDialog
       title={words.title}
-      confirmLabel={`${words.verb} ${"ids" in target ? target.ids.length : "all"}`}
+      confirmLabel={`${words.button} ${"ids" in target ? target.ids.length : "all"}`}
       danger={action === "terminate" || action === "delete"}
       busy={busy}
       onConfirm={() => void confirm()}

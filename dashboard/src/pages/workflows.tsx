@@ -108,7 +108,11 @@ function ErrorRate({ workflow, totals }: { workflow: string; totals: WorkflowTot
   const ended = totals.completed + totals.errored + totals.terminated;
   if (totals.error_rate === null) return <span class="muted">No runs ended</span>;
   return (
-    <a href={href(["workflows", workflow, "metrics"])} class="error-rate" data-error-rate={totals.error_rate}>
+    <a
+      href={href(["workflows", workflow, "metrics"], { bucket: "1h", window: "24h" })}
+      class="error-rate"
+      data-error-rate={totals.error_rate}
+    >
       {formatPercent(totals.error_rate)} <span class="muted">of {ended.toLocaleString()} ended</span>
     </a>
   );
