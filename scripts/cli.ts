@@ -52,16 +52,18 @@ const reference = readConfig(join(PACKAGE_ROOT, "wrangler.toml"));
 const bindingOptions =
   realpathSync(PACKAGE_ROOT) === realpathSync(".") ? { typesFrom: "../domain/deployed-workflow" } : {};
 
-function wrangler(wranglerArgs: string[], options: { quiet?: boolean } = {}) {
+function wrangler(wranglerArgs: string[], options: { quiet?: boolean; timeoutMs?: number } = {}) {
   const result = spawnSync("wrangler", wranglerArgs, {
     stdio: options.quiet ? "pipe" : "inherit",
     encoding: "utf8",
     env: quietEnv,
+    ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
   });
   if ((result.error as NodeJS.ErrnoException | undefined)?.code === "ENOENT") {
     fail("wrangler is not installed here: add it to your devDependencies (`npm install --save-dev wrangler`).");
   }
-  return { ok: result.status === 0, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+  const stdout = result.stdout ?? "";
+  return { ok: result.status === 0, stdout, output: `${stdout}${result.stderr ?? ""}` };
 }
 
 /** The generated files' freshness, and the entry module's exports. */
@@ -109,12 +111,8 @@ function bundleBytes(): number {
 
 /** The Worker's secret names, or undefined when wrangler cannot tell (offline, not logged in, not yet deployed). */
 function secretNames(): readonly string[] | undefined {
-  const listed = spawnSync("wrangler", ["secret", "list", "--format", "json"], {
-    encoding: "utf8",
-    env: quietEnv,
-    timeout: 30_000,
-  });
-  if (listed.status !== 0) return undefined;
+  const listed = wrangler(["secret", "list", "--format", "json"], { quiet: true, timeoutMs: 30_000 });
+  if (!listed.ok) return undefined;
   try {
     return (JSON.parse(listed.stdout) as { name: string }[]).map((secret) => secret.name);
   } catch {
